@@ -1,0 +1,21 @@
+//! plumb's link to PostgreSQL: connection settings as libpq understands them,
+//! TLS, the redaction every printed text passes through, and the local clusters
+//! plumb runs itself (throwaway shadows and the project cluster).
+//!
+//! Nothing here prints; callers decide what to show, always through [`redact`].
+#![deny(missing_docs)]
+
+pub mod binaries;
+pub mod cluster;
+pub mod conninfo;
+mod connect;
+mod error;
+pub mod redact;
+pub mod tls;
+
+pub use binaries::{PgBinaries, discover};
+pub use cluster::{Cluster, ClusterConfig, ProjectCluster, ProjectClusterState};
+pub use connect::{Connection, NoticeSink, connect};
+pub use conninfo::{ConnInfo, Environment, Host, SslMode};
+pub use error::{PgError, ServerError, error_chain};
+pub use redact::redact;

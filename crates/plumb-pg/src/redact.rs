@@ -1,0 +1,250 @@
+//! The one redaction routine through which everything plumb prints passes.
+//!
+//! Two layers: every password plumb learns (from a URL, `PGPASSWORD`, `.pgpass`)
+//! is registered here and replaced wherever it appears, and secret-looking
+//! shapes (`user:pass@` in URLs, `password=...` settings, bearer tokens, common
+//! API-key prefixes) are masked even when plumb never saw the value itself,
+//! for instance inside a server error that echoes a `CREATE ROLE ... PASSWORD`.
+
+use std::sync::{Mutex, OnceLock};
+
+/// What replaces a secret in printed text.
+pub const MASK: &str = "********";
+
+fn registry() -> &'static Mutex<Vec<String>> {
+    static SECRETS: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
+    SECRETS.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+/// Remembers `secret` so that [`redact`] masks it wherever it appears.
+///
+/// Very short values are masked only in their structural positions: masking
+/// every `a` in the output would make it unreadable without protecting much.
+pub fn register_secret(secret: &str) {
+    if secret.len() < 4 {
+        return;
+    }
+    let mut secrets = registry().lock().unwrap_or_else(|e| e.into_inner());
+    if !secrets.iter().any(|s| s == secret) {
+        secrets.push(secret.to_owned());
+        // Longest first, so that a secret containing another is masked whole.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    }
+}
+
+/// Returns `text` with every registered secret and every secret-looking value masked.
+pub fn redact(text: &str) -> String {
+    let mut out = text.to_owned();
+    {
+        let secrets = registry().lock().unwrap_or_else(|e| e.into_inner());
+        for secret in secrets.iter() {
+            if out.contains(secret.as_str()) {
+                out = out.replace(secret.as_str(), MASK);
+            }
+            // Percent-encoded forms appear in URLs.
+            let encoded = percent_encode(secret);
+            if encoded != *secret && out.contains(encoded.as_str()) {
+                out = out.replace(encoded.as_str(), MASK);
+            }
+        }
+    }
+    let out = mask_url_passwords(&out);
+    let out = mask_keyword_values(&out);
+    mask_tokens(&out)
+}
+
+/// `scheme://user:secret@host` → `scheme://user:********@host`.
+fn mask_url_passwords(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(idx) = rest.find("://") {
+        let (head, tail) = rest.split_at(idx + 3);
+        out.push_str(head);
+        // The authority ends at the first '/', '?', '#' or whitespace.
+        let end = tail
+            .find(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace() || c == '"' || c == '\'')
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match authority.rfind('@') {
+            Some(at) => {
+                let userinfo = &authority[..at];
+                match userinfo.find(':') {
+                    Some(colon) => {
+                        out.push_str(&userinfo[..colon + 1]);
+                        out.push_str(MASK);
+                        out.push_str(&authority[at..]);
+                    }
+                    None => out.push_str(authority),
+                }
+            }
+            None => out.push_str(authority),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Masks the value after keywords such as `password=`, `PGPASSWORD=`,
+/// `password '...'` (SQL) and `"password": "..."` (JSON).
+fn mask_keyword_values(text: &str) -> String {
+    const KEYS: [&str; 8] = [
+        "password",
+        "passwd",
+        "api_key",
+        "apikey",
+        "secret_key",
+        "access_token",
+        "auth_token",
+        "client_secret",
+    ];
+    let lower = text.to_ascii_lowercase();
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let Some(key) = KEYS.iter().find(|k| lower[i..].starts_with(**k)) else {
+            i += 1;
+            continue;
+        };
+        // Skip the rest of an identifier such as `password_hash` or `PGPASSWORD`'s tail.
+        let mut j = i + key.len();
+        while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
+            j += 1;
+        }
+        // Separator: `=`, `:`, or whitespace (SQL `PASSWORD 'x'`), optionally quoted keys.
+        let mut k = j;
+        if k < bytes.len() && bytes[k] == b'"' {
+            k += 1;
+        }
+        while k < bytes.len() && bytes[k] == b' ' {
+            k += 1;
+        }
+        let has_separator = k < bytes.len() && (bytes[k] == b'=' || bytes[k] == b':');
+        if has_separator {
+            k += 1;
+            while k < bytes.len() && bytes[k] == b' ' {
+                k += 1;
+            }
+        }
+        let quote = bytes.get(k).copied().filter(|c| *c == b'\'' || *c == b'"');
+        if !has_separator && quote.is_none() {
+            i = j;
+            continue;
+        }
+        let value_start = if quote.is_some() { k + 1 } else { k };
+        let value_end = match quote {
+            Some(q) => bytes[value_start..]
+                .iter()
+                .position(|c| *c == q)
+                .map_or(bytes.len(), |p| value_start + p),
+            None => bytes[value_start..]
+                .iter()
+                .position(|c| c.is_ascii_whitespace() || matches!(c, b'&' | b';' | b',' | b')' | b'}'))
+                .map_or(bytes.len(), |p| value_start + p),
+        };
+        if value_end > value_start && text.is_char_boundary(value_start) && text.is_char_boundary(value_end) {
+            out.push_str(&text[copied..value_start]);
+            out.push_str(MASK);
+            copied = value_end;
+        }
+        i = value_end.max(j);
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// Masks well-known token shapes: bearer tokens, JWTs and common API-key prefixes.
+fn mask_tokens(text: &str) -> String {
+    const PREFIXES: [&str; 9] = [
+        "Bearer ", "sk_live_", "sk_test_", "sk-", "ghp_", "gho_", "xoxb-", "AKIA", "eyJ",
+    ];
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    'outer: loop {
+        let mut best: Option<(usize, &str)> = None;
+        for p in PREFIXES {
+            if let Some(idx) = rest.find(p) {
+                let at_word_start = idx == 0 || !rest.as_bytes()[idx - 1].is_ascii_alphanumeric();
+                if at_word_start && best.is_none_or(|(b, _)| idx < b) {
+                    best = Some((idx, p));
+                }
+            }
+        }
+        let Some((idx, prefix)) = best else { break 'outer };
+        let value_start = idx + prefix.len();
+        let value_len = rest[value_start..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | '+' | '=')))
+            .unwrap_or(rest.len() - value_start);
+        out.push_str(&rest[..value_start]);
+        // Only long enough values are tokens: `sk-1` is a name, not a key.
+        if value_len >= 16 {
+            out.push_str(MASK);
+        } else {
+            out.push_str(&rest[value_start..value_start + value_len]);
+        }
+        rest = &rest[value_start + value_len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_url_passwords() {
+        assert_eq!(
+            redact("postgres://alice:s3cr3t@db.example.com:5432/app"),
+            "postgres://alice:********@db.example.com:5432/app"
+        );
+        assert_eq!(redact("postgres://alice@host/db"), "postgres://alice@host/db");
+    }
+
+    #[test]
+    fn masks_keyword_values() {
+        assert_eq!(redact("host=x password=hunter22 user=a"), "host=x password=******** user=a");
+        assert_eq!(redact("PGPASSWORD=abc123xyz"), "PGPASSWORD=********");
+        assert_eq!(
+            redact("CREATE ROLE app LOGIN PASSWORD 'pa55word'"),
+            "CREATE ROLE app LOGIN PASSWORD '********'"
+        );
+        assert_eq!(redact(r#"{"password": "x1y2z3"}"#), r#"{"password": "********"}"#);
+        // A column named password_hash is not itself a secret.
+        assert_eq!(redact("column password_hash is missing"), "column password_hash is missing");
+    }
+
+    #[test]
+    fn masks_registered_secrets_anywhere() {
+        register_secret("correct-horse-battery");
+        assert_eq!(
+            redact("authentication failed for correct-horse-battery"),
+            "authentication failed for ********"
+        );
+        assert_eq!(redact("u:correct%2Dhorse"), "u:correct%2Dhorse");
+    }
+
+    #[test]
+    fn masks_tokens() {
+        assert_eq!(
+            redact("key sk_live_ABCDEFGHIJKLMNOPQRSTUVWX end"),
+            "key sk_live_******** end"
+        );
+        assert_eq!(redact("Authorization: Bearer abcdefghijklmnopqrstuvwxyz"), "Authorization: Bearer ********");
+        assert_eq!(redact("task-1 sk-1"), "task-1 sk-1");
+    }
+}
