@@ -1,1 +1,22 @@
+//! Migrations as values, plumb's history table, and the apply algorithm.
+//!
+//! A [`Migration`] is built once from its file: version, name, text, SHA-256
+//! checksum, directives and statements. A [`MigrationSource`] yields a
+//! [`MigrationSet`]; [`apply()`] runs what is pending so that each migration and
+//! its history row commit together; [`status()`] holds files against history.
+#![deny(missing_docs)]
 
+mod apply;
+mod error;
+mod failpoint;
+mod history;
+mod migration;
+mod source;
+mod status;
+
+pub use apply::{ApplyObserver, ApplyOptions, ApplyReport, AppliedMigration, PlannedMigration, apply, plan_script};
+pub use error::{ApplyError, LoadError, LockHolder, SourceLocation};
+pub use history::{HISTORY_TABLE, HistoryRow, HistoryStatus, read_history};
+pub use migration::{Directives, Migration, MigrationSet, Version};
+pub use source::{MigrationSource, NativeDir};
+pub use status::{MigrationState, StatusEntry, status};

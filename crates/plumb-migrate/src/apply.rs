@@ -1,0 +1,639 @@
+//! The apply algorithm, top to bottom: lock, ensure history, refuse on
+//! modified or missing files, apply each pending migration with its history
+//! row, unlock.
+//!
+//! A transactional migration is sent as the file's own text inside a
+//! transaction that also writes its history row: both commit or neither does.
+//! A `-- plumb:no-transaction` migration is recorded `in_progress` first; then
+//! each statement commits together with the counter of statements done, except
+//! statements PostgreSQL refuses to run in a transaction (such as
+//! `CREATE INDEX CONCURRENTLY`), which run alone with the counter updated right
+//! after. A crash leaves the row `in_progress` at the first unfinished
+//! statement, where the next apply resumes.
+
+use std::time::{Duration, Instant};
+
+use plumb_pg::{Connection, PgError, ServerError};
+use plumb_sql::StatementKind;
+
+use crate::error::{ApplyError, LockHolder, SourceLocation};
+use crate::failpoint::failpoint;
+use crate::history::{self, HistoryRow, HistoryStatus};
+use crate::migration::{Migration, MigrationSet, Version};
+
+/// The advisory lock key all plumb applies take: "plumb" in ASCII.
+const LOCK_KEY: i64 = 0x70_6c_75_6d_62;
+
+/// How an apply behaves.
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    /// Apply up to and including this version only.
+    pub to: Option<Version>,
+    /// `lock_timeout` for migration statements (none: the server's setting).
+    pub lock_timeout: Option<Duration>,
+    /// `statement_timeout` for migration statements (none: the server's setting).
+    pub statement_timeout: Option<Duration>,
+    /// How long to wait for another apply to release the lock.
+    pub lock_wait: Duration,
+    /// Apply even though applied migrations' files changed or are missing.
+    pub allow_modified: bool,
+    /// Recorded in each history row.
+    pub plumb_version: String,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            to: None,
+            lock_timeout: None,
+            statement_timeout: None,
+            lock_wait: Duration::from_secs(60),
+            allow_modified: false,
+            plumb_version: String::new(),
+        }
+    }
+}
+
+/// Progress, as it happens. Every method has a do-nothing default.
+pub trait ApplyObserver {
+    /// A migration starts; `resume_from` > 0 when an interrupted one resumes.
+    fn migration_started(&self, _migration: &Migration, _resume_from: usize) {}
+    /// Statement `index` (0-based) of a no-transaction migration committed.
+    fn statement_done(&self, _migration: &Migration, _index: usize) {}
+    /// A migration committed with its history row.
+    fn migration_done(&self, _migration: &Migration, _elapsed: Duration) {}
+    /// Something the user should know that does not stop the run.
+    fn warning(&self, _message: &str) {}
+}
+
+/// A migration the apply will run.
+#[derive(Debug, Clone)]
+pub struct PlannedMigration<'a> {
+    /// The migration.
+    pub migration: &'a Migration,
+    /// First statement to run (non-zero when resuming an interrupted no-transaction migration).
+    pub resume_from: usize,
+    /// Whether it has a history row already (in_progress/failed).
+    pub recorded: bool,
+}
+
+/// What an apply did.
+#[derive(Debug, Clone, Default)]
+pub struct ApplyReport {
+    /// Migrations applied, in order.
+    pub applied: Vec<AppliedMigration>,
+    /// Things the user should know.
+    pub warnings: Vec<String>,
+}
+
+/// One applied migration.
+#[derive(Debug, Clone)]
+pub struct AppliedMigration {
+    /// Its version.
+    pub version: String,
+    /// Its name.
+    pub name: String,
+    /// Statements it has.
+    pub statements: usize,
+    /// Where it resumed, if it was interrupted before.
+    pub resumed_from: Option<usize>,
+    /// How long it took this time.
+    pub duration: Duration,
+}
+
+/// Decides what to run: pending migrations in order, interrupted ones resumed,
+/// refusing when applied files changed or vanished (unless allowed). Pure.
+pub fn plan<'a>(
+    set: &'a MigrationSet,
+    history: &[HistoryRow],
+    options: &ApplyOptions,
+) -> Result<(Vec<PlannedMigration<'a>>, Vec<String>), ApplyError> {
+    let mut problems = Vec::new();
+    let mut warnings = Vec::new();
+    for row in history {
+        match set.get(&row.version) {
+            None => problems.push(format!(
+                "migration {} ({}) is recorded as {} but no file has its version",
+                row.version,
+                row.name,
+                row.status.as_str()
+            )),
+            Some(m) if m.checksum != row.checksum => problems.push(format!(
+                "{} changed after it was {} (recorded checksum {}, file {})",
+                m.path.display(),
+                if row.status == HistoryStatus::Applied { "applied" } else { "started" },
+                &row.checksum[..row.checksum.len().min(12)],
+                &m.checksum[..12]
+            )),
+            Some(_) => {}
+        }
+    }
+    if !problems.is_empty() {
+        if !options.allow_modified {
+            problems.push(
+                "restore the files as they were applied, or pass --allow-modified to go on anyway (the changes will NOT be applied)"
+                    .into(),
+            );
+            return Err(ApplyError::Refused { problems });
+        }
+        warnings.extend(problems.into_iter().map(|p| format!("--allow-modified: {p}")));
+    }
+    if let Some(to) = &options.to
+        && set.get(to).is_none()
+    {
+        return Err(ApplyError::Refused { problems: vec![format!("--to {to}: no migration has that version")] });
+    }
+    let latest_applied = history.iter().filter(|r| r.status == HistoryStatus::Applied).map(|r| &r.version).max();
+    let mut planned = Vec::new();
+    for m in set.migrations() {
+        if options.to.as_ref().is_some_and(|to| m.version > *to) {
+            break;
+        }
+        let row = history.iter().find(|r| r.version.same_number(&m.version));
+        let resume_from = match row {
+            Some(r) if r.status == HistoryStatus::Applied => continue,
+            // A transactional migration is never half-done: if it is marked so, run it whole.
+            Some(r) if m.directives.no_transaction => r.statements_done.min(m.script.statements.len()),
+            _ => 0,
+        };
+        if row.is_none()
+            && let Some(latest) = latest_applied
+            && m.version < *latest
+        {
+            warnings.push(format!(
+                "migration {} is older than the latest applied ({latest}); applying it out of order",
+                m.version
+            ));
+        }
+        planned.push(PlannedMigration { migration: m, resume_from, recorded: row.is_some() });
+    }
+    Ok((planned, warnings))
+}
+
+/// Applies every pending migration of `set`. See the module documentation for the guarantees.
+pub async fn apply(
+    conn: &Connection,
+    set: &MigrationSet,
+    options: &ApplyOptions,
+    observer: &dyn ApplyObserver,
+) -> Result<ApplyReport, ApplyError> {
+    acquire_lock(conn, options.lock_wait).await?;
+    let result = apply_locked(conn, set, options, observer).await;
+    // Best effort: a broken connection released the lock already.
+    let _ = conn.batch(&format!("SELECT pg_advisory_unlock({LOCK_KEY})")).await;
+    result
+}
+
+async fn apply_locked(
+    conn: &Connection,
+    set: &MigrationSet,
+    options: &ApplyOptions,
+    observer: &dyn ApplyObserver,
+) -> Result<ApplyReport, ApplyError> {
+    let history = match history::read_history(conn).await? {
+        Some(h) => h,
+        None => {
+            history::ensure_history(conn).await?;
+            Vec::new()
+        }
+    };
+    let (planned, warnings) = plan(set, &history, options)?;
+    for w in &warnings {
+        observer.warning(w);
+    }
+    let mut report = ApplyReport { applied: Vec::new(), warnings };
+    for p in planned {
+        let started = Instant::now();
+        observer.migration_started(p.migration, p.resume_from);
+        if p.migration.is_transactional() {
+            run_transactional(conn, p.migration, options).await?;
+        } else {
+            run_no_transaction(conn, &p, options, observer).await?;
+        }
+        let duration = started.elapsed();
+        observer.migration_done(p.migration, duration);
+        report.applied.push(AppliedMigration {
+            version: p.migration.version.to_string(),
+            name: p.migration.name.clone(),
+            statements: p.migration.script.statements.len(),
+            resumed_from: p.recorded.then_some(p.resume_from),
+            duration,
+        });
+    }
+    Ok(report)
+}
+
+async fn acquire_lock(conn: &Connection, wait: Duration) -> Result<(), ApplyError> {
+    let started = Instant::now();
+    loop {
+        let got: bool = conn
+            .client()
+            .query_one(&format!("SELECT pg_try_advisory_lock({LOCK_KEY})"), &[])
+            .await
+            .map_err(PgError::from)?
+            .get(0);
+        if got {
+            return Ok(());
+        }
+        if started.elapsed() >= wait {
+            return Err(ApplyError::Locked {
+                holder: lock_holder(conn).await,
+                waited: format!("{:.1}s", started.elapsed().as_secs_f64()),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn lock_holder(conn: &Connection) -> Option<LockHolder> {
+    // A bigint advisory key shows in pg_locks as classid (high half), objid (low half), objsubid 1.
+    let sql = format!(
+        "SELECT a.pid, coalesce(a.application_name, ''),
+                coalesce(to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '?')
+           FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+          WHERE l.locktype = 'advisory' AND l.granted
+            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND l.classid = {} AND l.objid = {} AND l.objsubid = 1
+          LIMIT 1",
+        (LOCK_KEY >> 32) as u32,
+        (LOCK_KEY & 0xffff_ffff) as u32
+    );
+    let row = conn.client().query_opt(&sql, &[]).await.ok()??;
+    Some(LockHolder { pid: row.get(0), application: row.get(1), since: row.get(2) })
+}
+
+fn timeout_settings(options: &ApplyOptions, scope: &str) -> String {
+    let mut sql = String::new();
+    if let Some(t) = options.lock_timeout {
+        sql.push_str(&format!("SET {scope} lock_timeout = '{}ms';\n", t.as_millis()));
+    }
+    if let Some(t) = options.statement_timeout {
+        sql.push_str(&format!("SET {scope} statement_timeout = '{}ms';\n", t.as_millis()));
+    }
+    sql
+}
+
+async fn run_transactional(conn: &Connection, m: &Migration, options: &ApplyOptions) -> Result<(), ApplyError> {
+    let started = Instant::now();
+    failpoint(&format!("before:{}", m.version));
+    conn.batch(&format!("BEGIN;\n{}", timeout_settings(options, "LOCAL"))).await?;
+    if let Err(e) = conn.batch(&m.sql).await {
+        let _ = conn.batch("ROLLBACK").await;
+        return Err(locate_transactional_failure(conn, m, options, e).await);
+    }
+    failpoint(&format!("before-commit:{}", m.version));
+    let record = record_applied(conn, m, options, started.elapsed()).await;
+    if let Err(e) = record {
+        let _ = conn.batch("ROLLBACK").await;
+        return Err(e);
+    }
+    conn.batch("COMMIT").await?;
+    Ok(())
+}
+
+async fn record_applied(conn: &Connection, m: &Migration, options: &ApplyOptions, elapsed: Duration) -> Result<(), ApplyError> {
+    conn.client()
+        .execute(
+            "INSERT INTO plumb.migrations (version, name, checksum, status, statements_done, duration_ms, plumb_version)
+             VALUES ($1, $2, $3, 'applied', $4, $5, $6)
+             ON CONFLICT (version) DO UPDATE
+                SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, status = 'applied',
+                    statements_done = EXCLUDED.statements_done, duration_ms = EXCLUDED.duration_ms,
+                    plumb_version = EXCLUDED.plumb_version, applied_at = now(), applied_by = current_user, error = NULL",
+            &[
+                &m.version.as_str(),
+                &m.name,
+                &m.checksum,
+                &(m.script.statements.len() as i32),
+                &(elapsed.as_millis() as i64),
+                &options.plumb_version,
+            ],
+        )
+        .await
+        .map_err(PgError::from)?;
+    Ok(())
+}
+
+/// The whole file ran as one string. When the server gave a position, it points
+/// into the file; otherwise the statements are replayed one by one in a
+/// transaction that is rolled back, to find which one fails.
+async fn locate_transactional_failure(conn: &Connection, m: &Migration, options: &ApplyOptions, error: PgError) -> ApplyError {
+    let Some(server) = error.server_error().cloned() else { return ApplyError::Pg(error) };
+    if let Some(position) = server.position {
+        let byte = plumb_sql::byte_offset_of_char_position(&m.sql, position);
+        let end = m
+            .script
+            .statements
+            .iter()
+            .find(|s| s.range.contains(&byte))
+            .map_or(byte, |s| s.range.end.min(byte + 1));
+        return failed(m, SourceLocation::new(&m.path, &m.sql, byte..end.max(byte)), server, 0);
+    }
+    let mut location = None;
+    if conn.batch(&format!("BEGIN;\n{}", timeout_settings(options, "LOCAL"))).await.is_ok() {
+        for statement in &m.script.statements {
+            if let Err(e) = conn.batch(&m.sql[statement.range.clone()]).await {
+                if e.code() == Some(server.code.as_str()) {
+                    location = Some(SourceLocation::new(&m.path, &m.sql, statement.range.clone()));
+                }
+                break;
+            }
+        }
+        let _ = conn.batch("ROLLBACK").await;
+    }
+    let location = location.unwrap_or_else(|| SourceLocation::new(&m.path, &m.sql, 0..0));
+    failed(m, location, server, 0)
+}
+
+fn failed(m: &Migration, location: SourceLocation, error: ServerError, statements_done: usize) -> ApplyError {
+    ApplyError::MigrationFailed {
+        version: m.version.to_string(),
+        name: m.name.clone(),
+        location,
+        error,
+        statements_done,
+    }
+}
+
+async fn run_no_transaction(
+    conn: &Connection,
+    p: &PlannedMigration<'_>,
+    options: &ApplyOptions,
+    observer: &dyn ApplyObserver,
+) -> Result<(), ApplyError> {
+    let m = p.migration;
+    let started = Instant::now();
+    let version = m.version.as_str();
+    failpoint(&format!("before:{version}"));
+    // The row first, committed on its own: from here on a crash is visible.
+    conn.client()
+        .execute(
+            "INSERT INTO plumb.migrations (version, name, checksum, status, statements_done, plumb_version)
+             VALUES ($1, $2, $3, 'in_progress', 0, $4)
+             ON CONFLICT (version) DO UPDATE SET status = 'in_progress', error = NULL, checksum = EXCLUDED.checksum",
+            &[&version, &m.name, &m.checksum, &options.plumb_version],
+        )
+        .await
+        .map_err(PgError::from)?;
+    let settings = timeout_settings(options, "SESSION");
+    if !settings.is_empty() {
+        conn.batch(&settings).await?;
+    }
+    for index in p.resume_from..m.script.statements.len() {
+        failpoint(&format!("before-statement:{version}:{}", index + 1));
+        let statement = &m.script.statements[index];
+        if index == p.resume_from
+            && p.recorded
+            && let StatementKind::CreateIndexConcurrently { name: Some(name) } = &statement.kind
+            && finish_interrupted_index(conn, name, observer).await?
+        {
+            set_statements_done(conn, version, index + 1).await?;
+            observer.statement_done(m, index);
+            continue;
+        }
+        let sql = m.statement_sql(index);
+        let alone = matches!(statement.kind, StatementKind::CreateIndexConcurrently { .. });
+        let outcome = if alone { Err(None) } else { run_with_counter(conn, sql, version, index + 1).await.map_err(Some) };
+        match outcome {
+            Ok(()) => {}
+            // Statements PostgreSQL refuses inside a transaction block run alone.
+            Err(Some(e)) if e.code() != Some("25001") => return Err(record_failure(conn, m, index, "BEGIN;\n".len(), e).await),
+            Err(_) => {
+                if let Err(e) = conn.batch(sql).await {
+                    return Err(record_failure(conn, m, index, 0, e).await);
+                }
+                failpoint(&format!("after-statement:{version}:{}", index + 1));
+                set_statements_done(conn, version, index + 1).await?;
+            }
+        }
+        observer.statement_done(m, index);
+    }
+    if !settings.is_empty() {
+        conn.batch("RESET lock_timeout; RESET statement_timeout;").await?;
+    }
+    failpoint(&format!("before-commit:{version}"));
+    conn.client()
+        .execute(
+            "UPDATE plumb.migrations
+                SET status = 'applied', statements_done = $2, duration_ms = coalesce(duration_ms, 0) + $3,
+                    applied_at = now(), applied_by = current_user, plumb_version = $4
+              WHERE version = $1",
+            &[&version, &(m.script.statements.len() as i32), &(started.elapsed().as_millis() as i64), &options.plumb_version],
+        )
+        .await
+        .map_err(PgError::from)?;
+    Ok(())
+}
+
+/// One statement and its counter update, committed together.
+async fn run_with_counter(conn: &Connection, sql: &str, version: &str, done: usize) -> Result<(), PgError> {
+    // The prefix length matters: error positions count from the start of this string.
+    let wrapped = format!(
+        "BEGIN;\n{sql}\n;\nUPDATE plumb.migrations SET statements_done = {done} WHERE version = '{version}';\nCOMMIT;"
+    );
+    let result = conn.batch(&wrapped).await;
+    if result.is_err() {
+        let _ = conn.batch("ROLLBACK").await;
+    }
+    result
+}
+
+async fn set_statements_done(conn: &Connection, version: &str, done: usize) -> Result<(), ApplyError> {
+    conn.client()
+        .execute("UPDATE plumb.migrations SET statements_done = $2 WHERE version = $1", &[&version, &(done as i32)])
+        .await
+        .map_err(PgError::from)?;
+    Ok(())
+}
+
+/// An interrupted `CREATE INDEX CONCURRENTLY`: a valid index means it finished
+/// (returns true: count it done); an invalid one is dropped so the statement can rebuild it.
+async fn finish_interrupted_index(conn: &Connection, name: &str, observer: &dyn ApplyObserver) -> Result<bool, ApplyError> {
+    let row = conn
+        .client()
+        .query_opt("SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass($1)", &[&name])
+        .await
+        .map_err(PgError::from)?;
+    match row.map(|r| r.get::<_, bool>(0)) {
+        Some(true) => Ok(true),
+        Some(false) => {
+            observer.warning(&format!(
+                "index {name} was left invalid by an interrupted CREATE INDEX CONCURRENTLY; dropping and rebuilding it"
+            ));
+            conn.batch(&format!("DROP INDEX CONCURRENTLY IF EXISTS {name}")).await?;
+            Ok(false)
+        }
+        None => Ok(false),
+    }
+}
+
+/// Marks the migration failed (best effort: the connection may be gone) and builds the error.
+async fn record_failure(conn: &Connection, m: &Migration, index: usize, prefix_len: usize, e: PgError) -> ApplyError {
+    let Some(server) = e.server_error().cloned() else { return ApplyError::Pg(e) };
+    let _ = conn
+        .client()
+        .execute(
+            "UPDATE plumb.migrations SET status = 'failed', error = $2 WHERE version = $1",
+            &[&m.version.as_str(), &server.to_string()],
+        )
+        .await;
+    let statement = &m.script.statements[index];
+    let sql = m.statement_sql(index);
+    let span = match server.position {
+        Some(pos) if pos as usize > prefix_len => {
+            let byte = plumb_sql::byte_offset_of_char_position(sql, pos - prefix_len as u32);
+            if byte < sql.len() {
+                statement.range.start + byte..statement.range.start + byte + 1
+            } else {
+                statement.range.clone()
+            }
+        }
+        _ => statement.range.clone(),
+    };
+    failed(m, SourceLocation::new(&m.path, &m.sql, span), server, index)
+}
+
+/// The SQL an apply would run, as one script that runs unchanged in psql and in
+/// a web SQL editor (no meta-commands). For `--dry-run`.
+pub fn plan_script(planned: &[PlannedMigration<'_>], history_exists: bool, options: &ApplyOptions) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "-- plumb apply --dry-run: {} migration(s) pending.\n-- Each transactional migration and its history row commit together.\n\n",
+        planned.len()
+    ));
+    if !history_exists {
+        out.push_str("-- The history table, created on first apply.\n");
+        out.push_str(history::create_history_sql());
+        out.push_str("\n\n");
+    }
+    for p in planned {
+        let m = p.migration;
+        let name = m.name.replace('\'', "''");
+        out.push_str(&format!("-- {} ({})\n", m.path.display(), m.version));
+        if m.is_transactional() {
+            out.push_str("BEGIN;\n");
+            out.push_str(&timeout_settings(options, "LOCAL"));
+            out.push_str(m.sql.trim_end());
+            out.push_str(&format!(
+                "\n;\nINSERT INTO plumb.migrations (version, name, checksum, status, statements_done, plumb_version)\n  VALUES ('{}', '{name}', '{}', 'applied', {}, '{}');\nCOMMIT;\n\n",
+                m.version,
+                m.checksum,
+                m.script.statements.len(),
+                options.plumb_version
+            ));
+        } else {
+            out.push_str("-- no-transaction: each statement runs on its own.\n");
+            if p.resume_from > 0 {
+                out.push_str(&format!("-- resuming at statement {}\n", p.resume_from + 1));
+            }
+            for index in p.resume_from..m.script.statements.len() {
+                out.push_str(m.statement_sql(index).trim_end());
+                out.push_str("\n;\n");
+            }
+            out.push_str(&format!(
+                "INSERT INTO plumb.migrations (version, name, checksum, status, statements_done, plumb_version)\n  VALUES ('{}', '{name}', '{}', 'applied', {}, '{}')\n  ON CONFLICT (version) DO UPDATE SET status = 'applied', statements_done = EXCLUDED.statements_done;\n\n",
+                m.version,
+                m.checksum,
+                m.script.statements.len(),
+                options.plumb_version
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(files: &[(&str, &str)]) -> MigrationSet {
+        MigrationSet::new(
+            files
+                .iter()
+                .map(|(v, sql)| {
+                    Migration::new(Version::parse(v).unwrap(), format!("m{v}"), format!("{v}_m{v}.sql").into(), sql.to_string())
+                        .unwrap()
+                })
+                .collect(),
+        )
+        .unwrap()
+    }
+
+    fn row(m: &Migration, status: HistoryStatus, done: usize) -> HistoryRow {
+        HistoryRow {
+            version: m.version.clone(),
+            name: m.name.clone(),
+            checksum: m.checksum.clone(),
+            status,
+            statements_done: done,
+            applied_at: String::new(),
+            duration_ms: None,
+            applied_by: String::new(),
+            plumb_version: String::new(),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn plans_pending_in_order_and_resumes_interrupted() {
+        let s = set(&[
+            ("1", "SELECT 1;"),
+            ("2", "-- plumb:no-transaction\nSELECT 1; SELECT 2; SELECT 3;"),
+            ("3", "SELECT 3;"),
+        ]);
+        let ms = s.migrations();
+        let history = vec![row(&ms[0], HistoryStatus::Applied, 1), row(&ms[1], HistoryStatus::InProgress, 2)];
+        let (planned, warnings) = plan(&s, &history, &ApplyOptions::default()).unwrap();
+        let got: Vec<(&str, usize)> = planned.iter().map(|p| (p.migration.version.as_str(), p.resume_from)).collect();
+        assert_eq!(got, [("2", 2), ("3", 0)]);
+        assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn refuses_modified_and_missing_files() {
+        let s = set(&[("1", "SELECT 1;")]);
+        let mut changed = row(&s.migrations()[0], HistoryStatus::Applied, 1);
+        changed.checksum = "0".repeat(64);
+        let mut gone = changed.clone();
+        gone.version = Version::parse("9").unwrap();
+        let err = plan(&s, &[changed.clone(), gone.clone()], &ApplyOptions::default()).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("1_m1.sql changed after it was applied"), "{text}");
+        assert!(text.contains("migration 9 (m1) is recorded as applied but no file has its version"), "{text}");
+        let allow = ApplyOptions { allow_modified: true, ..ApplyOptions::default() };
+        let (planned, warnings) = plan(&s, &[changed, gone], &allow).unwrap();
+        assert!(planned.is_empty());
+        assert_eq!(warnings.len(), 2);
+    }
+
+    #[test]
+    fn to_stops_at_the_version_and_must_exist() {
+        let s = set(&[("1", "SELECT 1;"), ("2", "SELECT 2;"), ("3", "SELECT 3;")]);
+        let to_two = ApplyOptions { to: Version::parse("2"), ..ApplyOptions::default() };
+        let (planned, _) = plan(&s, &[], &to_two).unwrap();
+        assert_eq!(planned.len(), 2);
+        let to_nine = ApplyOptions { to: Version::parse("9"), ..ApplyOptions::default() };
+        assert!(plan(&s, &[], &to_nine).is_err());
+    }
+
+    #[test]
+    fn warns_about_out_of_order_migrations() {
+        let s = set(&[("1", "SELECT 1;"), ("2", "SELECT 2;")]);
+        let history = vec![row(&s.migrations()[1], HistoryStatus::Applied, 1)];
+        let (planned, warnings) = plan(&s, &history, &ApplyOptions::default()).unwrap();
+        assert_eq!(planned.len(), 1);
+        assert!(warnings[0].contains("out of order"), "{warnings:?}");
+    }
+
+    #[test]
+    fn dry_run_script_has_no_meta_commands_and_records_history() {
+        let s = set(&[("1", "CREATE TABLE a (id int);"), ("2", "-- plumb:no-transaction\nCREATE INDEX CONCURRENTLY i ON a (id);")]);
+        let (planned, _) = plan(&s, &[], &ApplyOptions::default()).unwrap();
+        let script = plan_script(&planned, false, &ApplyOptions::default());
+        assert!(script.contains("CREATE TABLE IF NOT EXISTS plumb.migrations"));
+        assert!(script.contains("BEGIN;\nCREATE TABLE a (id int);\n;\nINSERT INTO plumb.migrations"));
+        assert!(script.contains("CREATE INDEX CONCURRENTLY i ON a (id);\n;\nINSERT"));
+        assert!(!plumb_sql::split(&script).statements.is_empty());
+        assert!(plumb_sql::split(&script).meta_commands.is_empty());
+    }
+}

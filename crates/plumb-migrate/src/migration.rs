@@ -1,0 +1,249 @@
+//! One migration file as a value, and an ordered set of them.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use plumb_sql::{Script, StatementKind};
+use sha2::{Digest, Sha256};
+
+use crate::error::{LoadError, SourceLocation};
+
+/// A migration version: digits (timestamps included), ordered by numeric value.
+///
+/// Kept as written (`0001`, `20240101120000`) so history rows match file names
+/// exactly; compared as numbers, so `9` sorts before `10`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Version(String);
+
+impl Version {
+    /// A version from its digits; `None` when `s` is not all ASCII digits.
+    pub fn parse(s: &str) -> Option<Version> {
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then(|| Version(s.to_owned()))
+    }
+
+    /// The version as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn significant(&self) -> &str {
+        let trimmed = self.0.trim_start_matches('0');
+        if trimmed.is_empty() { "0" } else { trimmed }
+    }
+
+    /// Whether two versions name the same number (`007` and `7`).
+    pub fn same_number(&self, other: &Version) -> bool {
+        self.significant() == other.significant()
+    }
+}
+
+impl Ord for Version {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let (a, b) = (self.significant(), other.significant());
+        a.len().cmp(&b.len()).then_with(|| a.cmp(b)).then_with(|| self.0.cmp(&other.0))
+    }
+}
+
+impl PartialOrd for Version {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Instructions a migration gives plumb in its leading comments.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Directives {
+    /// `-- plumb:no-transaction`: run statement by statement, outside a transaction.
+    pub no_transaction: bool,
+}
+
+/// One migration, read and checked.
+#[derive(Debug, Clone)]
+pub struct Migration {
+    /// Its version.
+    pub version: Version,
+    /// The descriptive part of the file name.
+    pub name: String,
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The file's text.
+    pub sql: Arc<str>,
+    /// SHA-256 of the file's bytes, lower-case hex.
+    pub checksum: String,
+    /// Its directives.
+    pub directives: Directives,
+    /// Its statements (byte ranges into `sql`).
+    pub script: Script,
+}
+
+impl Migration {
+    /// Builds a migration from its text, checking what can be checked without a server.
+    pub fn new(version: Version, name: String, path: PathBuf, sql: String) -> Result<Migration, LoadError> {
+        let checksum = hex_sha256(sql.as_bytes());
+        let sql: Arc<str> = Arc::from(sql);
+        let directives = parse_directives(&path, &sql)?;
+        let script = plumb_sql::split(&sql);
+        if let Some(meta) = script.meta_commands.first() {
+            return Err(LoadError::MetaCommand {
+                command: meta.command.clone(),
+                location: SourceLocation::new(&path, &sql, meta.range.clone()),
+            });
+        }
+        for statement in &script.statements {
+            match &statement.kind {
+                StatementKind::TransactionControl(keyword) => {
+                    return Err(LoadError::TransactionControl {
+                        keyword: keyword.clone(),
+                        no_transaction: directives.no_transaction,
+                        location: SourceLocation::new(&path, &sql, statement.range.clone()),
+                    });
+                }
+                StatementKind::CreateIndexConcurrently { .. } if !directives.no_transaction => {
+                    return Err(LoadError::ConcurrentlyInTransaction {
+                        location: SourceLocation::new(&path, &sql, statement.range.clone()),
+                    });
+                }
+                _ => {}
+            }
+        }
+        Ok(Migration { version, name, path, sql, checksum, directives, script })
+    }
+
+    /// The text of statement `index`.
+    pub fn statement_sql(&self, index: usize) -> &str {
+        &self.sql[self.script.statements[index].range.clone()]
+    }
+
+    /// Whether it runs in one transaction with its history row.
+    pub fn is_transactional(&self) -> bool {
+        !self.directives.no_transaction
+    }
+}
+
+/// SHA-256 as lower-case hex.
+pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+fn parse_directives(path: &std::path::Path, sql: &str) -> Result<Directives, LoadError> {
+    let mut directives = Directives::default();
+    let mut offset = 0;
+    for line in sql.split_inclusive('\n') {
+        let trimmed = line.trim();
+        let start = offset;
+        offset += line.len();
+        if trimmed.is_empty() {
+            continue;
+        }
+        let Some(comment) = trimmed.strip_prefix("--") else { break };
+        let Some(directive) = comment.trim().strip_prefix("plumb:") else { continue };
+        let word = directive.split_whitespace().next().unwrap_or("");
+        match word {
+            "no-transaction" => directives.no_transaction = true,
+            // Lint suppressions are read by the linter.
+            "allow" => {}
+            _ => {
+                let col = line.find("plumb:").unwrap_or(0);
+                return Err(LoadError::UnknownDirective {
+                    directive: word.to_owned(),
+                    location: SourceLocation::new(path, sql, start + col..start + line.trim_end().len()),
+                });
+            }
+        }
+    }
+    Ok(directives)
+}
+
+/// Migrations in version order, versions unique.
+#[derive(Debug, Clone, Default)]
+pub struct MigrationSet {
+    migrations: Vec<Migration>,
+}
+
+impl MigrationSet {
+    /// Orders `migrations` by version; two files with the same version number are an error.
+    pub fn new(mut migrations: Vec<Migration>) -> Result<MigrationSet, LoadError> {
+        migrations.sort_by(|a, b| a.version.cmp(&b.version));
+        for pair in migrations.windows(2) {
+            if pair[0].version.same_number(&pair[1].version) {
+                return Err(LoadError::DuplicateVersion {
+                    version: pair[1].version.to_string(),
+                    first: pair[0].path.clone(),
+                    second: pair[1].path.clone(),
+                });
+            }
+        }
+        Ok(MigrationSet { migrations })
+    }
+
+    /// All migrations, in order.
+    pub fn migrations(&self) -> &[Migration] {
+        &self.migrations
+    }
+
+    /// The migration with this version number.
+    pub fn get(&self, version: &Version) -> Option<&Migration> {
+        self.migrations.iter().find(|m| m.version.same_number(version))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> Version {
+        Version::parse(s).unwrap()
+    }
+
+    #[test]
+    fn versions_order_numerically() {
+        let mut versions = vec![v("10"), v("9"), v("0002"), v("20240101120000"), v("1")];
+        versions.sort();
+        let order: Vec<&str> = versions.iter().map(|v| v.as_str()).collect();
+        assert_eq!(order, ["1", "0002", "9", "10", "20240101120000"]);
+        assert!(v("007").same_number(&v("7")));
+        assert_eq!(Version::parse("12a"), None);
+    }
+
+    fn migration(sql: &str) -> Result<Migration, LoadError> {
+        Migration::new(v("1"), "m".into(), "1_m.sql".into(), sql.into())
+    }
+
+    #[test]
+    fn checksum_is_sha256_of_the_bytes() {
+        let m = migration("SELECT 1;").unwrap();
+        // printf 'SELECT 1;' | sha256sum
+        assert_eq!(m.checksum, "17db4fd369edb9244b9f91d9aeed145c3d04ad8ba6e95d06247f07a63527d11a");
+        assert_ne!(m.checksum, migration("SELECT 2;").unwrap().checksum);
+    }
+
+    #[test]
+    fn directives_in_leading_comments() {
+        let m = migration("-- a comment\n-- plumb:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (x);").unwrap();
+        assert!(m.directives.no_transaction);
+        // A directive after the first statement is not a directive.
+        let m = migration("SELECT 1;\n-- plumb:no-transaction\n").unwrap();
+        assert!(!m.directives.no_transaction);
+        let err = migration("-- plumb:no-transacton\nSELECT 1;").unwrap_err();
+        assert!(err.to_string().contains("no-transacton"), "{err}");
+    }
+
+    #[test]
+    fn rejects_what_cannot_run() {
+        let err = migration("SELECT 1;\n  \\echo hi\n").unwrap_err();
+        let LoadError::MetaCommand { location, .. } = &err else { panic!("{err:?}") };
+        assert_eq!((location.line, location.column), (2, 3));
+        let err = migration("BEGIN;\nSELECT 1;\nCOMMIT;").unwrap_err();
+        assert!(matches!(err, LoadError::TransactionControl { .. }), "{err:?}");
+        let err = migration("CREATE INDEX CONCURRENTLY i ON t (x);").unwrap_err();
+        assert!(matches!(err, LoadError::ConcurrentlyInTransaction { .. }), "{err:?}");
+    }
+}
