@@ -56,6 +56,8 @@ impl Default for ApplyOptions {
 
 /// Progress, as it happens. Every method has a do-nothing default.
 pub trait ApplyObserver {
+    /// The plan is known: these migrations will run, in this order.
+    fn planned(&self, _planned: &[PlannedMigration<'_>]) {}
     /// A migration starts; `resume_from` > 0 when an interrupted one resumes.
     fn migration_started(&self, _migration: &Migration, _resume_from: usize) {}
     /// Statement `index` (0-based) of a no-transaction migration committed.
@@ -201,6 +203,7 @@ async fn apply_locked(
     for w in &warnings {
         observer.warning(w);
     }
+    observer.planned(&planned);
     let mut report = ApplyReport { applied: Vec::new(), warnings };
     for p in planned {
         let started = Instant::now();

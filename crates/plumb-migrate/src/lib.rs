@@ -14,7 +14,7 @@ mod migration;
 mod source;
 mod status;
 
-pub use apply::{ApplyObserver, ApplyOptions, ApplyReport, AppliedMigration, PlannedMigration, apply, plan_script};
+pub use apply::{ApplyObserver, ApplyOptions, ApplyReport, AppliedMigration, PlannedMigration, apply, plan, plan_script};
 pub use error::{ApplyError, LoadError, LockHolder, SourceLocation};
 pub use history::{HISTORY_TABLE, HistoryRow, HistoryStatus, read_history};
 pub use migration::{Directives, Migration, MigrationSet, Version};

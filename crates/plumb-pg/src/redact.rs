@@ -104,7 +104,7 @@ fn mask_keyword_values(text: &str) -> String {
     let mut copied = 0;
     let mut i = 0;
     while i < bytes.len() {
-        let Some(key) = KEYS.iter().find(|k| lower[i..].starts_with(**k)) else {
+        let Some(key) = KEYS.iter().find(|k| lower.as_bytes()[i..].starts_with(k.as_bytes())) else {
             i += 1;
             continue;
         };
@@ -226,6 +226,12 @@ mod tests {
         assert_eq!(redact(r#"{"password": "x1y2z3"}"#), r#"{"password": "********"}"#);
         // A column named password_hash is not itself a secret.
         assert_eq!(redact("column password_hash is missing"), "column password_hash is missing");
+    }
+
+    #[test]
+    fn leaves_non_ascii_text_intact() {
+        let table = "┌──┬──┐ password=ünïcode-secret │ ok";
+        assert_eq!(redact(table), "┌──┬──┐ password=******** │ ok");
     }
 
     #[test]

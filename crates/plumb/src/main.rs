@@ -1,1 +1,95 @@
-fn main(){}
+//! The `plumb` binary: parse arguments, resolve settings, run one command,
+//! render its outcome, exit with 0 (ok), 1 (findings) or 2 (error).
+
+mod cli;
+mod commands;
+mod output;
+mod report;
+mod settings;
+mod target;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use plumb_migrate::{ApplyError, LoadError};
+
+use crate::cli::{Cli, Command};
+use crate::commands::Exit;
+use crate::output::Output;
+use crate::settings::{GlobalSettings, OutputSettings};
+
+const EXIT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    // Ctrl-C: stop throwaway clusters in order (their destructors will not run), then leave.
+    let _ = ctrlc::set_handler(|| {
+        plumb_pg::cluster::stop_all_throwaway();
+        eprintln!("interrupted");
+        std::process::exit(130);
+    });
+    let fallback = Output { settings: OutputSettings { json: cli.global.json, color: false, interactive: false } };
+    let settings = match GlobalSettings::resolve(&cli.global) {
+        Ok(s) => s,
+        Err(e) => return fail(&e, fallback),
+    };
+    let output = Output { settings: settings.output };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime starts");
+    let result = runtime.block_on(async {
+        match &cli.command {
+            Command::Apply(args) => commands::apply::run(&settings, args, output).await,
+            Command::Status(args) => commands::status::run(&settings, args, output).await,
+            Command::Pg(command) => commands::pg::run(&settings, command, output),
+            Command::Demo => commands::demo::run(&settings, output).await,
+        }
+    });
+    match result {
+        Ok(Exit::Ok) => ExitCode::SUCCESS,
+        Ok(Exit::Findings) => ExitCode::from(1),
+        Err(e) => fail(&e, output),
+    }
+}
+
+/// Renders an error (pointing into the file when there is a place) and returns exit code 2.
+fn fail(error: &anyhow::Error, output: Output) -> ExitCode {
+    let load = error.downcast_ref::<LoadError>();
+    let apply = error.downcast_ref::<ApplyError>();
+    let (location, sqlstate, help) = match (load, apply) {
+        (Some(e), _) => (e.location(), None, None),
+        (_, Some(ApplyError::MigrationFailed { location, error: server, statements_done, .. })) => (
+            Some(location),
+            Some(server.code.clone()),
+            Some(if *statements_done > 0 {
+                format!(
+                    "{statements_done} statement(s) of this no-transaction migration committed before the failure; fix the cause and run apply again to resume"
+                )
+            } else {
+                "nothing of this migration was applied or recorded; fix it and run apply again".to_owned()
+            }),
+        ),
+        (_, Some(ApplyError::Pg(pg))) => (None, pg.code().map(str::to_owned), None),
+        _ => (None, None, None),
+    };
+    let message = plumb_pg::error_chain(error.as_ref());
+    if output.settings.json {
+        output.json(&report::ErrorReport {
+            format: report::FORMAT,
+            error: report::ErrorBody {
+                message: plumb_pg::redact(&message),
+                sqlstate,
+                file: location.map(|l| l.path.display().to_string()),
+                line: location.map(|l| l.line),
+                column: location.map(|l| l.column),
+            },
+        });
+    }
+    output.error(&message, location, help.as_deref());
+    ExitCode::from(EXIT_ERROR)
+}

@@ -1,0 +1,132 @@
+//! Command-line arguments as clap sees them. Resolved into [`crate::settings`] once.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// plumb: PostgreSQL migrations that tell the truth.
+///
+/// plumb applies migrations so that history and schema never disagree: each
+/// migration commits together with its history row, a crash is visible and
+/// resumable, and two runs never apply the same migration twice.
+///
+/// Without --database-url (or DATABASE_URL), commands use the project's local
+/// cluster under .plumb/pg, starting it if needed, and say so on stderr.
+#[derive(Debug, Parser)]
+#[command(name = "plumb", version, propagate_version = true, max_term_width = 100)]
+#[command(after_help = "Exit codes: 0 ok, 1 findings (e.g. status found modified or missing files), 2 error.\n\
+Examples:\n  plumb demo\n  plumb apply --dir migrations\n  DATABASE_URL=postgres://app@db/app plumb status --json")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Target database: a URL (postgres://user@host/db) or key=value settings, as psql takes them.
+    /// PG* variables and .pgpass fill in what it leaves out.
+    #[arg(long, short = 'd', env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// PostgreSQL major version for local clusters (default: the newest installed).
+    #[arg(long, env = "PLUMB_PG_VERSION", global = true, value_name = "MAJOR")]
+    pub pg_version: Option<u32>,
+
+    /// Machine-readable output on stdout (see the README for the format).
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// When to use colors.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+}
+
+/// When to use colors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending migrations: each one together with its history row, or not at all.
+    ///
+    /// Takes a session advisory lock so that concurrent runs apply each migration once.
+    /// Refuses to run when an applied migration's file changed or is missing.
+    /// A no-transaction migration (first line `-- plumb:no-transaction`) is recorded
+    /// in_progress first and resumed at its first unfinished statement after a crash.
+    #[command(after_help = "Examples:\n  plumb apply\n  plumb apply --dir db/migrations --to 20240101120000\n  plumb apply --dry-run > plan.sql\n  plumb apply --lock-timeout 5s --statement-timeout 10min")]
+    Apply(ApplyArgs),
+
+    /// Show each migration's state: applied, pending, modified, missing-file, in_progress, failed.
+    ///
+    /// Read-only. Exits 1 when a migration is modified, missing, failed or in_progress.
+    Status(DirArgs),
+
+    /// Manage the project's local PostgreSQL cluster under .plumb/pg.
+    #[command(subcommand)]
+    Pg(PgCommand),
+
+    /// Run plumb on its embedded example in a throwaway local cluster.
+    ///
+    /// Starts a throwaway PostgreSQL, applies the quickstart migrations, shows status,
+    /// applies again (nothing to do), and removes the cluster.
+    Demo,
+}
+
+#[derive(Debug, Args)]
+pub struct DirArgs {
+    /// Folder of migration files named <version>_<name>.sql.
+    #[arg(long, default_value = "migrations", env = "PLUMB_MIGRATIONS_DIR")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub dir: DirArgs,
+
+    /// Apply up to and including this version.
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+
+    /// Print the SQL that would run (runs unchanged in psql or a web SQL editor); change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// lock_timeout for migration statements, e.g. 5s (default: the server's setting).
+    #[arg(long, value_name = "DURATION")]
+    pub lock_timeout: Option<String>,
+
+    /// statement_timeout for migration statements, e.g. 10min (default: the server's setting).
+    #[arg(long, value_name = "DURATION")]
+    pub statement_timeout: Option<String>,
+
+    /// How long to wait for another apply to finish before giving up.
+    #[arg(long, value_name = "DURATION", default_value = "60s")]
+    pub lock_wait: String,
+
+    /// Go on although applied migrations' files changed or are missing (their changes are NOT applied).
+    #[arg(long)]
+    pub allow_modified: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PgCommand {
+    /// Create (first time) and start the project cluster; prints its URL.
+    Start,
+    /// Stop the project cluster.
+    Stop,
+    /// Say whether the project cluster runs, and where.
+    Status,
+    /// Print the project cluster's connection URL.
+    Url,
+}

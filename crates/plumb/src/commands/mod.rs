@@ -1,0 +1,25 @@
+//! One module per command. Each takes resolved settings, calls the libraries,
+//! renders, and returns the exit code.
+
+pub mod apply;
+pub mod demo;
+pub mod pg;
+pub mod status;
+
+use std::path::Path;
+
+use plumb_migrate::{LoadError, MigrationSet, MigrationSource, NativeDir};
+
+/// Exit codes, as documented in the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Done, nothing to report.
+    Ok = 0,
+    /// Done, and something needs attention.
+    Findings = 1,
+}
+
+/// Loads the native migrations folder.
+pub fn load_migrations(dir: &Path) -> Result<MigrationSet, LoadError> {
+    NativeDir::new(dir).load()
+}

@@ -1,0 +1,81 @@
+//! The JSON contract: what `--json` prints. Versioned by `format`; documented in
+//! the README. Internal types never serialize directly: they are mapped here,
+//! so that refactoring a library does not change the public format.
+
+use serde::Serialize;
+
+/// Bumped only when a field changes meaning or disappears; new fields may appear in any format.
+pub const FORMAT: u32 = 1;
+
+#[derive(Debug, Serialize)]
+pub struct StatusReport {
+    pub format: u32,
+    pub target: String,
+    pub migrations: Vec<StatusMigration>,
+    pub summary: StatusSummary,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StatusMigration {
+    pub version: String,
+    pub name: String,
+    /// applied · pending · modified · missing-file · in_progress · failed
+    pub state: &'static str,
+    pub applied_at: Option<String>,
+    pub statements_done: Option<usize>,
+    pub statements_total: Option<usize>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct StatusSummary {
+    pub applied: usize,
+    pub pending: usize,
+    pub modified: usize,
+    pub missing_file: usize,
+    pub in_progress: usize,
+    pub failed: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ApplyReport {
+    pub format: u32,
+    pub target: String,
+    pub dry_run: bool,
+    pub applied: Vec<ApplyMigration>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ApplyMigration {
+    pub version: String,
+    pub name: String,
+    pub statements: usize,
+    /// 0-based statement index an interrupted no-transaction migration resumed at.
+    pub resumed_from: Option<usize>,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ErrorReport {
+    pub format: u32,
+    pub error: ErrorBody,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ErrorBody {
+    pub message: String,
+    pub sqlstate: Option<String>,
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PgStatusReport {
+    pub format: u32,
+    pub state: &'static str,
+    pub pid: Option<u32>,
+    pub url: Option<String>,
+    pub folder: String,
+}

@@ -1,0 +1,143 @@
+//! Arguments + environment, resolved once into the values commands take.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use plumb_migrate::{ApplyOptions, Version};
+
+use crate::cli::{ApplyArgs, ColorChoice, GlobalArgs};
+
+/// Where output goes and how it looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputSettings {
+    /// JSON on stdout instead of tables.
+    pub json: bool,
+    /// Colors on stderr/stdout.
+    pub color: bool,
+    /// Whether stderr is a terminal (progress bars).
+    pub interactive: bool,
+}
+
+/// Which database a command talks to.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A connection string given by flag or DATABASE_URL.
+    Url(String),
+    /// The project's own cluster under `.plumb/pg`.
+    ProjectCluster { project_dir: PathBuf },
+}
+
+/// What every command needs.
+#[derive(Debug, Clone)]
+pub struct GlobalSettings {
+    pub target: Target,
+    pub pg_version: Option<u32>,
+    pub output: OutputSettings,
+}
+
+impl GlobalSettings {
+    pub fn resolve(args: &GlobalArgs) -> Result<GlobalSettings> {
+        use std::io::IsTerminal;
+        let interactive = std::io::stderr().is_terminal();
+        let color = match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => interactive && std::env::var_os("NO_COLOR").is_none(),
+        };
+        let target = match args.database_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            Some(url) => Target::Url(url.to_owned()),
+            None => Target::ProjectCluster {
+                project_dir: std::env::current_dir().context("cannot read the current folder")?,
+            },
+        };
+        Ok(GlobalSettings {
+            target,
+            pg_version: args.pg_version,
+            output: OutputSettings { json: args.json, color, interactive },
+        })
+    }
+}
+
+/// `apply`'s flags, checked and converted.
+pub fn apply_options(args: &ApplyArgs) -> Result<ApplyOptions> {
+    let to = match &args.to {
+        Some(v) => Some(Version::parse(v).with_context(|| format!("--to {v}: a version is digits only"))?),
+        None => None,
+    };
+    Ok(ApplyOptions {
+        to,
+        lock_timeout: optional_duration("--lock-timeout", args.lock_timeout.as_deref())?,
+        statement_timeout: optional_duration("--statement-timeout", args.statement_timeout.as_deref())?,
+        lock_wait: duration("--lock-wait", &args.lock_wait)?,
+        allow_modified: args.allow_modified,
+        plumb_version: env!("CARGO_PKG_VERSION").to_owned(),
+    })
+}
+
+fn optional_duration(flag: &str, value: Option<&str>) -> Result<Option<Duration>> {
+    match value {
+        None => Ok(None),
+        Some(v) => Ok(Some(duration(flag, v)?).filter(|d| !d.is_zero())),
+    }
+}
+
+fn duration(flag: &str, value: &str) -> Result<Duration> {
+    if value.trim() == "0" {
+        return Ok(Duration::ZERO);
+    }
+    match humantime::parse_duration(value.trim()) {
+        Ok(d) => Ok(d),
+        Err(e) => bail!("{flag} {value}: {e} (examples: 500ms, 5s, 2min, 1h)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Cli;
+    use clap::Parser;
+
+    fn resolve(args: &[&str]) -> (GlobalSettings, ApplyOptions) {
+        let cli = Cli::try_parse_from(args).unwrap();
+        let global = GlobalSettings::resolve(&cli.global).unwrap();
+        let crate::cli::Command::Apply(apply) = &cli.command else { panic!("not apply") };
+        (global, apply_options(apply).unwrap())
+    }
+
+    #[test]
+    fn resolved_apply_settings() {
+        let (global, options) = resolve(&[
+            "plumb",
+            "apply",
+            "--database-url",
+            "postgres://u@h/db",
+            "--to",
+            "0003",
+            "--lock-timeout",
+            "5s",
+            "--lock-wait",
+            "2min",
+            "--color",
+            "never",
+        ]);
+        assert!(matches!(&global.target, Target::Url(u) if u == "postgres://u@h/db"));
+        assert!(!global.output.color);
+        assert_eq!(options.to, Version::parse("0003"));
+        assert_eq!(options.lock_timeout, Some(Duration::from_secs(5)));
+        assert_eq!(options.statement_timeout, None);
+        assert_eq!(options.lock_wait, Duration::from_secs(120));
+        assert!(!options.allow_modified);
+    }
+
+    #[test]
+    fn bad_durations_and_versions_say_why() {
+        let cli = Cli::try_parse_from(["plumb", "apply", "--lock-timeout", "soon"]).unwrap();
+        let crate::cli::Command::Apply(a) = &cli.command else { panic!() };
+        let err = apply_options(a).unwrap_err().to_string();
+        assert!(err.contains("--lock-timeout soon"), "{err}");
+        let cli = Cli::try_parse_from(["plumb", "apply", "--to", "v2"]).unwrap();
+        let crate::cli::Command::Apply(a) = &cli.command else { panic!() };
+        assert!(apply_options(a).unwrap_err().to_string().contains("digits only"));
+    }
+}
