@@ -152,12 +152,13 @@ impl Cluster {
         }
     }
 
-    /// Settings for a superuser connection to `dbname` on this cluster.
+    /// Settings for a superuser connection to `dbname` on this cluster, over its
+    /// Unix socket (trusted, whatever `pg_hba.conf` says about TCP).
     pub fn conninfo(&self, dbname: &str) -> ConnInfo {
-        match self.tcp_port {
-            Some(port) => local_conninfo(Host::Tcp("127.0.0.1".into()), port, dbname),
-            None => local_conninfo(Host::Socket(self.socket_dir.clone()), self.port, dbname),
-        }
+        #[cfg(unix)]
+        return local_conninfo(Host::Socket(self.socket_dir.clone()), self.port, dbname);
+        #[cfg(not(unix))]
+        return local_conninfo(Host::Tcp("127.0.0.1".into()), self.port, dbname);
     }
 
     /// The same as a URL, for handing to people and child processes.
@@ -502,17 +503,25 @@ impl ServerUser {
         Ok(())
     }
 
-    /// Whether every ancestor of `dir` is traversable by others (the server user is not us).
+    /// Whether the server user may traverse every ancestor of `dir`.
     fn can_reach(&self, dir: &Path) -> bool {
         #[cfg(unix)]
         {
-            use std::os::unix::fs::PermissionsExt;
+            use std::os::unix::fs::MetadataExt;
+            let Some((uid, gid)) = self.ids else { return true };
             let mut current = dir.parent();
             while let Some(p) = current {
-                if let Ok(meta) = fs::metadata(p)
-                    && meta.permissions().mode() & 0o001 == 0
-                {
-                    return false;
+                if let Ok(meta) = fs::metadata(p) {
+                    let search_bit = if meta.uid() == uid {
+                        0o100
+                    } else if meta.gid() == gid {
+                        0o010
+                    } else {
+                        0o001
+                    };
+                    if meta.mode() & search_bit == 0 {
+                        return false;
+                    }
                 }
                 current = p.parent();
             }

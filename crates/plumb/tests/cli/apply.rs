@@ -1,0 +1,173 @@
+//! `plumb apply` and `plumb status` on healthy and broken migration folders.
+
+use crate::support::{Migrations, TestDb, apply, plumb};
+
+const QUICKSTART: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/quickstart/migrations");
+
+#[test]
+fn apply_then_apply_again_does_nothing() {
+    let db = TestDb::new();
+    let status = plumb(&db.url(), &["status", "--dir", QUICKSTART, "--json"]);
+    assert_eq!(status.code, 0, "{status:?}");
+    let json: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(json["format"], 1);
+    assert_eq!(json["summary"]["pending"], 4);
+    assert!(json["migrations"].as_array().unwrap().iter().all(|m| m["state"] == "pending"));
+    assert!(!db.exists("plumb.migrations"), "status must not create the history table");
+
+    let first = apply(&db, QUICKSTART.as_ref(), &[]);
+    assert_eq!(first.code, 0, "{first:?}");
+    assert!(first.stdout.contains("applied 4 migration(s)"), "{first:?}");
+    assert_eq!(
+        db.history(),
+        [("0001", "applied", 2), ("0002", "applied", 5), ("0003", "applied", 2), ("0004", "applied", 3)]
+            .map(|(v, s, n)| (v.to_owned(), s.to_owned(), n))
+    );
+    assert!(db.exists("public.projects") && db.exists("public.idx_users_email"));
+
+    let second = apply(&db, QUICKSTART.as_ref(), &["--json"]);
+    assert_eq!(second.code, 0, "{second:?}");
+    let json: serde_json::Value = serde_json::from_str(&second.stdout).unwrap();
+    assert_eq!(json["applied"].as_array().unwrap().len(), 0);
+
+    let status = plumb(&db.url(), &["status", "--dir", QUICKSTART]);
+    assert_eq!(status.code, 0, "{status:?}");
+    assert!(status.stdout.contains("4 applied, 0 pending"), "{status:?}");
+}
+
+#[test]
+fn a_failing_migration_leaves_no_trace_and_points_at_the_line() {
+    let db = TestDb::new();
+    let dir = Migrations::new(&[
+        ("001_first.sql", "CREATE TABLE first (id int);\n"),
+        ("002_broken.sql", "CREATE TABLE second (id int);\nINSERT INTO second VALUES (1);\nSELECT nope FROM second;\n"),
+        ("003_third.sql", "CREATE TABLE third (id int);\n"),
+    ]);
+    let run = apply(&db, dir.path(), &[]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("42703"), "SQLSTATE shown: {run:?}");
+    assert!(run.stderr.contains("column \"nope\" does not exist"), "{run:?}");
+    assert!(run.stderr.contains("002_broken.sql:3:8"), "points at line 3, column 8: {run:?}");
+    assert!(db.exists("public.first"));
+    assert!(!db.exists("public.second"), "the failed migration left a table behind");
+    assert!(!db.exists("public.third"), "a later migration ran");
+    assert_eq!(db.history(), [("001".to_owned(), "applied".to_owned(), 1)]);
+
+    // An error without a server position is located by replaying the statements.
+    dir.write("002_broken.sql", "CREATE TABLE second (id int);\n\nCREATE TABLE first (id int);\n");
+    let run = apply(&db, dir.path(), &["--json"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["error"]["sqlstate"], "42P07");
+    assert_eq!(json["error"]["line"], 3);
+    assert!(run.stderr.contains("002_broken.sql:3:1"), "{run:?}");
+    assert!(!db.exists("public.second"));
+    assert_eq!(db.history().len(), 1);
+}
+
+#[test]
+fn modified_and_missing_files_are_refused() {
+    let db = TestDb::new();
+    let dir = Migrations::new(&[("1_a.sql", "CREATE TABLE a (id int);"), ("2_b.sql", "CREATE TABLE b (id int);")]);
+    assert_eq!(apply(&db, dir.path(), &[]).code, 0);
+
+    dir.write("1_a.sql", "CREATE TABLE a (id bigint);");
+    dir.write("3_c.sql", "CREATE TABLE c (id int);");
+    let run = apply(&db, dir.path(), &[]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("1_a.sql changed after it was applied"), "{run:?}");
+    assert!(!db.exists("public.c"), "nothing runs when a file changed");
+    let status = plumb(&db.url(), &["status", "--dir", dir.path().to_str().unwrap(), "--json"]);
+    assert_eq!(status.code, 1, "findings exit 1: {status:?}");
+    let json: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    let states: Vec<&str> = json["migrations"].as_array().unwrap().iter().map(|m| m["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["modified", "applied", "pending"]);
+
+    let run = apply(&db, dir.path(), &["--allow-modified"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("warning: --allow-modified"), "loudly: {run:?}");
+    assert!(db.exists("public.c"));
+
+    dir.remove("2_b.sql");
+    let run = apply(&db, dir.path(), &[]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("migration 2 (b) is recorded as applied but no file has its version"), "{run:?}");
+    let status = plumb(&db.url(), &["status", "--dir", dir.path().to_str().unwrap()]);
+    assert_eq!(status.code, 1);
+    assert!(status.stdout.contains("missing-file"), "{status:?}");
+}
+
+#[test]
+fn files_that_cannot_run_are_rejected_with_their_position_before_anything_runs() {
+    let db = TestDb::new();
+    let dir = Migrations::new(&[
+        ("1_ok.sql", "CREATE TABLE ok (id int);"),
+        ("2_meta.sql", "CREATE TABLE m (id int);\n-- print something\n  \\echo done\n"),
+    ]);
+    let run = apply(&db, dir.path(), &[]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("2_meta.sql:3:3"), "{run:?}");
+    assert!(run.stderr.contains("psql meta-command \\echo"), "{run:?}");
+    assert!(!db.exists("public.ok"), "nothing runs when a file is broken");
+
+    dir.write("2_meta.sql", "BEGIN;\nCREATE TABLE m (id int);\nCOMMIT;\n");
+    let run = apply(&db, dir.path(), &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("2_meta.sql:1:1") && run.stderr.contains("BEGIN inside a migration"), "{run:?}");
+
+    dir.write("2_meta.sql", "SELECT 1;");
+    dir.write("02_dup.sql", "SELECT 2;");
+    let run = apply(&db, dir.path(), &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("version 2 is used twice"), "{run:?}");
+    std::fs::remove_file(dir.path().join("02_dup.sql")).unwrap();
+
+    std::fs::write(dir.path().join("3_latin1.sql"), b"SELECT 'caf\xe9';").unwrap();
+    let run = apply(&db, dir.path(), &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("3_latin1.sql:1:12") && run.stderr.contains("not valid UTF-8"), "{run:?}");
+    assert!(!db.exists("plumb.migrations"));
+}
+
+#[test]
+fn dry_run_prints_sql_that_runs_unchanged_and_changes_nothing() {
+    let db = TestDb::new();
+    let run = plumb(&db.url(), &["apply", "--dir", QUICKSTART, "--dry-run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!db.exists("plumb.migrations") && !db.exists("public.organizations"), "dry run wrote");
+    assert!(plumb_sql::split(&run.stdout).meta_commands.is_empty());
+    // The script is the apply: run it as a SQL editor would (one string), then plumb agrees.
+    let script = run.stdout.clone();
+    let other = TestDb::new();
+    crate::support::block_on(async {
+        let conn = plumb_pg::connect(&other.info, None).await.unwrap();
+        for statement in plumb_sql::split(&script).statements {
+            conn.batch(&script[statement.range]).await.unwrap();
+        }
+    });
+    let status = plumb(&other.url(), &["status", "--dir", QUICKSTART]);
+    assert_eq!(status.code, 0, "{status:?}");
+    assert!(status.stdout.contains("4 applied, 0 pending"), "{status:?}");
+}
+
+#[test]
+fn a_missing_database_is_a_clear_error() {
+    let db = TestDb::new();
+    let url = db.info.with_dbname("no_such_db").to_url_with_password();
+    let run = plumb(&url, &["status", "--dir", QUICKSTART]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("database \"no_such_db\" does not exist"), "{run:?}");
+    assert!(run.stderr.contains("CREATE DATABASE"), "says what to do: {run:?}");
+}
+
+#[test]
+fn a_corrupt_history_table_is_reported_not_trusted() {
+    let db = TestDb::new();
+    db.query("CREATE SCHEMA plumb; CREATE TABLE plumb.migrations (version text, note text)");
+    let run = plumb(&db.url(), &["status", "--dir", QUICKSTART]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("history table plumb.migrations is not usable"), "{run:?}");
+    let run = apply(&db, QUICKSTART.as_ref(), &[]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(!db.exists("public.organizations"));
+}

@@ -1,0 +1,9 @@
+//! plumb's CLI, tested as users run it: the real binary against real
+//! PostgreSQL servers that the tests start through plumb's own cluster code.
+
+mod apply;
+mod concurrency;
+mod corpus;
+mod crash;
+mod network;
+mod support;

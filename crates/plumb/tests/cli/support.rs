@@ -1,0 +1,240 @@
+//! The test context: one throwaway cluster per test binary (started through
+//! plumb's own cluster code), a fresh database per test, and helpers that run
+//! the real `plumb` binary.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use plumb_pg::{Cluster, ClusterConfig, ConnInfo};
+
+/// The PostgreSQL binaries under test: `PLUMB_PG_BIN` (CI sets it per version), else the newest installed.
+pub fn binaries() -> plumb_pg::PgBinaries {
+    match plumb_pg::discover(None) {
+        Ok(b) => b,
+        Err(e) => panic!(
+            "the tests need PostgreSQL server binaries and found none.\n{e}\n(On Debian: apt-get install postgresql; bash .ci/run installs them.)"
+        ),
+    }
+}
+
+/// The shared cluster of this test binary.
+pub fn cluster() -> &'static Cluster {
+    static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+    CLUSTER.get_or_init(|| {
+        let b = binaries();
+        eprintln!("test cluster: PostgreSQL {} from {}", b.version, b.bin_dir.display());
+        Cluster::start(&b, &ClusterConfig::default()).unwrap_or_else(|e| panic!("test cluster failed to start: {e}"))
+    })
+}
+
+/// A database of its own for one test.
+pub struct TestDb {
+    pub name: String,
+    pub info: ConnInfo,
+}
+
+impl TestDb {
+    /// A new, empty database on `cluster`.
+    pub fn new_on(cluster: &Cluster) -> TestDb {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!("t{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst));
+        let admin = cluster.conninfo("postgres");
+        block_on(async {
+            let conn = plumb_pg::connect(&admin, None).await.expect("connect to the test cluster");
+            conn.batch(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+        });
+        TestDb { info: cluster.conninfo(&name), name }
+    }
+
+    /// A new database on the shared cluster.
+    pub fn new() -> TestDb {
+        TestDb::new_on(cluster())
+    }
+
+    /// The URL plumb is given.
+    pub fn url(&self) -> String {
+        self.info.to_url_with_password()
+    }
+
+    /// Runs `sql` (simple protocol) and returns every row as text.
+    pub fn query(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        let info = self.info.clone();
+        let sql = sql.to_owned();
+        block_on(async move {
+            let conn = plumb_pg::connect(&info, None).await.expect("connect to test database");
+            let messages = conn.client().simple_query(&sql).await.unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+            messages
+                .into_iter()
+                .filter_map(|m| match m {
+                    tokio_postgres::SimpleQueryMessage::Row(row) => {
+                        Some((0..row.len()).map(|i| row.get(i).map(str::to_owned)).collect())
+                    }
+                    _ => None,
+                })
+                .collect()
+        })
+    }
+
+    /// The first column of the first row.
+    pub fn value(&self, sql: &str) -> Option<String> {
+        self.query(sql).into_iter().next().and_then(|r| r.into_iter().next().flatten())
+    }
+
+    /// Whether a relation (table, index, ...) exists.
+    pub fn exists(&self, relation: &str) -> bool {
+        self.value(&format!("SELECT to_regclass('{relation}') IS NOT NULL")).as_deref() == Some("t")
+    }
+
+    /// `version → (status, statements_done)` from plumb's history, in version order.
+    pub fn history(&self) -> Vec<(String, String, i64)> {
+        if !self.exists("plumb.migrations") {
+            return Vec::new();
+        }
+        self.query("SELECT version, status, statements_done FROM plumb.migrations ORDER BY version::numeric")
+            .into_iter()
+            .map(|r| {
+                (
+                    r[0].clone().unwrap(),
+                    r[1].clone().unwrap(),
+                    r[2].as_deref().unwrap().parse().unwrap(),
+                )
+            })
+            .collect()
+    }
+}
+
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
+}
+
+/// A folder of migration files.
+pub struct Migrations {
+    dir: tempfile::TempDir,
+}
+
+impl Migrations {
+    pub fn new(files: &[(&str, &str)]) -> Migrations {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, sql) in files {
+            std::fs::write(dir.path().join(name), sql).unwrap();
+        }
+        Migrations { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, name: &str, sql: &str) {
+        std::fs::write(self.dir.path().join(name), sql).unwrap();
+    }
+
+    pub fn remove(&self, name: &str) {
+        std::fs::remove_file(self.dir.path().join(name)).unwrap();
+    }
+}
+
+/// What one plumb run printed and returned.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn all_output(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// A `plumb` command with a clean environment: no inherited DATABASE_URL or PG* settings,
+/// run in an empty folder so no project cluster is found by accident.
+pub fn plumb_command(args: &[&str]) -> Command {
+    static WORKDIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    let workdir = WORKDIR.get_or_init(|| tempfile::tempdir().unwrap());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_plumb"));
+    cmd.args(args).current_dir(workdir.path()).env("NO_COLOR", "1");
+    for (key, _) in std::env::vars() {
+        if key.starts_with("PG") || key == "DATABASE_URL" || key == "PLUMB_FAILPOINT" {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+/// Runs plumb against `url` with `args` and waits.
+pub fn plumb(url: &str, args: &[&str]) -> Run {
+    let out = plumb_command(args).env("DATABASE_URL", url).stdin(Stdio::null()).output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `plumb apply --dir <dir>` against `db`.
+pub fn apply(db: &TestDb, dir: &Path, extra: &[&str]) -> Run {
+    let dir = dir.to_str().unwrap();
+    let mut args = vec!["apply", "--dir", dir];
+    args.extend_from_slice(extra);
+    plumb(&db.url(), &args)
+}
+
+/// A plumb run stopped at a failpoint, waiting for the test to kill or resume it.
+pub struct Paused {
+    child: Child,
+    stderr: BufReader<std::process::ChildStderr>,
+}
+
+impl Paused {
+    /// Starts `plumb apply` and waits until it reaches `failpoint`.
+    /// Returns `None` if plumb finished without reaching it.
+    pub fn apply_until(db: &TestDb, dir: &Path, failpoint: &str) -> Option<Paused> {
+        let mut child = plumb_command(&["apply", "--dir", dir.to_str().unwrap()])
+            .env("DATABASE_URL", db.url())
+            .env("PLUMB_FAILPOINT", failpoint)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let marker = format!("plumb-failpoint: {failpoint}");
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if stderr.read_line(&mut line).unwrap() == 0 {
+                child.wait().unwrap();
+                return None;
+            }
+            if line.trim() == marker {
+                return Some(Paused { child, stderr });
+            }
+        }
+    }
+
+    /// `kill -9`.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// Lets plumb go on; returns its exit code and the rest of stderr.
+    pub fn resume(mut self) -> (i32, String) {
+        writeln!(self.child.stdin.take().unwrap()).unwrap();
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut self.stderr, &mut rest).unwrap();
+        let status = self.child.wait().unwrap();
+        (status.code().unwrap_or(-1), rest)
+    }
+}
+
+/// The corpus folder beside the repository, if present.
+pub fn corpus(name: &str) -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora").join(name);
+    dir.is_dir().then_some(dir)
+}
