@@ -1,1 +1,139 @@
-fn main(){}
+//! Project automation. `cargo run -p xtask --release -- bench apply [--corpus DIR] [--rounds N]`
+//!
+//! Benchmarks print ratios against a reference measured in the same run on the
+//! same machine; they assert nothing about time.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use plumb_pg::{Cluster, ClusterConfig};
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["bench", "apply", rest @ ..] => bench_apply(rest),
+        _ => bail!("usage: cargo run -p xtask --release -- bench apply [--corpus DIR] [--rounds N]"),
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn flag<'a>(rest: &[&'a str], name: &str) -> Option<&'a str> {
+    rest.windows(2).find(|w| w[0] == name).map(|w| w[1])
+}
+
+fn bench_apply(rest: &[&str]) -> Result<()> {
+    let root = workspace_root();
+    let corpus = flag(rest, "--corpus")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared/corpora/cratesio"));
+    let rounds: usize = flag(rest, "--rounds").unwrap_or("5").parse()?;
+    if !corpus.is_dir() {
+        bail!("corpus {} not found", corpus.display());
+    }
+    let status = Command::new("cargo").args(["build", "--release", "-q", "-p", "plumb"]).current_dir(&root).status()?;
+    if !status.success() {
+        bail!("cargo build --release -p plumb failed");
+    }
+    let plumb = root.join("target/release/plumb");
+    let binaries = plumb_pg::discover(None)?;
+    let psql = binaries.program("psql");
+    let psql = if psql.exists() { psql } else { PathBuf::from("psql") };
+
+    // Cluster start-up: initdb + start until ready.
+    let mut starts = Vec::new();
+    for _ in 0..rounds {
+        let cluster = Cluster::start(&binaries, &ClusterConfig::default())?;
+        starts.push(cluster.started_in());
+    }
+    println!("PostgreSQL {} ({}), {} rounds, medians:", binaries.version, binaries.bin_dir.display(), rounds);
+    println!("  cluster start-up (initdb + ready)   {:>9.1} ms", ms(median(&mut starts)));
+
+    let cluster = Cluster::start(&binaries, &ClusterConfig::default())?;
+    let files = sql_files(&corpus)?;
+    let script = concatenated(&files)?;
+    let script_path = std::env::temp_dir().join(format!("plumb-bench-{}.sql", std::process::id()));
+    std::fs::write(&script_path, script)?;
+
+    let mut psql_times = Vec::new();
+    let mut plumb_times = Vec::new();
+    for round in 0..rounds {
+        let ref_db = format!("bench_psql_{round}");
+        let plumb_db = format!("bench_plumb_{round}");
+        create_db(&psql, &cluster, &ref_db)?;
+        create_db(&psql, &cluster, &plumb_db)?;
+
+        let started = Instant::now();
+        let out = Command::new(&psql)
+            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-f"])
+            .arg(&script_path)
+            .arg(cluster.url(&ref_db))
+            .output()?;
+        psql_times.push(started.elapsed());
+        if !out.status.success() {
+            bail!("psql failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+
+        let started = Instant::now();
+        let out = Command::new(&plumb)
+            .args(["apply", "--dir"])
+            .arg(&corpus)
+            .env("DATABASE_URL", cluster.url(&plumb_db))
+            .output()?;
+        plumb_times.push(started.elapsed());
+        if !out.status.success() {
+            bail!("plumb apply failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
+    let _ = std::fs::remove_file(&script_path);
+    let psql_median = median(&mut psql_times);
+    let plumb_median = median(&mut plumb_times);
+    println!("  {} migrations from {}", files.len(), corpus.display());
+    println!("  psql, one session (-f all files)    {:>9.1} ms", ms(psql_median));
+    println!("  plumb apply (fresh database)        {:>9.1} ms", ms(plumb_median));
+    println!("  ratio plumb / psql                  {:>9.2}x", plumb_median.as_secs_f64() / psql_median.as_secs_f64());
+    Ok(())
+}
+
+fn sql_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    files.retain(|p| p.extension().is_some_and(|x| x == "sql"));
+    files.sort();
+    Ok(files)
+}
+
+/// All files in order, each closed with a semicolon, as psql would read them in one session.
+fn concatenated(files: &[PathBuf]) -> Result<String> {
+    let mut script = String::new();
+    for f in files {
+        script.push_str(&std::fs::read_to_string(f).with_context(|| f.display().to_string())?);
+        script.push_str("\n;\n");
+    }
+    Ok(script)
+}
+
+fn create_db(psql: &Path, cluster: &Cluster, name: &str) -> Result<()> {
+    let out = Command::new(psql)
+        .args(["-X", "-q", "-c", &format!("CREATE DATABASE {name}")])
+        .arg(cluster.url("postgres"))
+        .output()?;
+    if !out.status.success() {
+        bail!("CREATE DATABASE {name}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(())
+}
+
+fn median(times: &mut [Duration]) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use plumb_pg::{Connection, PgError, ServerError};
 use plumb_sql::StatementKind;
 
-use crate::error::{ApplyError, LockHolder, SourceLocation};
+use crate::error::{ApplyError, LockHolder, MigrationFailure, SourceLocation};
 use crate::failpoint::failpoint;
 use crate::history::{self, HistoryRow, HistoryStatus};
 use crate::migration::{Migration, MigrationSet, Version};
@@ -294,7 +294,12 @@ async fn run_transactional(conn: &Connection, m: &Migration, options: &ApplyOpti
     Ok(())
 }
 
-async fn record_applied(conn: &Connection, m: &Migration, options: &ApplyOptions, elapsed: Duration) -> Result<(), ApplyError> {
+async fn record_applied(
+    conn: &Connection,
+    m: &Migration,
+    options: &ApplyOptions,
+    elapsed: Duration,
+) -> Result<(), ApplyError> {
     conn.client()
         .execute(
             "INSERT INTO plumb.migrations (version, name, checksum, status, statements_done, duration_ms, plumb_version)
@@ -320,16 +325,17 @@ async fn record_applied(conn: &Connection, m: &Migration, options: &ApplyOptions
 /// The whole file ran as one string. When the server gave a position, it points
 /// into the file; otherwise the statements are replayed one by one in a
 /// transaction that is rolled back, to find which one fails.
-async fn locate_transactional_failure(conn: &Connection, m: &Migration, options: &ApplyOptions, error: PgError) -> ApplyError {
+async fn locate_transactional_failure(
+    conn: &Connection,
+    m: &Migration,
+    options: &ApplyOptions,
+    error: PgError,
+) -> ApplyError {
     let Some(server) = error.server_error().cloned() else { return ApplyError::Pg(error) };
     if let Some(position) = server.position {
         let byte = plumb_sql::byte_offset_of_char_position(&m.sql, position);
-        let end = m
-            .script
-            .statements
-            .iter()
-            .find(|s| s.range.contains(&byte))
-            .map_or(byte, |s| s.range.end.min(byte + 1));
+        let end =
+            m.script.statements.iter().find(|s| s.range.contains(&byte)).map_or(byte, |s| s.range.end.min(byte + 1));
         return failed(m, SourceLocation::new(&m.path, &m.sql, byte..end.max(byte)), server, 0);
     }
     let mut location = None;
@@ -349,13 +355,13 @@ async fn locate_transactional_failure(conn: &Connection, m: &Migration, options:
 }
 
 fn failed(m: &Migration, location: SourceLocation, error: ServerError, statements_done: usize) -> ApplyError {
-    ApplyError::MigrationFailed {
+    ApplyError::MigrationFailed(Box::new(MigrationFailure {
         version: m.version.to_string(),
         name: m.name.clone(),
         location,
         error,
         statements_done,
-    }
+    }))
 }
 
 async fn run_no_transaction(
@@ -396,11 +402,14 @@ async fn run_no_transaction(
         }
         let sql = m.statement_sql(index);
         let alone = matches!(statement.kind, StatementKind::CreateIndexConcurrently { .. });
-        let outcome = if alone { Err(None) } else { run_with_counter(conn, sql, version, index + 1).await.map_err(Some) };
+        let outcome =
+            if alone { Err(None) } else { run_with_counter(conn, sql, version, index + 1).await.map_err(Some) };
         match outcome {
             Ok(()) => {}
             // Statements PostgreSQL refuses inside a transaction block run alone.
-            Err(Some(e)) if e.code() != Some("25001") => return Err(record_failure(conn, m, index, "BEGIN;\n".len(), e).await),
+            Err(Some(e)) if e.code() != Some("25001") => {
+                return Err(record_failure(conn, m, index, "BEGIN;\n".len(), e).await);
+            }
             Err(_) => {
                 if let Err(e) = conn.batch(sql).await {
                     return Err(record_failure(conn, m, index, 0, e).await);
@@ -421,7 +430,12 @@ async fn run_no_transaction(
                 SET status = 'applied', statements_done = $2, duration_ms = coalesce(duration_ms, 0) + $3,
                     applied_at = now(), applied_by = current_user, plumb_version = $4
               WHERE version = $1",
-            &[&version, &(m.script.statements.len() as i32), &(started.elapsed().as_millis() as i64), &options.plumb_version],
+            &[
+                &version,
+                &(m.script.statements.len() as i32),
+                &(started.elapsed().as_millis() as i64),
+                &options.plumb_version,
+            ],
         )
         .await
         .map_err(PgError::from)?;
@@ -451,7 +465,11 @@ async fn set_statements_done(conn: &Connection, version: &str, done: usize) -> R
 
 /// An interrupted `CREATE INDEX CONCURRENTLY`: a valid index means it finished
 /// (returns true: count it done); an invalid one is dropped so the statement can rebuild it.
-async fn finish_interrupted_index(conn: &Connection, name: &str, observer: &dyn ApplyObserver) -> Result<bool, ApplyError> {
+async fn finish_interrupted_index(
+    conn: &Connection,
+    name: &str,
+    observer: &dyn ApplyObserver,
+) -> Result<bool, ApplyError> {
     let row = conn
         .client()
         .query_opt("SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass($1)", &[&name])
@@ -554,8 +572,13 @@ mod tests {
             files
                 .iter()
                 .map(|(v, sql)| {
-                    Migration::new(Version::parse(v).unwrap(), format!("m{v}"), format!("{v}_m{v}.sql").into(), sql.to_string())
-                        .unwrap()
+                    Migration::new(
+                        Version::parse(v).unwrap(),
+                        format!("m{v}"),
+                        format!("{v}_m{v}.sql").into(),
+                        sql.to_string(),
+                    )
+                    .unwrap()
                 })
                 .collect(),
         )
@@ -630,7 +653,10 @@ mod tests {
 
     #[test]
     fn dry_run_script_has_no_meta_commands_and_records_history() {
-        let s = set(&[("1", "CREATE TABLE a (id int);"), ("2", "-- plumb:no-transaction\nCREATE INDEX CONCURRENTLY i ON a (id);")]);
+        let s = set(&[
+            ("1", "CREATE TABLE a (id int);"),
+            ("2", "-- plumb:no-transaction\nCREATE INDEX CONCURRENTLY i ON a (id);"),
+        ]);
         let (planned, _) = plan(&s, &[], &ApplyOptions::default()).unwrap();
         let script = plan_script(&planned, false, &ApplyOptions::default());
         assert!(script.contains("CREATE TABLE IF NOT EXISTS plumb.migrations"));

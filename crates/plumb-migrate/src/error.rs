@@ -77,7 +77,9 @@ pub enum LoadError {
         second: PathBuf,
     },
     /// A psql meta-command, which no server (nor a web SQL editor) understands.
-    #[error("{location}: psql meta-command {command} is not SQL; servers and web SQL editors reject it. Remove it (plumb runs migrations itself, no psql needed)")]
+    #[error(
+        "{location}: psql meta-command {command} is not SQL; servers and web SQL editors reject it. Remove it (plumb runs migrations itself, no psql needed)"
+    )]
     MetaCommand {
         /// `\echo`, `\i`, ...
         command: String,
@@ -95,7 +97,9 @@ pub enum LoadError {
         location: SourceLocation,
     },
     /// CREATE INDEX CONCURRENTLY in a transactional migration.
-    #[error("{location}: CREATE INDEX CONCURRENTLY cannot run inside a transaction; put it in its own migration starting with `-- plumb:no-transaction`")]
+    #[error(
+        "{location}: CREATE INDEX CONCURRENTLY cannot run inside a transaction; put it in its own migration starting with `-- plumb:no-transaction`"
+    )]
     ConcurrentlyInTransaction {
         /// Where.
         location: SourceLocation,
@@ -135,6 +139,21 @@ pub struct LockHolder {
     pub since: String,
 }
 
+/// A migration that stopped on a server error.
+#[derive(Debug)]
+pub struct MigrationFailure {
+    /// Its version.
+    pub version: String,
+    /// Its name.
+    pub name: String,
+    /// Where the server pointed, or the statement's start.
+    pub location: SourceLocation,
+    /// The server's error, in full.
+    pub error: ServerError,
+    /// Statements of this migration committed before the failure (no-transaction migrations keep them).
+    pub statements_done: usize,
+}
+
 /// Why an apply stopped. What committed before stays committed; what failed left no trace.
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
@@ -161,19 +180,8 @@ pub enum ApplyError {
         reason: String,
     },
     /// A migration's statement failed; the migration left no trace (no-transaction: recorded as failed).
-    #[error("migration {version} ({name}) failed at {location}: {error}")]
-    MigrationFailed {
-        /// Its version.
-        version: String,
-        /// Its name.
-        name: String,
-        /// Where the server pointed, or the statement's start.
-        location: SourceLocation,
-        /// The server's error, in full.
-        error: ServerError,
-        /// Statements of this migration done before the failure (no-transaction migrations keep them).
-        statements_done: usize,
-    },
+    #[error("migration {} ({}) failed at {}: {}", .0.version, .0.name, .0.location, .0.error)]
+    MigrationFailed(Box<MigrationFailure>),
     /// The connection failed or broke.
     #[error(transparent)]
     Pg(#[from] PgError),

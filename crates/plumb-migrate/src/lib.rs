@@ -14,8 +14,10 @@ mod migration;
 mod source;
 mod status;
 
-pub use apply::{ApplyObserver, ApplyOptions, ApplyReport, AppliedMigration, PlannedMigration, apply, plan, plan_script};
-pub use error::{ApplyError, LoadError, LockHolder, SourceLocation};
+pub use apply::{
+    AppliedMigration, ApplyObserver, ApplyOptions, ApplyReport, PlannedMigration, apply, plan, plan_script,
+};
+pub use error::{ApplyError, LoadError, LockHolder, MigrationFailure, SourceLocation};
 pub use history::{HISTORY_TABLE, HistoryRow, HistoryStatus, read_history};
 pub use migration::{Directives, Migration, MigrationSet, Version};
 pub use source::{MigrationSource, NativeDir};

@@ -205,7 +205,7 @@ mod tests {
 
     #[test]
     fn versions_order_numerically() {
-        let mut versions = vec![v("10"), v("9"), v("0002"), v("20240101120000"), v("1")];
+        let mut versions = [v("10"), v("9"), v("0002"), v("20240101120000"), v("1")];
         versions.sort();
         let order: Vec<&str> = versions.iter().map(|v| v.as_str()).collect();
         assert_eq!(order, ["1", "0002", "9", "10", "20240101120000"]);

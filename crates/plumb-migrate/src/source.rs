@@ -47,8 +47,8 @@ impl MigrationSource for NativeDir {
             let Some(version) = version else {
                 return Err(LoadError::BadFileName { path });
             };
-            let bytes =
-                std::fs::read(&path).map_err(|e| LoadError::Unreadable { path: path.clone(), reason: e.to_string() })?;
+            let bytes = std::fs::read(&path)
+                .map_err(|e| LoadError::Unreadable { path: path.clone(), reason: e.to_string() })?;
             let sql = match String::from_utf8(bytes) {
                 Ok(s) => s,
                 Err(e) => {

@@ -35,7 +35,13 @@ impl MigrationState {
 
     /// Whether this state needs attention before the next apply can run cleanly.
     pub fn is_problem(self) -> bool {
-        matches!(self, MigrationState::Modified | MigrationState::MissingFile | MigrationState::Failed | MigrationState::InProgress)
+        matches!(
+            self,
+            MigrationState::Modified
+                | MigrationState::MissingFile
+                | MigrationState::Failed
+                | MigrationState::InProgress
+        )
     }
 }
 

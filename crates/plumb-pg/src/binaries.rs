@@ -28,7 +28,9 @@ impl PgBinaries {
 
 /// No suitable server binaries were found.
 #[derive(Debug, thiserror::Error)]
-#[error("{message}\n\nInstall PostgreSQL server binaries (any of 14-18), then run plumb again:\n  Debian/Ubuntu:  sudo apt-get install postgresql\n  Fedora/RHEL:    sudo dnf install postgresql-server\n  macOS:          brew install postgresql@17\n  Windows:        winget install PostgreSQL.PostgreSQL.17\nor point PLUMB_PG_BIN at a folder that holds initdb, pg_ctl and postgres.")]
+#[error(
+    "{message}\n\nInstall PostgreSQL server binaries (any of 14-18), then run plumb again:\n  Debian/Ubuntu:  sudo apt-get install postgresql\n  Fedora/RHEL:    sudo dnf install postgresql-server\n  macOS:          brew install postgresql@17\n  Windows:        winget install PostgreSQL.PostgreSQL.17\nor point PLUMB_PG_BIN at a folder that holds initdb, pg_ctl and postgres."
+)]
 pub struct BinariesNotFound {
     message: String,
 }
@@ -102,7 +104,7 @@ pub fn installed() -> Vec<PgBinaries> {
         }
     }
     // Newest first; among equals, the earlier (more preferred) place keeps its rank.
-    found.sort_by(|a, b| b.major.cmp(&a.major));
+    found.sort_by_key(|b| std::cmp::Reverse(b.major));
     found
 }
 

@@ -183,7 +183,10 @@ impl Cluster {
 
     /// The server log so far (for test failures and diagnostics).
     pub fn log(&self) -> String {
-        self.dir.as_ref().map(|d| fs::read_to_string(d.path().join("server.log")).unwrap_or_default()).unwrap_or_default()
+        self.dir
+            .as_ref()
+            .map(|d| fs::read_to_string(d.path().join("server.log")).unwrap_or_default())
+            .unwrap_or_default()
     }
 }
 

@@ -81,11 +81,7 @@ pub async fn connect(info: &ConnInfo, notices: Option<NoticeSink>) -> Result<Con
         };
         config.port(*port);
     }
-    config
-        .user(&info.user)
-        .dbname(&info.dbname)
-        .application_name(&info.application_name)
-        .ssl_mode(pg_sslmode);
+    config.user(&info.user).dbname(&info.dbname).application_name(&info.application_name).ssl_mode(pg_sslmode);
     if let Some(p) = &info.password {
         config.password(p);
     }
@@ -110,9 +106,7 @@ pub async fn connect(info: &ConnInfo, notices: Option<NoticeSink>) -> Result<Con
             }
         }
     });
-    let row = client
-        .query_one("SELECT current_setting('server_version_num')::int4, pg_backend_pid()", &[])
-        .await?;
+    let row = client.query_one("SELECT current_setting('server_version_num')::int4, pg_backend_pid()", &[]).await?;
     let version: i32 = row.get(0);
     Ok(Connection { client, target, server_version_num: version as u32, backend_pid: row.get(1) })
 }
@@ -125,10 +119,9 @@ fn describe_connect_error(info: &ConnInfo, target: &str, e: &tokio_postgres::Err
                 "check the password for role \"{}\" in the connection URL, PGPASSWORD or your .pgpass file",
                 info.user
             )),
-            "3D000" => Some(format!(
-                "create it (CREATE DATABASE \"{}\") or name an existing database in the URL",
-                info.dbname
-            )),
+            "3D000" => {
+                Some(format!("create it (CREATE DATABASE \"{}\") or name an existing database in the URL", info.dbname))
+            }
             "53300" => Some("the server has no free connection slots; retry later or raise max_connections".into()),
             "57P03" => Some("the server is starting up or shutting down; retry in a moment".into()),
             _ => None,
@@ -140,13 +133,18 @@ fn describe_connect_error(info: &ConnInfo, target: &str, e: &tokio_postgres::Err
     let (reason, hint) = if lower.contains("notvalidforname") || lower.contains("not valid for name") {
         (
             format!("TLS: the server's certificate is not valid for the host name ({chain})"),
-            Some("connect with the host name the certificate names, or use sslmode=verify-ca to check only the chain".to_owned()),
+            Some(
+                "connect with the host name the certificate names, or use sslmode=verify-ca to check only the chain"
+                    .to_owned(),
+            ),
         )
     } else if lower.contains("unknownissuer") || lower.contains("unknown issuer") || lower.contains("badsignature") {
         (
             format!("TLS: the server's certificate is not signed by a trusted root ({chain})"),
             Some(match &info.sslrootcert {
-                Some(p) => format!("sslrootcert={} does not hold the CA that signed the server's certificate", p.display()),
+                Some(p) => {
+                    format!("sslrootcert={} does not hold the CA that signed the server's certificate", p.display())
+                }
                 None => "set sslrootcert to the CA that signed the server's certificate".to_owned(),
             }),
         )

@@ -241,10 +241,8 @@ impl ConnInfo {
                 )));
             }
         }
-        let host_list = settings
-            .remove("host")
-            .or_else(|| settings.remove("hostaddr"))
-            .unwrap_or_else(default_socket_dir);
+        let host_list =
+            settings.remove("host").or_else(|| settings.remove("hostaddr")).unwrap_or_else(default_socket_dir);
         let port_list = settings.remove("port").unwrap_or_default();
         let hosts: Vec<Host> = host_list
             .split(',')
@@ -269,8 +267,7 @@ impl ConnInfo {
                     if p.is_empty() {
                         return Ok(5432);
                     }
-                    p.parse::<u16>()
-                        .map_err(|_| ConnInfoError::new(format!("invalid port number \"{p}\"")))
+                    p.parse::<u16>().map_err(|_| ConnInfoError::new(format!("invalid port number \"{p}\"")))
                 })
                 .collect::<Result<_, _>>()?
         };
@@ -290,7 +287,9 @@ impl ConnInfo {
         let user = match settings.remove("user") {
             Some(u) => u,
             None => env.os_user.clone().ok_or_else(|| {
-                ConnInfoError::new("no user name given and the operating-system user is unknown: set user= or PGUSER".into())
+                ConnInfoError::new(
+                    "no user name given and the operating-system user is unknown: set user= or PGUSER".into(),
+                )
             })?,
         };
         let dbname = settings.remove("dbname").unwrap_or_else(|| user.clone());
@@ -309,10 +308,9 @@ impl ConnInfo {
         }
         let connect_timeout = match settings.remove("connect_timeout") {
             Some(t) => {
-                let secs: i64 = t
-                    .trim()
-                    .parse()
-                    .map_err(|_| ConnInfoError::new(format!("invalid connect_timeout \"{t}\": expected whole seconds")))?;
+                let secs: i64 = t.trim().parse().map_err(|_| {
+                    ConnInfoError::new(format!("invalid connect_timeout \"{t}\": expected whole seconds"))
+                })?;
                 // libpq: zero or negative means wait forever; 1 is raised to 2.
                 (secs > 0).then(|| Duration::from_secs(secs.max(2) as u64))
             }
@@ -680,7 +678,8 @@ mod tests {
 
     #[test]
     fn url_form() {
-        let c = parse_with("postgres://alice:p%40ss@db.example.com:6543/app?sslmode=verify-full&connect_timeout=7", &[]);
+        let c =
+            parse_with("postgres://alice:p%40ss@db.example.com:6543/app?sslmode=verify-full&connect_timeout=7", &[]);
         assert_eq!(c.hosts, vec![(Host::Tcp("db.example.com".into()), 6543)]);
         assert_eq!(c.user, "alice");
         assert_eq!(c.password.as_deref(), Some("p@ss"));

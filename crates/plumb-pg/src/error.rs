@@ -83,7 +83,7 @@ pub enum PgError {
     },
     /// The server rejected a statement.
     #[error("{0}")]
-    Server(ServerError),
+    Server(Box<ServerError>),
     /// The connection broke mid-way (server shut down, backend terminated, network).
     #[error("the connection to the server was lost: {0}")]
     ConnectionLost(String),
@@ -107,7 +107,7 @@ impl PgError {
 impl From<tokio_postgres::Error> for PgError {
     fn from(e: tokio_postgres::Error) -> Self {
         match e.as_db_error() {
-            Some(db) => PgError::Server(ServerError::from_db_error(db)),
+            Some(db) => PgError::Server(Box::new(ServerError::from_db_error(db))),
             None => PgError::ConnectionLost(redact(&error_chain(&e))),
         }
     }

@@ -7,8 +7,8 @@
 
 pub mod binaries;
 pub mod cluster;
-pub mod conninfo;
 mod connect;
+pub mod conninfo;
 mod error;
 pub mod redact;
 pub mod tls;

@@ -88,16 +88,8 @@ fn mask_url_passwords(text: &str) -> String {
 /// Masks the value after keywords such as `password=`, `PGPASSWORD=`,
 /// `password '...'` (SQL) and `"password": "..."` (JSON).
 fn mask_keyword_values(text: &str) -> String {
-    const KEYS: [&str; 8] = [
-        "password",
-        "passwd",
-        "api_key",
-        "apikey",
-        "secret_key",
-        "access_token",
-        "auth_token",
-        "client_secret",
-    ];
+    const KEYS: [&str; 8] =
+        ["password", "passwd", "api_key", "apikey", "secret_key", "access_token", "auth_token", "client_secret"];
     let lower = text.to_ascii_lowercase();
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
@@ -135,10 +127,7 @@ fn mask_keyword_values(text: &str) -> String {
         }
         let value_start = if quote.is_some() { k + 1 } else { k };
         let value_end = match quote {
-            Some(q) => bytes[value_start..]
-                .iter()
-                .position(|c| *c == q)
-                .map_or(bytes.len(), |p| value_start + p),
+            Some(q) => bytes[value_start..].iter().position(|c| *c == q).map_or(bytes.len(), |p| value_start + p),
             None => bytes[value_start..]
                 .iter()
                 .position(|c| c.is_ascii_whitespace() || matches!(c, b'&' | b';' | b',' | b')' | b'}'))
@@ -157,9 +146,7 @@ fn mask_keyword_values(text: &str) -> String {
 
 /// Masks well-known token shapes: bearer tokens, JWTs and common API-key prefixes.
 fn mask_tokens(text: &str) -> String {
-    const PREFIXES: [&str; 9] = [
-        "Bearer ", "sk_live_", "sk_test_", "sk-", "ghp_", "gho_", "xoxb-", "AKIA", "eyJ",
-    ];
+    const PREFIXES: [&str; 9] = ["Bearer ", "sk_live_", "sk_test_", "sk-", "ghp_", "gho_", "xoxb-", "AKIA", "eyJ"];
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     'outer: loop {
@@ -219,10 +206,7 @@ mod tests {
     fn masks_keyword_values() {
         assert_eq!(redact("host=x password=hunter22 user=a"), "host=x password=******** user=a");
         assert_eq!(redact("PGPASSWORD=abc123xyz"), "PGPASSWORD=********");
-        assert_eq!(
-            redact("CREATE ROLE app LOGIN PASSWORD 'pa55word'"),
-            "CREATE ROLE app LOGIN PASSWORD '********'"
-        );
+        assert_eq!(redact("CREATE ROLE app LOGIN PASSWORD 'pa55word'"), "CREATE ROLE app LOGIN PASSWORD '********'");
         assert_eq!(redact(r#"{"password": "x1y2z3"}"#), r#"{"password": "********"}"#);
         // A column named password_hash is not itself a secret.
         assert_eq!(redact("column password_hash is missing"), "column password_hash is missing");
@@ -237,19 +221,13 @@ mod tests {
     #[test]
     fn masks_registered_secrets_anywhere() {
         register_secret("correct-horse-battery");
-        assert_eq!(
-            redact("authentication failed for correct-horse-battery"),
-            "authentication failed for ********"
-        );
+        assert_eq!(redact("authentication failed for correct-horse-battery"), "authentication failed for ********");
         assert_eq!(redact("u:correct%2Dhorse"), "u:correct%2Dhorse");
     }
 
     #[test]
     fn masks_tokens() {
-        assert_eq!(
-            redact("key sk_live_ABCDEFGHIJKLMNOPQRSTUVWX end"),
-            "key sk_live_******** end"
-        );
+        assert_eq!(redact("key sk_live_ABCDEFGHIJKLMNOPQRSTUVWX end"), "key sk_live_******** end");
         assert_eq!(redact("Authorization: Bearer abcdefghijklmnopqrstuvwxyz"), "Authorization: Bearer ********");
         assert_eq!(redact("task-1 sk-1"), "task-1 sk-1");
     }

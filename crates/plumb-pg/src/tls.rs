@@ -8,8 +8,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -21,7 +21,9 @@ use crate::conninfo::SslMode;
 #[derive(Debug, thiserror::Error)]
 pub enum TlsSetupError {
     /// The root certificate file is missing or unreadable.
-    #[error("root certificate file \"{path}\" could not be read: {reason}. Either provide the file, use sslrootcert=system for the platform's trusted roots, or change sslmode to require (no verification)")]
+    #[error(
+        "root certificate file \"{path}\" could not be read: {reason}. Either provide the file, use sslrootcert=system for the platform's trusted roots, or change sslmode to require (no verification)"
+    )]
     RootCert {
         /// The file named by sslrootcert.
         path: String,
@@ -29,7 +31,9 @@ pub enum TlsSetupError {
         reason: String,
     },
     /// verify-ca/verify-full without any root certificate.
-    #[error("sslmode={mode} needs trusted root certificates: set sslrootcert=/path/to/root.crt (or sslrootcert=system), or put the CA in ~/.postgresql/root.crt")]
+    #[error(
+        "sslmode={mode} needs trusted root certificates: set sslrootcert=/path/to/root.crt (or sslrootcert=system), or put the CA in ~/.postgresql/root.crt"
+    )]
     NoRootCert {
         /// The sslmode asked for.
         mode: &'static str,

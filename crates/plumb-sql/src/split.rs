@@ -78,10 +78,7 @@ pub fn split(text: &str) -> Script {
         if element.kind() == SyntaxKind::ERROR && element_text.starts_with('\\') {
             // psql reads a meta-command and its arguments up to the end of the line.
             let end = text[range.start..].find('\n').map_or(text.len(), |i| range.start + i);
-            let command: String = text[range.start..end]
-                .chars()
-                .take_while(|c| !c.is_whitespace())
-                .collect();
+            let command: String = text[range.start..end].chars().take_while(|c| !c.is_whitespace()).collect();
             meta_commands.push(MetaCommand { range: range.start..end, command });
             skip_until = end;
             continue;
@@ -138,10 +135,9 @@ fn classify(nodes: &[SyntaxNode], text: &str) -> StatementKind {
         text[start..].split(|c: char| !c.is_alphanumeric()).next().unwrap_or("").to_uppercase()
     };
     match stmt {
-        ast::Stmt::Begin(_)
-        | ast::Stmt::Commit(_)
-        | ast::Stmt::Rollback(_)
-        | ast::Stmt::PrepareTransaction(_) => StatementKind::TransactionControl(first_word()),
+        ast::Stmt::Begin(_) | ast::Stmt::Commit(_) | ast::Stmt::Rollback(_) | ast::Stmt::PrepareTransaction(_) => {
+            StatementKind::TransactionControl(first_word())
+        }
         ast::Stmt::CreateIndex(ci) if ci.concurrently_token().is_some() => {
             StatementKind::CreateIndexConcurrently { name: index_name(ci.syntax()) }
         }

@@ -63,7 +63,9 @@ pub enum Command {
     /// Refuses to run when an applied migration's file changed or is missing.
     /// A no-transaction migration (first line `-- plumb:no-transaction`) is recorded
     /// in_progress first and resumed at its first unfinished statement after a crash.
-    #[command(after_help = "Examples:\n  plumb apply\n  plumb apply --dir db/migrations --to 20240101120000\n  plumb apply --dry-run > plan.sql\n  plumb apply --lock-timeout 5s --statement-timeout 10min")]
+    #[command(
+        after_help = "Examples:\n  plumb apply\n  plumb apply --dir db/migrations --to 20240101120000\n  plumb apply --dry-run > plan.sql\n  plumb apply --lock-timeout 5s --statement-timeout 10min"
+    )]
     Apply(ApplyArgs),
 
     /// Show each migration's state: applied, pending, modified, missing-file, in_progress, failed.

@@ -63,12 +63,13 @@ fn fail(error: &anyhow::Error, output: Output) -> ExitCode {
     let apply = error.downcast_ref::<ApplyError>();
     let (location, sqlstate, help) = match (load, apply) {
         (Some(e), _) => (e.location(), None, None),
-        (_, Some(ApplyError::MigrationFailed { location, error: server, statements_done, .. })) => (
-            Some(location),
-            Some(server.code.clone()),
-            Some(if *statements_done > 0 {
+        (_, Some(ApplyError::MigrationFailed(failure))) => (
+            Some(&failure.location),
+            Some(failure.error.code.clone()),
+            Some(if failure.statements_done > 0 {
                 format!(
-                    "{statements_done} statement(s) of this no-transaction migration committed before the failure; fix the cause and run apply again to resume"
+                    "{} statement(s) of this no-transaction migration committed before the failure; fix the cause and run apply again to resume",
+                    failure.statements_done
                 )
             } else {
                 "nothing of this migration was applied or recorded; fix it and run apply again".to_owned()

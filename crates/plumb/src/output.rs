@@ -60,7 +60,11 @@ impl Output {
             .with_source_code(NamedSource::new(location.path.display().to_string(), location.text.to_string()));
         let theme = if self.settings.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
         let mut rendered = String::new();
-        match GraphicalReportHandler::new_themed(theme).with_width(120).with_wrap_lines(false).render_report(&mut rendered, report.as_ref()) {
+        match GraphicalReportHandler::new_themed(theme)
+            .with_width(120)
+            .with_wrap_lines(false)
+            .render_report(&mut rendered, report.as_ref())
+        {
             Ok(()) => eprint!("{}", redact(&rendered)),
             Err(_) => eprintln!("error: {}", redact(message)),
         }

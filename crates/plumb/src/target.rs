@@ -82,7 +82,12 @@ pub fn conninfo(settings: &GlobalSettings, output: Output) -> Result<ConnInfo> {
 }
 
 /// Connects to the target with the access the command needs.
-pub async fn connect(settings: &GlobalSettings, output: Output, access: Access, notices: &Notices) -> Result<Connection> {
+pub async fn connect(
+    settings: &GlobalSettings,
+    output: Output,
+    access: Access,
+    notices: &Notices,
+) -> Result<Connection> {
     let info = conninfo(settings, output)?;
     connect_to(&info, output, access, notices).await
 }

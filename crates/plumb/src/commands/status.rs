@@ -67,7 +67,12 @@ pub fn render(entries: &[StatusEntry], target: &str, output: Output) {
             MigrationState::Pending => Style::Dim,
             _ => Style::Error,
         };
-        table.add_row([e.version.clone(), e.name.clone(), output.paint(&state, style), e.applied_at.clone().unwrap_or_default()]);
+        table.add_row([
+            e.version.clone(),
+            e.name.clone(),
+            output.paint(&state, style),
+            e.applied_at.clone().unwrap_or_default(),
+        ]);
     }
     output.result(&format!("{target}\n{table}"));
     let mut parts = vec![format!("{} applied", summary.applied), format!("{} pending", summary.pending)];

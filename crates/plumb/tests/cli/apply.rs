@@ -80,7 +80,8 @@ fn modified_and_missing_files_are_refused() {
     let status = plumb(&db.url(), &["status", "--dir", dir.path().to_str().unwrap(), "--json"]);
     assert_eq!(status.code, 1, "findings exit 1: {status:?}");
     let json: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
-    let states: Vec<&str> = json["migrations"].as_array().unwrap().iter().map(|m| m["state"].as_str().unwrap()).collect();
+    let states: Vec<&str> =
+        json["migrations"].as_array().unwrap().iter().map(|m| m["state"].as_str().unwrap()).collect();
     assert_eq!(states, ["modified", "applied", "pending"]);
 
     let run = apply(&db, dir.path(), &["--allow-modified"]);

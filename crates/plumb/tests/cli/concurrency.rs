@@ -11,7 +11,9 @@ fn eight_concurrent_applies_apply_each_migration_exactly_once() {
     for v in 2..=6 {
         files.push((
             format!("{v:03}_step.sql"),
-            format!("INSERT INTO applied_log VALUES ('{v:03}');\nSELECT pg_sleep(0.05);\nCREATE TABLE step_{v} (id int);\n"),
+            format!(
+                "INSERT INTO applied_log VALUES ('{v:03}');\nSELECT pg_sleep(0.05);\nCREATE TABLE step_{v} (id int);\n"
+            ),
         ));
     }
     let files: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();

@@ -60,15 +60,21 @@ fn assert_agree(db: &TestDb, context: &str) {
 
 fn assert_finished(db: &TestDb, context: &str) {
     let history = db.history();
-    let expected: Vec<(String, String, i64)> =
-        vec![("001".into(), "applied".into(), 2), ("002".into(), "applied".into(), 3), ("003".into(), "applied".into(), 1)];
+    let expected: Vec<(String, String, i64)> = vec![
+        ("001".into(), "applied".into(), 2),
+        ("002".into(), "applied".into(), 3),
+        ("003".into(), "applied".into(), 1),
+    ];
     assert_eq!(history, expected, "{context}");
     for (_, objects) in OBJECTS {
         for object in objects {
             assert!(db.exists(&format!("public.{object}")), "{context}: {object} missing after resume");
         }
     }
-    assert_eq!(db.value("SELECT bool_and(indisvalid) FROM pg_index WHERE indrelid = 'n1'::regclass").as_deref(), Some("t"));
+    assert_eq!(
+        db.value("SELECT bool_and(indisvalid) FROM pg_index WHERE indrelid = 'n1'::regclass").as_deref(),
+        Some("t")
+    );
 }
 
 #[test]
@@ -96,7 +102,9 @@ fn a_crash_inside_a_concurrent_index_build_leaves_an_invalid_index_that_is_rebui
     // Simulate what a crash mid-build leaves: the history at statement 1 done, the index invalid.
     let paused = Paused::apply_until(&db, dir.path(), "before-statement:002:2").unwrap();
     paused.kill();
-    db.query("CREATE INDEX n1_idx ON n1 (id); UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'n1_idx'::regclass");
+    db.query(
+        "CREATE INDEX n1_idx ON n1 (id); UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'n1_idx'::regclass",
+    );
     let run = apply(&db, dir.path(), &[]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stderr.contains("left invalid"), "says it rebuilds: {run:?}");

@@ -47,8 +47,10 @@ fn network() -> &'static Network {
         let (ca_cert, ca_key) = ca("plumb test CA");
         let (other_ca, _) = ca("some other CA");
         let server_key = KeyPair::generate().unwrap();
-        let server_cert =
-            CertificateParams::new(vec!["localhost".to_owned()]).unwrap().signed_by(&server_key, &ca_cert, &ca_key).unwrap();
+        let server_cert = CertificateParams::new(vec!["localhost".to_owned()])
+            .unwrap()
+            .signed_by(&server_key, &ca_cert, &ca_key)
+            .unwrap();
         let certs = tempfile::tempdir().unwrap();
         std::fs::write(certs.path().join("ca.pem"), ca_cert.pem()).unwrap();
         std::fs::write(certs.path().join("other-ca.pem"), other_ca.pem()).unwrap();
@@ -131,9 +133,11 @@ fn passwords_never_reach_the_output() {
     let wrong = format!("postgres://app:{PASSWORD}x@localhost:{}/{db_name}?sslmode=require", net.port());
     let nobody_home = format!("postgres://app:{PASSWORD}@127.0.0.1:1/{db_name}?connect_timeout=2");
     let no_db = format!("postgres://app:{PASSWORD}@localhost:{}/missing_db?sslmode=require", net.port());
-    let keyword = format!("host=localhost port={} user=app password={PASSWORD} dbname={db_name} sslmode=require", net.port());
+    let keyword =
+        format!("host=localhost port={} user=app password={PASSWORD} dbname={db_name} sslmode=require", net.port());
     let broken = tempfile::tempdir().unwrap();
-    std::fs::write(broken.path().join("1_bad.sql"), "CREATE TABLE x (id int);\nSELECT missing_column FROM x;\n").unwrap();
+    std::fs::write(broken.path().join("1_bad.sql"), "CREATE TABLE x (id int);\nSELECT missing_column FROM x;\n")
+        .unwrap();
     let broken = broken.path().to_str().unwrap().to_owned();
 
     let commands: [&[&str]; 6] = [
@@ -149,7 +153,11 @@ fn passwords_never_reach_the_output() {
         for args in commands {
             let run = plumb(url, args);
             let output = run.all_output();
-            assert!(!output.contains(PASSWORD), "password printed by {args:?} for {}:\n{output}", plumb_pg::redact(url));
+            assert!(
+                !output.contains(PASSWORD),
+                "password printed by {args:?} for {}:\n{output}",
+                plumb_pg::redact(url)
+            );
             assert!(!output.contains("S3cret"), "part of the password printed by {args:?}:\n{output}");
             if run.code == 0 {
                 succeeded += 1;

@@ -95,13 +95,7 @@ impl TestDb {
         }
         self.query("SELECT version, status, statements_done FROM plumb.migrations ORDER BY version::numeric")
             .into_iter()
-            .map(|r| {
-                (
-                    r[0].clone().unwrap(),
-                    r[1].clone().unwrap(),
-                    r[2].as_deref().unwrap().parse().unwrap(),
-                )
-            })
+            .map(|r| (r[0].clone().unwrap(), r[1].clone().unwrap(), r[2].as_deref().unwrap().parse().unwrap()))
             .collect()
     }
 }
@@ -202,23 +196,24 @@ impl Paused {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let stderr = BufReader::new(child.stderr.take().unwrap());
         let marker = format!("plumb-failpoint: {failpoint}");
         let mut line = String::new();
+        let mut paused = Paused { child, stderr };
         loop {
             line.clear();
-            if stderr.read_line(&mut line).unwrap() == 0 {
-                child.wait().unwrap();
+            if paused.stderr.read_line(&mut line).unwrap() == 0 {
                 return None;
             }
             if line.trim() == marker {
-                return Some(Paused { child, stderr });
+                return Some(paused);
             }
         }
     }
 
     /// `kill -9`.
     pub fn kill(mut self) {
+        // (Drop kills too; this waits so the test knows plumb is gone.)
         self.child.kill().unwrap();
         self.child.wait().unwrap();
     }
@@ -230,6 +225,14 @@ impl Paused {
         std::io::Read::read_to_string(&mut self.stderr, &mut rest).unwrap();
         let status = self.child.wait().unwrap();
         (status.code().unwrap_or(-1), rest)
+    }
+}
+
+impl Drop for Paused {
+    /// A failing test must not leave plumb waiting on its stdin forever.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
