@@ -28,9 +28,7 @@ fn flag<'a>(rest: &[&'a str], name: &str) -> Option<&'a str> {
 
 fn bench_apply(rest: &[&str]) -> Result<()> {
     let root = workspace_root();
-    let corpus = flag(rest, "--corpus")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("../shared/corpora/cratesio"));
+    let corpus = flag(rest, "--corpus").map(PathBuf::from).unwrap_or_else(|| root.join("../shared/corpora/cratesio"));
     let rounds: usize = flag(rest, "--rounds").unwrap_or("5").parse()?;
     if !corpus.is_dir() {
         bail!("corpus {} not found", corpus.display());
@@ -100,9 +98,7 @@ fn bench_apply(rest: &[&str]) -> Result<()> {
 }
 
 fn sql_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
     files.retain(|p| p.extension().is_some_and(|x| x == "sql"));
     files.sort();
     Ok(files)
