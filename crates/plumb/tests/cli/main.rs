@@ -5,5 +5,6 @@ mod apply;
 mod concurrency;
 mod corpus;
 mod crash;
+mod local;
 mod network;
 mod support;

@@ -1,0 +1,101 @@
+//! plumb's own local clusters: the project cluster, throwaway clean-up, missing binaries.
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use crate::support::{binaries, plumb_command};
+
+const QUICKSTART: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/quickstart/migrations");
+
+#[test]
+fn project_cluster_is_used_when_no_url_is_given() {
+    let project = tempfile::tempdir().unwrap();
+    let pg_bin = binaries().bin_dir;
+    let run = |args: &[&str]| {
+        let out = plumb_command(args).current_dir(project.path()).env("PLUMB_PG_BIN", &pg_bin).output().unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, _) = run(&["pg", "status", "--json"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("\"state\": \"absent\""), "{stdout}");
+
+    let (code, stdout, stderr) = run(&["apply", "--dir", QUICKSTART]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("starting the project cluster"), "says so on stderr: {stderr}");
+    assert!(stdout.contains("applied 4 migration(s)"), "{stdout}");
+
+    let (code, stdout, stderr) = run(&["status", "--dir", QUICKSTART]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("using the project cluster"), "{stderr}");
+    assert!(stdout.contains("4 applied, 0 pending"), "{stdout}");
+
+    let (code, url, _) = run(&["pg", "url"]);
+    assert_eq!(code, 0);
+    let (code, stdout, stderr) = {
+        let out =
+            plumb_command(&["status", "--dir", QUICKSTART, "--json"]).env("DATABASE_URL", url.trim()).output().unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert_eq!(code, 0, "the printed URL works: {stderr}");
+    assert!(stdout.contains("\"applied\": 4"), "{stdout}");
+
+    let (code, _, _) = run(&["pg", "stop"]);
+    assert_eq!(code, 0);
+    let (_, stdout, _) = run(&["pg", "status"]);
+    assert!(stdout.starts_with("stopped"), "{stdout}");
+    let (code, _, stderr) = run(&["pg", "url"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("plumb pg start"), "{stderr}");
+}
+
+#[test]
+fn ctrl_c_stops_and_removes_a_throwaway_cluster() {
+    let mut child = plumb_command(&["demo"])
+        .env("PLUMB_PG_BIN", binaries().bin_dir)
+        .env("PLUMB_FAILPOINT", "before:0002")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Held open until plumb exits: Child::wait would close it, and plumb would resume.
+    let _stdin = child.stdin.take();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut socket_dir = None;
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 {
+        if let Some(host) = line.split("host=").nth(1) {
+            socket_dir = Some(host.split('&').next().unwrap().trim().to_owned());
+        }
+        if line.contains("plumb-failpoint: before:0002") {
+            break;
+        }
+        line.clear();
+    }
+    let dir = socket_dir.expect("demo names its cluster");
+    assert!(std::path::Path::new(&dir).join("data/postmaster.pid").exists(), "cluster running in {dir}");
+    let killed = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(!std::path::Path::new(&dir).exists(), "the cluster folder {dir} is left behind");
+}
+
+#[test]
+fn missing_binaries_say_how_to_install_them() {
+    let out = plumb_command(&["demo"]).env("PLUMB_PG_BIN", "/nonexistent/bin").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("PLUMB_PG_BIN=/nonexistent/bin does not hold"), "{stderr}");
+    for hint in ["apt-get install postgresql", "dnf install", "brew install", "winget install"] {
+        assert!(stderr.contains(hint), "missing {hint}: {stderr}");
+    }
+}
