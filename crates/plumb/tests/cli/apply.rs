@@ -172,3 +172,17 @@ fn a_corrupt_history_table_is_reported_not_trusted() {
     assert_eq!(run.code, 2, "{run:?}");
     assert!(!db.exists("public.organizations"));
 }
+
+#[test]
+fn notices_and_warnings_reach_the_user() {
+    let db = TestDb::new();
+    let dir = Migrations::new(&[(
+        "1_talk.sql",
+        "DO $$ BEGIN RAISE NOTICE 'hello from the migration'; RAISE WARNING 'careful: %', 42; END $$;\nCREATE TABLE IF NOT EXISTS talk (id int);\nCREATE TABLE IF NOT EXISTS talk (id int);\n",
+    )]);
+    let run = apply(&db, dir.path(), &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("NOTICE: hello from the migration"), "{run:?}");
+    assert!(run.stderr.contains("WARNING: careful: 42"), "{run:?}");
+    assert!(run.stderr.contains("NOTICE: relation \"talk\" already exists, skipping"), "{run:?}");
+}
