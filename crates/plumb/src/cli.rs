@@ -73,6 +73,25 @@ pub enum Command {
     /// Read-only. Exits 1 when a migration is modified, missing, failed or in_progress.
     Status(DirArgs),
 
+    /// Print the schema of a database: a summary, --json (the normalized catalog) or --sql.
+    ///
+    /// Read-only, one snapshot. System schemas, extension members and plumb's own
+    /// history schema are left out.
+    #[command(
+        after_help = "Examples:\n  plumb inspect\n  plumb inspect --json > schema.json\n  plumb inspect --sql --schema public > schema.sql"
+    )]
+    Inspect(InspectArgs),
+
+    /// The SQL that turns FROM into TO; exits 0 when they are equal, 1 when not.
+    ///
+    /// FROM and TO are each a database URL, a .sql file or a migrations folder
+    /// (DIR@VERSION: up to that version). Files and folders are applied to a
+    /// throwaway local cluster first.
+    #[command(
+        after_help = "Examples:\n  plumb diff migrations $DATABASE_URL\n  plumb diff migrations@0041 migrations --json\n  plumb diff old.sql new.sql"
+    )]
+    Diff(DiffArgs),
+
     /// Manage the project's local PostgreSQL cluster under .plumb/pg.
     #[command(subcommand)]
     Pg(PgCommand),
@@ -119,6 +138,28 @@ pub struct ApplyArgs {
     /// Go on although applied migrations' files changed or are missing (their changes are NOT applied).
     #[arg(long)]
     pub allow_modified: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Print the schema as a SQL script that recreates it (runs in psql or a web SQL editor).
+    #[arg(long, conflicts_with = "json")]
+    pub sql: bool,
+
+    /// Only these schemas (repeatable).
+    #[arg(long = "schema", value_name = "SCHEMA")]
+    pub schemas: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The schema to start from: a database URL, a .sql file, or a migrations folder (DIR@VERSION).
+    pub from: String,
+    /// The schema to arrive at, in the same forms.
+    pub to: String,
+    /// Only these schemas (repeatable).
+    #[arg(long = "schema", value_name = "SCHEMA")]
+    pub schemas: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -46,6 +46,8 @@ fn main() -> ExitCode {
         match &cli.command {
             Command::Apply(args) => commands::apply::run(&settings, args, output).await,
             Command::Status(args) => commands::status::run(&settings, args, output).await,
+            Command::Inspect(args) => commands::inspect::run(&settings, args, output).await,
+            Command::Diff(args) => commands::diff::run(&settings, args, output).await,
             Command::Pg(command) => commands::pg::run(&settings, command, output),
             Command::Demo => commands::demo::run(&settings, output).await,
         }

@@ -79,3 +79,20 @@ pub struct PgStatusReport {
     pub url: Option<String>,
     pub folder: String,
 }
+
+/// `inspect --json`: the normalized catalog (see `plumb_catalog::Schema`), which is
+/// itself part of the contract.
+#[derive(Debug, Serialize)]
+pub struct InspectReport<'a> {
+    pub format: u32,
+    pub server_version_num: u32,
+    pub schema: &'a plumb_catalog::Schema,
+}
+
+/// `diff --json`.
+#[derive(Debug, Serialize)]
+pub struct DiffReport<'a> {
+    pub format: u32,
+    pub equal: bool,
+    pub changes: &'a [plumb_diff::Change],
+}

@@ -22,9 +22,15 @@ pub enum Access {
 #[derive(Clone, Default)]
 pub struct Notices {
     bar: Arc<Mutex<Option<ProgressBar>>>,
+    silent: bool,
 }
 
 impl Notices {
+    /// Notices are dropped: for work the user did not write (replaying files to compare them).
+    pub fn silent() -> Self {
+        Notices { silent: true, ..Notices::default() }
+    }
+
     /// Notices print above `bar` from now on.
     pub fn attach(&self, bar: Option<ProgressBar>) {
         *self.bar.lock().unwrap_or_else(|e| e.into_inner()) = bar;
@@ -32,7 +38,11 @@ impl Notices {
 
     fn sink(&self, output: Output) -> NoticeSink {
         let bar = self.bar.clone();
+        let silent = self.silent;
         Arc::new(move |notice| {
+            if silent {
+                return;
+            }
             let line = format!("{}: {}", notice.severity, notice.message);
             let line = match &notice.detail {
                 Some(d) => format!("{line}\n  DETAIL: {d}"),

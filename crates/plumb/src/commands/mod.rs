@@ -3,6 +3,8 @@
 
 pub mod apply;
 pub mod demo;
+pub mod diff;
+pub mod inspect;
 pub mod pg;
 pub mod status;
 

@@ -1,0 +1,13 @@
+//! plumb's eye: the normalized catalog ([`Schema`]) and [`inspect()`], which
+//! reads a live database into it with one set-based query per object kind.
+//!
+//! The model knows nothing about how it was fetched: it is plain data,
+//! deterministic (ordered maps, no OIDs) and serializable, so diagnosis and
+//! diffing are pure functions over it.
+#![deny(missing_docs)]
+
+mod inspect;
+mod model;
+
+pub use inspect::{InspectError, InspectOptions, inspect};
+pub use model::*;

@@ -1,0 +1,59 @@
+//! `plumb inspect`: the normalized schema of a database.
+
+use anyhow::Result;
+use plumb_catalog::{InspectOptions, Schema};
+
+use super::Exit;
+use crate::cli::InspectArgs;
+use crate::output::Output;
+use crate::report;
+use crate::settings::GlobalSettings;
+use crate::target::{self, Access, Notices};
+
+pub async fn run(settings: &GlobalSettings, args: &InspectArgs, output: Output) -> Result<Exit> {
+    let conn = target::connect(settings, output, Access::ReadOnly, &Notices::default()).await?;
+    let options = InspectOptions {
+        schemas: (!args.schemas.is_empty()).then(|| args.schemas.clone()),
+        ..InspectOptions::default()
+    };
+    let schema = plumb_catalog::inspect(&conn, &options).await?;
+    if output.settings.json {
+        output.json(&report::InspectReport {
+            format: report::FORMAT,
+            server_version_num: conn.server_version_num(),
+            schema: &schema,
+        });
+    } else if args.sql {
+        output.result(&plumb_diff::create_script(&schema, conn.server_major()));
+    } else {
+        output.result(&summary(&schema, conn.target()));
+    }
+    Ok(Exit::Ok)
+}
+
+/// One line per object kind with its count.
+pub fn summary(schema: &Schema, target: &str) -> String {
+    let tables = &schema.tables;
+    let count = |f: fn(&plumb_catalog::Table) -> usize| tables.values().map(f).sum::<usize>();
+    let rows = [
+        ("schemas", schema.schemas.len()),
+        ("extensions", schema.extensions.len()),
+        ("types", schema.types.len()),
+        ("sequences", schema.sequences.len()),
+        ("tables", tables.len()),
+        ("columns", count(|t| t.columns.len())),
+        ("constraints", count(|t| t.constraints.len())),
+        ("indexes", count(|t| t.indexes.len()) + schema.views.values().map(|v| v.indexes.len()).sum::<usize>()),
+        ("triggers", count(|t| t.triggers.len())),
+        ("policies", count(|t| t.policies.len())),
+        ("views", schema.views.values().filter(|v| !v.materialized).count()),
+        ("materialized views", schema.views.values().filter(|v| v.materialized).count()),
+        ("functions", schema.functions.len()),
+    ];
+    let mut out = format!("{target}\n");
+    for (what, n) in rows {
+        out.push_str(&format!("  {n:>6} {what}\n"));
+    }
+    out.push_str("(--json for the whole catalog, --sql for a script that recreates it)");
+    out
+}
