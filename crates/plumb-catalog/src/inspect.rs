@@ -624,7 +624,10 @@ impl Queries {
                    FROM pg_proc p
                    JOIN pg_namespace n ON n.oid = p.pronamespace
                    JOIN pg_language l ON l.oid = p.prolang
-                  WHERE p.prokind IN ('f', 'p') AND {NS_FILTER} AND {}",
+                  WHERE p.prokind IN ('f', 'p') AND {NS_FILTER} AND {}
+                    -- Constructors a range type makes for itself belong to the type.
+                    AND NOT EXISTS (SELECT 1 FROM pg_depend di WHERE di.classid = 'pg_proc'::regclass
+                                       AND di.objid = p.oid AND di.deptype = 'i')",
                 acl("coalesce(p.proacl, acldefault('f', p.proowner))", "p.proowner"),
                 not_extension_member("pg_proc", "p.oid")
             ),

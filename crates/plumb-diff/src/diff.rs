@@ -9,6 +9,7 @@ use crate::ddl::{DefaultAcl, comment, default_grants, grant_changes, literal};
 
 /// Phases, in the order their changes run. Drops come first, in reverse dependency order.
 mod phase {
+    pub const DROP_DEFAULT_PRIVILEGES: u16 = 9;
     pub const DROP_PUBLICATION: u16 = 10;
     pub const DROP_EVENT_TRIGGER: u16 = 11;
     pub const DROP_POLICY: u16 = 12;
@@ -56,6 +57,8 @@ struct Effect {
     data_loss: bool,
     lock: Option<String>,
     note: Option<String>,
+    /// Must commit on its own, before later changes run.
+    outside_transaction: bool,
 }
 
 impl Effect {
@@ -88,7 +91,7 @@ impl Builder {
             sql,
             data_loss: effect.data_loss,
             lock: effect.lock,
-            transactional: true,
+            transactional: !effect.outside_transaction,
             note: effect.note,
             order,
         });
@@ -408,7 +411,15 @@ fn types(b: &mut Builder, from: &Schema, to: &Schema) {
                 if old.kind != new.kind {
                     match alter_type(key, &old.kind, &new.kind) {
                         Some(statements) => {
-                            b.statements(type_phase(new), Action::Alter, object.clone(), statements, Effect::default())
+                            let effect = if matches!(new.kind, TypeKind::Enum { .. }) {
+                                // PostgreSQL refuses to use a new enum value before it is committed.
+                                Effect { outside_transaction: true, ..Effect::default() }.note(
+                                    "new enum values must be committed before anything uses them: run this outside the transaction of later changes",
+                                )
+                            } else {
+                                Effect::default()
+                            };
+                            b.statements(type_phase(new), Action::Alter, object.clone(), statements, effect)
                         }
                         None => {
                             b.push(
@@ -731,6 +742,16 @@ fn create_table(t: &Table) -> String {
     if t.partition_of.is_some() {
         for c in t.columns.iter().filter(|c| !c.inherited) {
             sql.push_str(&format!("\nALTER TABLE {name} ADD COLUMN {};", column_definition(c)));
+        }
+    }
+    // CREATE TABLE takes STORAGE only from PostgreSQL 16 on.
+    for c in t.columns.iter().filter(|c| !c.inherited) {
+        if let Some(storage) = &c.storage {
+            sql.push_str(&format!(
+                "\nALTER TABLE {name} ALTER COLUMN {} SET STORAGE {};",
+                c.name,
+                storage.to_uppercase()
+            ));
         }
     }
     sql
@@ -1213,7 +1234,10 @@ fn create_index(b: &mut Builder, table: &str, i: &Index, p: u16, note: Option<St
     let schema = table.split('.').next().unwrap_or("");
     let mut effect = Effect::lock("SHARE", table);
     effect.note = note;
-    b.push(p, Action::Create, format!("index {schema}.{}", i.name), format!("{};", i.definition), effect);
+    // pg_get_indexdef says `ON ONLY` for a partitioned table's index (pg_dump then attaches each
+    // partition's index by hand); created plainly, it builds and attaches them itself.
+    let definition = i.definition.replacen(" ON ONLY ", " ON ", 1);
+    b.push(p, Action::Create, format!("index {schema}.{}", i.name), format!("{definition};"), effect);
     if let Some(text) = &i.comment {
         b.comment(format!("index {schema}.{}", i.name), format!("INDEX {schema}.{}", i.name), None, Some(text));
     }
@@ -1525,7 +1549,7 @@ fn default_privileges(b: &mut Builder, from: &Schema, to: &Schema) {
     };
     for old in from.default_privileges.iter().filter(|d| !to.default_privileges.contains(d)) {
         b.push(
-            phase::DEFAULT_PRIVILEGES,
+            phase::DROP_DEFAULT_PRIVILEGES,
             Action::Drop,
             format!("default privileges {} {}", old.role, old.object_type.to_lowercase()),
             format!("{} REVOKE ALL ON {} FROM {};", prefix(old), old.object_type, old.grant.grantee),
