@@ -1,4 +1,6 @@
-//! Project automation. `cargo run -p xtask --release -- bench apply [--corpus DIR] [--rounds N]`
+//! Project automation:
+//! - `cargo run -p xtask --release -- bench apply [--corpus DIR] [--rounds N]`
+//! - `cargo run -p xtask --release -- bench inspect [--tables 1000,10000]`
 //!
 //! Benchmarks print ratios against a reference measured in the same run on the
 //! same machine; they assert nothing about time.
@@ -10,19 +12,22 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use plumb_pg::{Cluster, ClusterConfig};
 
+mod inspect_bench;
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["bench", "apply", rest @ ..] => bench_apply(rest),
-        _ => bail!("usage: cargo run -p xtask --release -- bench apply [--corpus DIR] [--rounds N]"),
+        ["bench", "inspect", rest @ ..] => inspect_bench::run(rest),
+        _ => bail!("usage: cargo run -p xtask --release -- bench apply|inspect [options]"),
     }
 }
 
-fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
-fn flag<'a>(rest: &[&'a str], name: &str) -> Option<&'a str> {
+pub(crate) fn flag<'a>(rest: &[&'a str], name: &str) -> Option<&'a str> {
     rest.windows(2).find(|w| w[0] == name).map(|w| w[1])
 }
 
@@ -114,7 +119,7 @@ fn concatenated(files: &[PathBuf]) -> Result<String> {
     Ok(script)
 }
 
-fn create_db(psql: &Path, cluster: &Cluster, name: &str) -> Result<()> {
+pub(crate) fn create_db(psql: &Path, cluster: &Cluster, name: &str) -> Result<()> {
     let out = Command::new(psql)
         .args(["-X", "-q", "-c", &format!("CREATE DATABASE {name}")])
         .arg(cluster.url("postgres"))
@@ -130,6 +135,6 @@ fn median(times: &mut [Duration]) -> Duration {
     times[times.len() / 2]
 }
 
-fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }

@@ -41,20 +41,30 @@ const NS_FILTER: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema', '
     AND NOT (n.nspname = ANY ($2::text[]))";
 
 /// Objects that belong to an extension are the extension's, not the user's.
+/// (An uncorrelated `NOT IN`: the server hashes the members once.)
 fn not_extension_member(class: &str, oid: &str) -> String {
+    format!("{oid} NOT IN (SELECT dx.objid FROM pg_depend dx WHERE dx.classid = '{class}'::regclass AND dx.deptype = 'e')")
+}
+
+/// The comment on an object: what `obj_description` returns, without its per-call catalog lookup.
+fn description(oid: &str, class: &str, subid: &str) -> String {
     format!(
-        "NOT EXISTS (SELECT 1 FROM pg_depend dx WHERE dx.classid = '{class}'::regclass AND dx.objid = {oid} AND dx.deptype = 'e')"
+        "(SELECT ds.description FROM pg_description ds WHERE ds.objoid = {oid} AND ds.classoid = '{class}'::regclass AND ds.objsubid = {subid})"
     )
 }
 
 /// Grants on an object as `grantee|PRIVILEGE|grantable` strings, owner's own left out.
-fn acl(acl: &str, owner: &str) -> String {
+/// `default` is what a NULL ACL means for this kind of object (the owner's grants aside).
+fn acl(acl: &str, owner: &str, default: &str) -> String {
     format!(
-        "ARRAY(SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END
+        "CASE WHEN {acl} IS NULL THEN {default}::text[] ELSE
+         ARRAY(SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END
                       || '|' || a.privilege_type || '|' || a.is_grantable::text
-                 FROM aclexplode({acl}) a WHERE a.grantee <> {owner} ORDER BY 1)"
+                 FROM aclexplode({acl}) a WHERE a.grantee <> {owner} ORDER BY 1) END"
     )
 }
+
+const NO_GRANTS: &str = "'{}'";
 
 /// Reads the schema of the database `conn` is connected to.
 pub async fn inspect(conn: &Connection, options: &InspectOptions) -> Result<Schema, InspectError> {
@@ -177,31 +187,62 @@ pub async fn inspect(conn: &Connection, options: &InspectOptions) -> Result<Sche
             },
         );
     }
+    // Columns arrive unordered; attribute numbers put them in place and name keys below.
+    let mut column_names: HashMap<(Oid, i16), String> = HashMap::with_capacity(columns.len());
+    let mut numbered: HashMap<Oid, Vec<(i16, Column)>> = HashMap::with_capacity(by_oid.len());
     for r in &columns {
-        let Some(table) = by_oid.get_mut(&r.get::<_, Oid>(0)) else { continue };
+        let relid: Oid = r.get(0);
+        if !by_oid.contains_key(&relid) {
+            continue;
+        }
         let identity: String = r.get(6);
         let generated: String = r.get(7);
         let default: Option<String> = r.get(4);
-        table.columns.push(Column {
-            name: r.get(1),
-            data_type: r.get(2),
-            collation: r.get(3),
-            default: if generated.is_empty() { default.clone() } else { None },
-            not_null: r.get(5),
-            identity: match identity.as_str() {
-                "a" => Some(Identity::Always),
-                "d" => Some(Identity::ByDefault),
-                _ => None,
+        let attnum: i16 = r.get(12);
+        let name: String = r.get(1);
+        column_names.insert((relid, attnum), name.clone());
+        numbered.entry(relid).or_default().push((
+            attnum,
+            Column {
+                name,
+                data_type: r.get(2),
+                collation: r.get(3),
+                default: if generated.is_empty() { default.clone() } else { None },
+                not_null: r.get(5),
+                identity: match identity.as_str() {
+                    "a" => Some(Identity::Always),
+                    "d" => Some(Identity::ByDefault),
+                    _ => None,
+                },
+                generated: if generated.is_empty() { None } else { default },
+                storage: r.get(8),
+                inherited: r.get(9),
+                comment: r.get(10),
+                privileges: grants(r.get(11)),
             },
-            generated: if generated.is_empty() { None } else { default },
-            storage: r.get(8),
-            inherited: r.get(9),
-            comment: r.get(10),
-            privileges: grants(r.get(11)),
-        });
+        ));
     }
+    for (relid, mut cols) in numbered {
+        cols.sort_by_key(|(attnum, _)| *attnum);
+        if let Some(table) = by_oid.get_mut(&relid) {
+            table.columns = cols.into_iter().map(|(_, c)| c).collect();
+        }
+    }
+    // Materialized views have indexes too; their columns never have gaps.
+    for r in &views {
+        let relid: Oid = r.get(0);
+        for (i, name) in r.get::<_, Vec<String>>(5).into_iter().enumerate() {
+            column_names.insert((relid, i as i16 + 1), name);
+        }
+    }
+    let names_of = |relid: Oid, attnums: &[i16]| -> Vec<String> {
+        attnums.iter().map(|n| column_names.get(&(relid, *n)).cloned().unwrap_or_default()).collect()
+    };
     for r in &constraints {
-        let Some(table) = by_oid.get_mut(&r.get::<_, Oid>(0)) else { continue };
+        let relid: Oid = r.get(0);
+        if !by_oid.contains_key(&relid) {
+            continue;
+        }
         let kind = match r.get::<_, String>(2).as_str() {
             "p" => ConstraintKind::PrimaryKey,
             "u" => ConstraintKind::Unique,
@@ -209,35 +250,71 @@ pub async fn inspect(conn: &Connection, options: &InspectOptions) -> Result<Sche
             "x" => ConstraintKind::Exclusion,
             _ => ConstraintKind::ForeignKey,
         };
+        let conkey: Option<Vec<i16>> = r.get(4);
+        let columns = names_of(relid, &conkey.unwrap_or_default());
         let ref_table: Option<String> = r.get(5);
+        let confkey: Option<Vec<i16>> = r.get(6);
+        let ref_columns = names_of(r.get(10), &confkey.unwrap_or_default());
+        let not_valid: bool = r.get(7);
+        let definition = match r.get::<_, Option<String>>(3) {
+            Some(server_rendered) => server_rendered,
+            None => render_key(&KeyParts {
+                kind,
+                columns: &columns,
+                ref_table: ref_table.as_deref().unwrap_or_default(),
+                ref_columns: &ref_columns,
+                deferrable: r.get(11),
+                deferred: r.get(12),
+                on_update: r.get(13),
+                on_delete: r.get(14),
+                match_type: r.get(15),
+                nulls_not_distinct: r.get(16),
+                not_valid,
+            }),
+        };
         let c = Constraint {
             name: r.get(1),
             kind,
-            definition: r.get(3),
-            columns: r.get(4),
-            references: ref_table.map(|t| (t, r.get(6))),
-            not_valid: r.get(7),
+            definition,
+            columns,
+            references: ref_table.map(|t| (t, ref_columns)),
+            not_valid,
             inherited: r.get(8),
             comment: r.get(9),
         };
-        table.constraints.insert(c.name.clone(), c);
+        if let Some(table) = by_oid.get_mut(&relid) {
+            table.constraints.insert(c.name.clone(), c);
+        }
     }
     let mut view_indexes: HashMap<Oid, Vec<Index>> = HashMap::new();
     for r in &indexes {
-        let index = Index {
-            name: r.get(1),
-            definition: r.get(2),
-            columns: r.get(3),
-            unique: r.get(4),
-            valid: r.get(5),
-            inherited: r.get(6),
-            comment: r.get(7),
+        let relid: Oid = r.get(0);
+        let name: String = r.get(1);
+        let indkey: Vec<i16> = r.get(3);
+        let key_count = (r.get::<_, i16>(4).max(0) as usize).min(indkey.len());
+        let unique: bool = r.get(6);
+        let columns = names_of(relid, &indkey[..key_count]);
+        let definition = match r.get::<_, Option<String>>(2) {
+            Some(server_rendered) => server_rendered,
+            None => render_index(&IndexParts {
+                name: &name,
+                table: &r.get::<_, String>(13),
+                partitioned: r.get::<_, String>(14) == "p",
+                method: &r.get::<_, String>(10),
+                unique,
+                keys: &columns,
+                options: &r.get::<_, Vec<i16>>(5),
+                include: &names_of(relid, &indkey[key_count..]),
+                nulls_not_distinct: r.get(12),
+                predicate: r.get::<_, Option<String>>(11).as_deref(),
+            }),
         };
-        match by_oid.get_mut(&r.get::<_, Oid>(0)) {
+        let index = Index { name, definition, columns, unique, valid: r.get(7), inherited: r.get(8), comment: r.get(9) };
+        match by_oid.get_mut(&relid) {
             Some(table) => {
                 table.indexes.insert(index.name.clone(), index);
             }
-            None => view_indexes.entry(r.get(0)).or_default().push(index),
+            None => view_indexes.entry(relid).or_default().push(index),
         }
     }
     for r in &triggers {
@@ -360,6 +437,117 @@ pub async fn inspect(conn: &Connection, options: &InspectOptions) -> Result<Sche
     Ok(schema)
 }
 
+/// What a primary, unique or foreign key is made of.
+struct KeyParts<'a> {
+    kind: ConstraintKind,
+    columns: &'a [String],
+    ref_table: &'a str,
+    ref_columns: &'a [String],
+    deferrable: bool,
+    deferred: bool,
+    on_update: String,
+    on_delete: String,
+    match_type: String,
+    nulls_not_distinct: bool,
+    not_valid: bool,
+}
+
+/// The key as `pg_get_constraintdef` prints it.
+fn render_key(k: &KeyParts<'_>) -> String {
+    let mut sql = match k.kind {
+        ConstraintKind::PrimaryKey => format!("PRIMARY KEY ({})", k.columns.join(", ")),
+        ConstraintKind::Unique if k.nulls_not_distinct => format!("UNIQUE NULLS NOT DISTINCT ({})", k.columns.join(", ")),
+        ConstraintKind::Unique => format!("UNIQUE ({})", k.columns.join(", ")),
+        _ => {
+            let mut sql = format!(
+                "FOREIGN KEY ({}) REFERENCES {}({})",
+                k.columns.join(", "),
+                k.ref_table,
+                k.ref_columns.join(", ")
+            );
+            match k.match_type.as_str() {
+                "f" => sql.push_str(" MATCH FULL"),
+                "p" => sql.push_str(" MATCH PARTIAL"),
+                _ => {}
+            }
+            for (clause, action) in [("ON UPDATE", &k.on_update), ("ON DELETE", &k.on_delete)] {
+                let action = match action.as_str() {
+                    "r" => "RESTRICT",
+                    "c" => "CASCADE",
+                    "n" => "SET NULL",
+                    "d" => "SET DEFAULT",
+                    _ => continue,
+                };
+                sql.push_str(&format!(" {clause} {action}"));
+            }
+            sql
+        }
+    };
+    if k.deferrable {
+        sql.push_str(" DEFERRABLE");
+    }
+    if k.deferred {
+        sql.push_str(" INITIALLY DEFERRED");
+    }
+    if k.not_valid {
+        sql.push_str(" NOT VALID");
+    }
+    sql
+}
+
+/// What a plain index is made of.
+struct IndexParts<'a> {
+    name: &'a str,
+    table: &'a str,
+    partitioned: bool,
+    method: &'a str,
+    unique: bool,
+    keys: &'a [String],
+    /// Per key: bit 1 DESC, bit 2 NULLS FIRST.
+    options: &'a [i16],
+    include: &'a [String],
+    nulls_not_distinct: bool,
+    predicate: Option<&'a str>,
+}
+
+/// The index as `pg_get_indexdef` prints it.
+fn render_index(i: &IndexParts<'_>) -> String {
+    let keys: Vec<String> = i
+        .keys
+        .iter()
+        .enumerate()
+        .map(|(n, key)| {
+            let option = i.options.get(n).copied().unwrap_or(0);
+            let (desc, nulls_first) = (option & 1 != 0, option & 2 != 0);
+            match (desc, nulls_first) {
+                (true, true) => format!("{key} DESC"),
+                (true, false) => format!("{key} DESC NULLS LAST"),
+                (false, true) => format!("{key} NULLS FIRST"),
+                (false, false) => key.clone(),
+            }
+        })
+        .collect();
+    let mut sql = format!(
+        "CREATE {}INDEX {} ON {}{} USING {} ({})",
+        if i.unique { "UNIQUE " } else { "" },
+        i.name,
+        if i.partitioned { "ONLY " } else { "" },
+        i.table,
+        i.method,
+        keys.join(", ")
+    );
+    if !i.include.is_empty() {
+        sql.push_str(&format!(" INCLUDE ({})", i.include.join(", ")));
+    }
+    if i.nulls_not_distinct {
+        sql.push_str(" NULLS NOT DISTINCT");
+    }
+    if let Some(predicate) = i.predicate {
+        sql.push_str(&format!(" WHERE {predicate}"));
+    }
+    sql
+}
+
 fn type_def(r: &Row) -> TypeDef {
     let typtype: String = r.get(2);
     let kind = match typtype.as_str() {
@@ -439,16 +627,35 @@ struct Queries {
 
 impl Queries {
     fn new(major: u32) -> Queries {
+        let desc_a_attrelid_class_sub = description("a.attrelid", "pg_class", "a.attnum");
+        let desc_c_oid_class = description("c.oid", "pg_class", "0");
+        let desc_con_oid_constraint = description("con.oid", "pg_constraint", "0");
+        let desc_i_indexrelid_class = description("i.indexrelid", "pg_class", "0");
+        let desc_n_oid_namespace = description("n.oid", "pg_namespace", "0");
+        let desc_p_oid_proc = description("p.oid", "pg_proc", "0");
+        let desc_pol_oid_policy = description("pol.oid", "pg_policy", "0");
+        let desc_t_oid_trigger = description("t.oid", "pg_trigger", "0");
+        let desc_t_oid_type = description("t.oid", "pg_type", "0");
+        // Keys plumb renders itself; anything beyond plain columns and the usual flags is left to the server.
+        let mut simple_constraint = "(con.contype IN ('p', 'u') AND ci.indnatts = ci.indnkeyatts AND cic.reloptions IS NULL
+              AND cic.reltablespace = 0) OR con.contype = 'f'"
+            .to_owned();
+        if major >= 15 {
+            simple_constraint = format!("({simple_constraint}) AND coalesce(cardinality(con.confdelsetcols), 0) = 0");
+        }
+        if major >= 18 {
+            simple_constraint = format!("({simple_constraint}) AND NOT con.conperiod AND con.conenforced");
+        }
         let rel_filter = format!("{NS_FILTER} AND {}", not_extension_member("pg_class", "c.oid"));
         let collation_name = "(SELECT format('%I.%I', cn.nspname, co.collname) FROM pg_collation co
                JOIN pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = {coll})";
         Queries {
             schemas: format!(
-                "SELECT quote_ident(n.nspname), obj_description(n.oid, 'pg_namespace'),
+                "SELECT quote_ident(n.nspname), {desc_n_oid_namespace},
                         {}
                    FROM pg_namespace n
                   WHERE {NS_FILTER} AND {}",
-                acl("coalesce(n.nspacl, acldefault('n', n.nspowner))", "n.nspowner"),
+                acl("n.nspacl", "n.nspowner", NO_GRANTS),
                 not_extension_member("pg_namespace", "n.oid")
             ),
             extensions: "SELECT quote_ident(e.extname), quote_ident(n.nspname), e.extversion
@@ -471,7 +678,7 @@ impl Queries {
                         CASE WHEN r.rngcollation <> 0 THEN {} END,
                         CASE WHEN r.rngcanonical <> 0 THEN r.rngcanonical::regproc::text END,
                         CASE WHEN r.rngsubdiff <> 0 THEN r.rngsubdiff::regproc::text END,
-                        obj_description(t.oid, 'pg_type'),
+                        {desc_t_oid_type},
                         {}
                    FROM pg_type t
                    JOIN pg_namespace n ON n.oid = t.typnamespace
@@ -482,13 +689,13 @@ impl Queries {
                     AND {NS_FILTER} AND {}",
                 collation_name.replace("{coll}", "t.typcollation"),
                 collation_name.replace("{coll}", "r.rngcollation"),
-                acl("coalesce(t.typacl, acldefault('T', t.typowner))", "t.typowner"),
+                acl("t.typacl", "t.typowner", "'{PUBLIC|USAGE|false}'"),
                 not_extension_member("pg_type", "t.oid")
             ),
             sequences: format!(
                 "SELECT quote_ident(n.nspname), quote_ident(c.relname), format_type(s.seqtypid, NULL),
                         s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
-                        owner.tab, owner.col, obj_description(c.oid, 'pg_class'),
+                        owner.tab, owner.col, {desc_c_oid_class},
                         {}
                    FROM pg_sequence s
                    JOIN pg_class c ON c.oid = s.seqrelid
@@ -505,7 +712,7 @@ impl Queries {
                   WHERE {rel_filter}
                     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                                        AND d.objid = c.oid AND d.deptype = 'i')",
-                acl("coalesce(c.relacl, acldefault('s', c.relowner))", "c.relowner")
+                acl("c.relacl", "c.relowner", NO_GRANTS)
             ),
             tables: format!(
                 "SELECT c.oid, quote_ident(n.nspname), quote_ident(c.relname), c.relkind::text,
@@ -519,65 +726,88 @@ impl Queries {
                         ARRAY(SELECT format('%I.%I', pn.nspname, pc.relname) FROM pg_inherits i
                                 JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
                                WHERE i.inhrelid = c.oid AND NOT c.relispartition ORDER BY i.inhseqno),
-                        coalesce(c.reloptions, '{{}}'), obj_description(c.oid, 'pg_class'),
+                        coalesce(c.reloptions, '{{}}'), {desc_c_oid_class},
                         {}
                    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                   WHERE c.relkind IN ('r', 'p') AND {rel_filter}",
-                acl("coalesce(c.relacl, acldefault('r', c.relowner))", "c.relowner")
+                acl("c.relacl", "c.relowner", NO_GRANTS)
             ),
             columns: format!(
                 "SELECT a.attrelid, quote_ident(a.attname), format_type(a.atttypid, a.atttypmod),
                         CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN {} END,
-                        pg_get_expr(ad.adbin, ad.adrelid), a.attnotnull, a.attidentity::text, a.attgenerated::text,
+                        -- A default cannot name a column, so it needs no relation to deparse against (much cheaper).
+                        CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, 0) ELSE pg_get_expr(ad.adbin, ad.adrelid) END,
+                        a.attnotnull, a.attidentity::text, a.attgenerated::text,
                         CASE WHEN a.attstorage <> t.typstorage THEN
                             CASE a.attstorage WHEN 'p' THEN 'plain' WHEN 'e' THEN 'external' WHEN 'm' THEN 'main' ELSE 'extended' END END,
-                        NOT a.attislocal, col_description(a.attrelid, a.attnum),
-                        {}
+                        NOT a.attislocal, {desc_a_attrelid_class_sub},
+                        {},
+                        a.attnum
                    FROM pg_attribute a
                    JOIN pg_class c ON c.oid = a.attrelid
                    JOIN pg_namespace n ON n.oid = c.relnamespace
                    JOIN pg_type t ON t.oid = a.atttypid
                    LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-                  WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND {rel_filter}
-                  ORDER BY a.attrelid, a.attnum",
+                  WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND {rel_filter}",
                 collation_name.replace("{coll}", "a.attcollation"),
-                acl("a.attacl", "c.relowner")
+                acl("a.attacl", "c.relowner", NO_GRANTS)
             ),
+            // Primary keys, unique keys and foreign keys are rendered by plumb from the catalog
+            // columns (pg_get_constraintdef is a large share of the cost on big schemas); checks,
+            // exclusions and anything unusual keep PostgreSQL's own rendering.
             constraints: format!(
-                "SELECT con.conrelid, quote_ident(con.conname), con.contype::text, pg_get_constraintdef(con.oid),
-                        ARRAY(SELECT quote_ident(a.attname) FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
-                                JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord),
+                "SELECT con.conrelid, quote_ident(con.conname), con.contype::text,
+                        CASE WHEN ({simple_constraint}) AND (con.contype <> 'f' OR ({ref_in_scope})) THEN NULL
+                             ELSE pg_get_constraintdef(con.oid) END,
+                        con.conkey,
                         CASE WHEN con.contype = 'f' THEN format('%I.%I', fn.nspname, fc.relname) END,
-                        ARRAY(SELECT quote_ident(a.attname) FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
-                                JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord),
-                        NOT con.convalidated, NOT con.conislocal, obj_description(con.oid, 'pg_constraint')
+                        con.confkey, NOT con.convalidated, NOT con.conislocal, {desc_con_oid_constraint},
+                        con.confrelid, con.condeferrable, con.condeferred,
+                        con.confupdtype::text, con.confdeltype::text, con.confmatchtype::text, {nulls_not_distinct}
                    FROM pg_constraint con
                    JOIN pg_class c ON c.oid = con.conrelid
                    JOIN pg_namespace n ON n.oid = c.relnamespace
                    LEFT JOIN pg_class fc ON fc.oid = con.confrelid
                    LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+                   LEFT JOIN pg_index ci ON ci.indexrelid = con.conindid AND con.contype IN ('p', 'u')
+                   LEFT JOIN pg_class cic ON cic.oid = con.conindid AND con.contype IN ('p', 'u')
                   WHERE con.contype IN ('p', 'u', 'c', 'x', 'f') AND con.conparentid = 0
-                    AND c.relkind IN ('r', 'p') AND {rel_filter}"
+                    AND c.relkind IN ('r', 'p') AND {rel_filter}",
+                simple_constraint = simple_constraint,
+                ref_in_scope = NS_FILTER.replace("n.nspname", "fn.nspname"),
+                nulls_not_distinct = if major >= 15 { "coalesce(ci.indnullsnotdistinct, false)" } else { "false" },
             ),
+            // Likewise plain indexes (columns only, default operator classes and collations):
+            // pg_get_indexdef is the single largest cost of reading a big catalog.
             indexes: format!(
-                "SELECT i.indrelid, quote_ident(ic.relname), pg_get_indexdef(i.indexrelid),
-                        ARRAY(SELECT coalesce(quote_ident(a.attname), '') FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
-                                LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-                               WHERE k.ord <= i.indnkeyatts ORDER BY k.ord),
-                        i.indisunique, i.indisvalid,
+                "SELECT i.indrelid, quote_ident(ic.relname),
+                        -- Plain: no expressions, default operator classes, default collations on
+                        -- tables whose columns all use the default collation (each set computed once).
+                        CASE WHEN c.relkind <> 'm' AND NOT (0 = ANY (i.indkey::int2[])) AND ic.reloptions IS NULL
+                                  AND ic.reltablespace = 0
+                                  AND NOT (i.indclass::oid[] && ARRAY(SELECT oc.oid FROM pg_opclass oc WHERE NOT oc.opcdefault))
+                                  AND i.indcollation::oid[] <@ '{{0,100}}'::oid[]
+                                  AND i.indrelid NOT IN (SELECT ca.attrelid FROM pg_attribute ca
+                                                          WHERE ca.attcollation NOT IN (0, 100) AND ca.attnum > 0)
+                             THEN NULL ELSE pg_get_indexdef(i.indexrelid) END,
+                        i.indkey::int2[], i.indnkeyatts, i.indoption::int2[], i.indisunique, i.indisvalid,
                         EXISTS (SELECT 1 FROM pg_inherits inh WHERE inh.inhrelid = i.indexrelid),
-                        obj_description(i.indexrelid, 'pg_class')
+                        {desc_i_indexrelid_class},
+                        am.amname::text, pg_get_expr(i.indpred, i.indrelid), {index_nulls_not_distinct},
+                        format('%I.%I', n.nspname, c.relname), c.relkind::text
                    FROM pg_index i
                    JOIN pg_class ic ON ic.oid = i.indexrelid
+                   JOIN pg_am am ON am.oid = ic.relam
                    JOIN pg_class c ON c.oid = i.indrelid
                    JOIN pg_namespace n ON n.oid = c.relnamespace
                   WHERE c.relkind IN ('r', 'p', 'm') AND {rel_filter}
                     AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid
-                                       AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x'))"
+                                       AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x'))",
+                index_nulls_not_distinct = if major >= 15 { "i.indnullsnotdistinct" } else { "false" },
             ),
             triggers: format!(
                 "SELECT t.tgrelid, quote_ident(t.tgname), pg_get_triggerdef(t.oid), t.tgenabled::text,
-                        t.tgparentid <> 0, obj_description(t.oid, 'pg_trigger')
+                        t.tgparentid <> 0, {desc_t_oid_trigger}
                    FROM pg_trigger t
                    JOIN pg_class c ON c.oid = t.tgrelid
                    JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -591,7 +821,7 @@ impl Queries {
                         ARRAY(SELECT CASE WHEN r = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(r)) END
                                 FROM unnest(pol.polroles) r ORDER BY 1),
                         pg_get_expr(pol.polqual, pol.polrelid), pg_get_expr(pol.polwithcheck, pol.polrelid),
-                        obj_description(pol.oid, 'pg_policy')
+                        {desc_pol_oid_policy}
                    FROM pg_policy pol
                    JOIN pg_class c ON c.oid = pol.polrelid
                    JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -609,17 +839,17 @@ impl Queries {
                                 JOIN pg_class dc ON dc.oid = d.refobjid
                                 JOIN pg_namespace dn ON dn.oid = dc.relnamespace
                                WHERE rw.ev_class = c.oid ORDER BY 1),
-                        obj_description(c.oid, 'pg_class'),
+                        {desc_c_oid_class},
                         {}
                    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                   WHERE c.relkind IN ('v', 'm') AND {rel_filter}",
-                acl("coalesce(c.relacl, acldefault('r', c.relowner))", "c.relowner")
+                acl("c.relacl", "c.relowner", NO_GRANTS)
             ),
             functions: format!(
                 "SELECT quote_ident(n.nspname), quote_ident(p.proname), pg_get_function_identity_arguments(p.oid),
                         p.prokind::text, CASE WHEN p.prokind = 'f' THEN pg_get_function_result(p.oid) END,
                         quote_ident(l.lanname), p.provolatile::text, p.proisstrict, p.proparallel::text, p.prosecdef,
-                        coalesce(p.proconfig, '{{}}'), pg_get_functiondef(p.oid), obj_description(p.oid, 'pg_proc'),
+                        coalesce(p.proconfig, '{{}}'), pg_get_functiondef(p.oid), {desc_p_oid_proc},
                         {}
                    FROM pg_proc p
                    JOIN pg_namespace n ON n.oid = p.pronamespace
@@ -628,7 +858,7 @@ impl Queries {
                     -- Constructors a range type makes for itself belong to the type.
                     AND NOT EXISTS (SELECT 1 FROM pg_depend di WHERE di.classid = 'pg_proc'::regclass
                                        AND di.objid = p.oid AND di.deptype = 'i')",
-                acl("coalesce(p.proacl, acldefault('f', p.proowner))", "p.proowner"),
+                acl("p.proacl", "p.proowner", "'{PUBLIC|EXECUTE|false}'"),
                 not_extension_member("pg_proc", "p.oid")
             ),
             collations: format!(
@@ -664,7 +894,7 @@ impl Queries {
                         {}
                    FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
                   WHERE n.oid IS NULL OR ({NS_FILTER})",
-                acl("d.defaclacl", "d.defaclrole")
+                acl("d.defaclacl", "d.defaclrole", NO_GRANTS)
             ),
         }
     }

@@ -143,7 +143,14 @@ fn probe(dir: &Path) -> Option<PgBinaries> {
     let text = String::from_utf8_lossy(&out.stdout);
     let version = parse_version(&text)?;
     let major = version.split('.').next()?.parse().ok()?;
-    Some(PgBinaries { bin_dir: dir.to_path_buf(), major, version })
+    // Symlinks (e.g. /usr/local/bin/postgres) point into the real installation, which also
+    // holds pg_dump and psql: use that folder.
+    let bin_dir = std::fs::canonicalize(candidate.program("postgres"))
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .filter(|real| ["initdb", "pg_ctl"].iter().all(|p| real.join(p).is_file()))
+        .unwrap_or_else(|| dir.to_path_buf());
+    Some(PgBinaries { bin_dir, major, version })
 }
 
 /// `postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)` → `15.18`.

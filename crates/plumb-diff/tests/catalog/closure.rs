@@ -141,11 +141,12 @@ fn render(tables: &[GenTable]) -> String {
     let mut sql = String::new();
     for (i, t) in tables.iter().enumerate() {
         let mut cols = vec!["id bigint PRIMARY KEY".to_owned()];
-        for (name, ty, nn) in &t.columns {
-            cols.push(format!("{name} {ty}{}", if *nn { " NOT NULL" } else { "" }));
-        }
+        // The reference column comes first, so columns added later stay after it.
         if let Some(r) = t.references.filter(|r| *r < i) {
             cols.push(format!("ref_{r} bigint REFERENCES t{r} (id)"));
+        }
+        for (name, ty, nn) in &t.columns {
+            cols.push(format!("{name} {ty}{}", if *nn { " NOT NULL" } else { "" }));
         }
         sql.push_str(&format!("CREATE TABLE t{i} ({});\n", cols.join(", ")));
         if let Some(u) = t.unique.filter(|u| *u < t.columns.len()) {
@@ -168,6 +169,7 @@ fn mutate(a: &[GenTable], b: &[GenTable]) -> Vec<GenTable> {
         .map(|(i, new)| match a.get(i) {
             Some(old) => {
                 let mut t = new.clone();
+                t.references = old.references;
                 let kept: Vec<_> =
                     old.columns.iter().filter(|(n, _, _)| n.as_str() != "c0" || new.check).cloned().collect();
                 let mut columns = kept.clone();
