@@ -32,8 +32,11 @@ SELECT t.oid, t.typname, e.enumlabel FROM pg_type t JOIN pg_enum e ON e.enumtypi
 ";
 
 pub fn run(rest: &[&str]) -> Result<()> {
-    let sizes: Vec<usize> =
-        flag(rest, "--tables").unwrap_or("1000,10000").split(',').map(|n| n.trim().parse()).collect::<Result<_, _>>()?;
+    let sizes: Vec<usize> = flag(rest, "--tables")
+        .unwrap_or("1000,10000")
+        .split(',')
+        .map(|n| n.trim().parse())
+        .collect::<Result<_, _>>()?;
     let root = workspace_root();
     let status = Command::new("cargo").args(["build", "--release", "-q", "-p", "plumb"]).current_dir(&root).status()?;
     if !status.success() {
@@ -45,17 +48,27 @@ pub fn run(rest: &[&str]) -> Result<()> {
     let pg_dump = binaries.program("pg_dump");
     let cluster = Cluster::start(
         &binaries,
-        &ClusterConfig { settings: vec![("max_locks_per_transaction".into(), "1024".into())], ..ClusterConfig::default() },
+        &ClusterConfig {
+            settings: vec![("max_locks_per_transaction".into(), "1024".into())],
+            ..ClusterConfig::default()
+        },
     )?;
     let reference_path = std::env::temp_dir().join(format!("plumb-bench-reference-{}.sql", std::process::id()));
     std::fs::write(&reference_path, REFERENCE_QUERIES)?;
-    println!("PostgreSQL {} ({}); wall time and peak memory (max RSS) of one run each", binaries.version, binaries.bin_dir.display());
+    println!(
+        "PostgreSQL {} ({}); wall time and peak memory (max RSS) of one run each",
+        binaries.version,
+        binaries.bin_dir.display()
+    );
     for n in sizes {
         let db = format!("bench_inspect_{n}");
         create_db(&psql, &cluster, &db)?;
         let started = Instant::now();
         populate(&psql, &cluster.url(&db), n)?;
-        println!("\n{n} tables (10 columns, PK, FK, CHECK, btree + partial index, comment each; enums, functions, views, triggers), built in {:.1} s", started.elapsed().as_secs_f64());
+        println!(
+            "\n{n} tables (10 columns, PK, FK, CHECK, btree + partial index, comment each; enums, functions, views, triggers), built in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
         let url = cluster.url(&db);
         let (plumb_time, plumb_rss) =
             measure(Command::new(&plumb).args(["inspect", "--json"]).env("DATABASE_URL", &url))?;
@@ -79,7 +92,11 @@ fn populate(psql: &Path, url: &str, n: usize) -> Result<()> {
     let mut sql = String::from("CREATE TYPE bench_state AS ENUM ('new', 'active', 'done');\n");
     sql.push_str("CREATE FUNCTION bench_touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.c9 := now(); RETURN NEW; END $$;\n");
     for i in 0..n {
-        let fk = if i > 0 { format!(", parent_id bigint REFERENCES t{} (id)", i - 1) } else { ", parent_id bigint".to_owned() };
+        let fk = if i > 0 {
+            format!(", parent_id bigint REFERENCES t{} (id)", i - 1)
+        } else {
+            ", parent_id bigint".to_owned()
+        };
         sql.push_str(&format!(
             "BEGIN;\nCREATE TABLE t{i} (id bigint PRIMARY KEY, c1 text NOT NULL, c2 integer DEFAULT 0, c3 numeric(10,2), \
              c4 boolean NOT NULL DEFAULT false, c5 timestamptz DEFAULT now(), c6 varchar(64), c7 bench_state DEFAULT 'new', \

@@ -43,7 +43,9 @@ const NS_FILTER: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema', '
 /// Objects that belong to an extension are the extension's, not the user's.
 /// (An uncorrelated `NOT IN`: the server hashes the members once.)
 fn not_extension_member(class: &str, oid: &str) -> String {
-    format!("{oid} NOT IN (SELECT dx.objid FROM pg_depend dx WHERE dx.classid = '{class}'::regclass AND dx.deptype = 'e')")
+    format!(
+        "{oid} NOT IN (SELECT dx.objid FROM pg_depend dx WHERE dx.classid = '{class}'::regclass AND dx.deptype = 'e')"
+    )
 }
 
 /// The comment on an object: what `obj_description` returns, without its per-call catalog lookup.
@@ -80,7 +82,12 @@ pub async fn inspect(conn: &Connection, options: &InspectOptions) -> Result<Sche
     // One snapshot for every query, and a promise not to write.
     // An empty search_path makes the server qualify every name it renders, so
     // definitions mean the same whatever path the reader later uses.
-    client.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = ''").await?;
+    // JIT compiling these catalog queries costs far more than running them (seconds on big catalogs).
+    client
+        .batch_execute(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = ''; SET LOCAL jit = off",
+        )
+        .await?;
     let queries = Queries::new(major);
     let result = async {
         tokio::try_join!(
@@ -309,7 +316,8 @@ pub async fn inspect(conn: &Connection, options: &InspectOptions) -> Result<Sche
                 predicate: r.get::<_, Option<String>>(11).as_deref(),
             }),
         };
-        let index = Index { name, definition, columns, unique, valid: r.get(7), inherited: r.get(8), comment: r.get(9) };
+        let index =
+            Index { name, definition, columns, unique, valid: r.get(7), inherited: r.get(8), comment: r.get(9) };
         match by_oid.get_mut(&relid) {
             Some(table) => {
                 table.indexes.insert(index.name.clone(), index);
@@ -456,7 +464,9 @@ struct KeyParts<'a> {
 fn render_key(k: &KeyParts<'_>) -> String {
     let mut sql = match k.kind {
         ConstraintKind::PrimaryKey => format!("PRIMARY KEY ({})", k.columns.join(", ")),
-        ConstraintKind::Unique if k.nulls_not_distinct => format!("UNIQUE NULLS NOT DISTINCT ({})", k.columns.join(", ")),
+        ConstraintKind::Unique if k.nulls_not_distinct => {
+            format!("UNIQUE NULLS NOT DISTINCT ({})", k.columns.join(", "))
+        }
         ConstraintKind::Unique => format!("UNIQUE ({})", k.columns.join(", ")),
         _ => {
             let mut sql = format!(
@@ -637,9 +647,10 @@ impl Queries {
         let desc_t_oid_trigger = description("t.oid", "pg_trigger", "0");
         let desc_t_oid_type = description("t.oid", "pg_type", "0");
         // Keys plumb renders itself; anything beyond plain columns and the usual flags is left to the server.
-        let mut simple_constraint = "(con.contype IN ('p', 'u') AND ci.indnatts = ci.indnkeyatts AND cic.reloptions IS NULL
+        let mut simple_constraint =
+            "(con.contype IN ('p', 'u') AND ci.indnatts = ci.indnkeyatts AND cic.reloptions IS NULL
               AND cic.reltablespace = 0) OR con.contype = 'f'"
-            .to_owned();
+                .to_owned();
         if major >= 15 {
             simple_constraint = format!("({simple_constraint}) AND coalesce(cardinality(con.confdelsetcols), 0) = 0");
         }

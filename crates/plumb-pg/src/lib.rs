@@ -18,4 +18,4 @@ pub use cluster::{Cluster, ClusterConfig, ProjectCluster, ProjectClusterState};
 pub use connect::{Connection, NoticeSink, connect};
 pub use conninfo::{ConnInfo, Environment, Host, SslMode};
 pub use error::{PgError, ServerError, error_chain};
-pub use redact::redact;
+pub use redact::{redact, redact_cow};

@@ -6,6 +6,7 @@
 //! API-key prefixes) are masked even when plumb never saw the value itself,
 //! for instance inside a server error that echoes a `CREATE ROLE ... PASSWORD`.
 
+use std::borrow::Cow;
 use std::sync::{Mutex, OnceLock};
 
 /// What replaces a secret in printed text.
@@ -34,23 +35,36 @@ pub fn register_secret(secret: &str) {
 
 /// Returns `text` with every registered secret and every secret-looking value masked.
 pub fn redact(text: &str) -> String {
-    let mut out = text.to_owned();
+    redact_cow(text).into_owned()
+}
+
+/// As [`redact`], without allocating when there is nothing to mask (the common case,
+/// which matters when a whole catalog streams through here line by line).
+pub fn redact_cow(text: &str) -> Cow<'_, str> {
+    let mut out = Cow::Borrowed(text);
     {
         let secrets = registry().lock().unwrap_or_else(|e| e.into_inner());
         for secret in secrets.iter() {
             if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), MASK);
+                out = Cow::Owned(out.replace(secret.as_str(), MASK));
             }
             // Percent-encoded forms appear in URLs.
             let encoded = percent_encode(secret);
             if encoded != *secret && out.contains(encoded.as_str()) {
-                out = out.replace(encoded.as_str(), MASK);
+                out = Cow::Owned(out.replace(encoded.as_str(), MASK));
             }
         }
     }
-    let out = mask_url_passwords(&out);
-    let out = mask_keyword_values(&out);
-    mask_tokens(&out)
+    if out.contains("://") {
+        out = Cow::Owned(mask_url_passwords(&out));
+    }
+    if let Some(masked) = mask_keyword_values(&out) {
+        out = Cow::Owned(masked);
+    }
+    if let Some(masked) = mask_tokens(&out) {
+        out = Cow::Owned(masked);
+    }
+    out
 }
 
 /// `scheme://user:secret@host` → `scheme://user:********@host`.
@@ -86,17 +100,24 @@ fn mask_url_passwords(text: &str) -> String {
 }
 
 /// Masks the value after keywords such as `password=`, `PGPASSWORD=`,
-/// `password '...'` (SQL) and `"password": "..."` (JSON).
-fn mask_keyword_values(text: &str) -> String {
+/// `password '...'` (SQL) and `"password": "..."` (JSON). `None`: nothing to mask.
+fn mask_keyword_values(text: &str) -> Option<String> {
     const KEYS: [&str; 8] =
         ["password", "passwd", "api_key", "apikey", "secret_key", "access_token", "auth_token", "client_secret"];
-    let lower = text.to_ascii_lowercase();
     let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
+    let mut out: Option<String> = None;
     let mut copied = 0;
     let mut i = 0;
     while i < bytes.len() {
-        let Some(key) = KEYS.iter().find(|k| lower.as_bytes()[i..].starts_with(k.as_bytes())) else {
+        // Every key starts with one of these letters: a cheap filter before comparing.
+        if !matches!(bytes[i] | 0x20, b'p' | b'a' | b's' | b'c') {
+            i += 1;
+            continue;
+        }
+        let Some(key) = KEYS
+            .iter()
+            .find(|k| bytes.len() - i >= k.len() && bytes[i..i + k.len()].eq_ignore_ascii_case(k.as_bytes()))
+        else {
             i += 1;
             continue;
         };
@@ -134,22 +155,30 @@ fn mask_keyword_values(text: &str) -> String {
                 .map_or(bytes.len(), |p| value_start + p),
         };
         if value_end > value_start && text.is_char_boundary(value_start) && text.is_char_boundary(value_end) {
-            out.push_str(&text[copied..value_start]);
-            out.push_str(MASK);
+            let buffer = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            buffer.push_str(&text[copied..value_start]);
+            buffer.push_str(MASK);
             copied = value_end;
         }
         i = value_end.max(j);
     }
-    out.push_str(&text[copied..]);
-    out
+    out.map(|mut buffer| {
+        buffer.push_str(&text[copied..]);
+        buffer
+    })
 }
 
 /// Masks well-known token shapes: bearer tokens, JWTs and common API-key prefixes.
-fn mask_tokens(text: &str) -> String {
+/// `None`: nothing to mask.
+fn mask_tokens(text: &str) -> Option<String> {
     const PREFIXES: [&str; 9] = ["Bearer ", "sk_live_", "sk_test_", "sk-", "ghp_", "gho_", "xoxb-", "AKIA", "eyJ"];
+    if !PREFIXES.iter().any(|p| text.contains(p)) {
+        return None;
+    }
     let mut out = String::with_capacity(text.len());
+    let mut changed = false;
     let mut rest = text;
-    'outer: loop {
+    loop {
         let mut best: Option<(usize, &str)> = None;
         for p in PREFIXES {
             if let Some(idx) = rest.find(p) {
@@ -159,7 +188,7 @@ fn mask_tokens(text: &str) -> String {
                 }
             }
         }
-        let Some((idx, prefix)) = best else { break 'outer };
+        let Some((idx, prefix)) = best else { break };
         let value_start = idx + prefix.len();
         let value_len = rest[value_start..]
             .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | '+' | '=')))
@@ -168,13 +197,14 @@ fn mask_tokens(text: &str) -> String {
         // Only long enough values are tokens: `sk-1` is a name, not a key.
         if value_len >= 16 {
             out.push_str(MASK);
+            changed = true;
         } else {
             out.push_str(&rest[value_start..value_start + value_len]);
         }
         rest = &rest[value_start + value_len..];
     }
     out.push_str(rest);
-    out
+    changed.then_some(out)
 }
 
 fn percent_encode(s: &str) -> String {

@@ -36,10 +36,15 @@ impl Output {
         eprintln!("{} {}", self.paint("warning:", Style::Warn), redact(text));
     }
 
-    /// A JSON document on stdout (one line per document would break pretty-printing; pretty it is).
+    /// A JSON document on stdout, pretty-printed and streamed: redacted a chunk of whole
+    /// lines at a time (pretty JSON escapes newlines inside strings, so no value spans two
+    /// lines), so a whole catalog never has to sit in memory as one string.
     pub fn json<T: Serialize>(&self, value: &T) {
-        let text = serde_json::to_string_pretty(value).expect("report types always serialize");
-        self.result(&text);
+        let mut writer = RedactingLines { out: std::io::BufWriter::new(std::io::stdout().lock()), line: Vec::new() };
+        if serde_json::to_writer_pretty(&mut writer, value).is_ok() {
+            let _ = writer.write_all(b"\n");
+        }
+        let _ = writer.flush();
     }
 
     /// An error on stderr, pointing into the migration file when there is a location.
@@ -92,4 +97,47 @@ pub enum Style {
     Warn,
     Error,
     Dim,
+}
+
+/// A writer that redacts whole lines before passing them on, in chunks of many lines
+/// (one redaction pass per chunk, not per line: a big catalog has millions of lines).
+struct RedactingLines<W: Write> {
+    out: W,
+    line: Vec<u8>,
+}
+
+impl<W: Write> RedactingLines<W> {
+    const CHUNK: usize = 256 * 1024;
+
+    /// Redacts and writes everything up to and including the last newline
+    /// (or everything, at the end), keeping the unfinished line.
+    fn emit(&mut self, everything: bool) -> std::io::Result<()> {
+        let cut = if everything {
+            self.line.len()
+        } else {
+            match self.line.iter().rposition(|b| *b == b'\n') {
+                Some(i) => i + 1,
+                None => return Ok(()),
+            }
+        };
+        let text = String::from_utf8_lossy(&self.line[..cut]);
+        self.out.write_all(plumb_pg::redact_cow(&text).as_bytes())?;
+        self.line.drain(..cut);
+        Ok(())
+    }
+}
+
+impl<W: Write> Write for RedactingLines<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.line.extend_from_slice(buf);
+        if self.line.len() >= Self::CHUNK {
+            self.emit(false)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.emit(true)?;
+        self.out.flush()
+    }
 }
