@@ -48,13 +48,6 @@ fn not_extension_member(class: &str, oid: &str) -> String {
     )
 }
 
-/// The comment on an object: what `obj_description` returns, without its per-call catalog lookup.
-fn description(oid: &str, class: &str, subid: &str) -> String {
-    format!(
-        "(SELECT ds.description FROM pg_description ds WHERE ds.objoid = {oid} AND ds.classoid = '{class}'::regclass AND ds.objsubid = {subid})"
-    )
-}
-
 /// Grants on an object as `grantee|PRIVILEGE|grantable` strings, owner's own left out.
 /// `default` is what a NULL ACL means for this kind of object (the owner's grants aside).
 fn acl(acl: &str, owner: &str, default: &str) -> String {
@@ -96,9 +89,10 @@ pub async fn inspect(conn: &Connection, options: &InspectOptions) -> Result<Sche
             client.query(&queries.types, &params),
             client.query(&queries.sequences, &params),
             client.query(&queries.tables, &params),
-            client.query(&queries.columns, &params),
-            client.query(&queries.constraints, &params),
-            client.query(&queries.indexes, &params),
+            // The three biggest results become model values row by row, as they arrive.
+            rows_into(client, &queries.columns, &params, column_from_row),
+            rows_into(client, &queries.constraints, &params, RawConstraint::from_row),
+            rows_into(client, &queries.indexes, &params, RawIndex::from_row),
             client.query(&queries.triggers, &params),
             client.query(&queries.policies, &params),
             client.query(&queries.views, &params),
@@ -107,6 +101,7 @@ pub async fn inspect(conn: &Connection, options: &InspectOptions) -> Result<Sche
             client.query(&queries.event_triggers, &params),
             client.query(&queries.publications, &params),
             client.query(&queries.default_privileges, &params),
+            client.query(&queries.descriptions, &params),
         )
     }
     .await;
@@ -128,19 +123,26 @@ pub async fn inspect(conn: &Connection, options: &InspectOptions) -> Result<Sche
         event_triggers,
         publications,
         default_privileges,
+        descriptions,
     ) = result?;
+    let comments = Comments(
+        descriptions.iter().map(|r| ((r.get::<_, Oid>(0), r.get::<_, Oid>(1), r.get::<_, i32>(2)), r.get(3))).collect(),
+    );
 
     let mut schema = Schema::default();
     for r in &schemas {
         let name: String = r.get(0);
-        schema.schemas.insert(name.clone(), Namespace { name, comment: r.get(1), privileges: grants(r.get(2)) });
+        schema.schemas.insert(
+            name.clone(),
+            Namespace { name, comment: comments.of(class::NAMESPACE, r.get(1), 0), privileges: grants(r.get(2)) },
+        );
     }
     for r in &extensions {
         let name: String = r.get(0);
         schema.extensions.insert(name.clone(), Extension { name, schema: r.get(1), version: r.get(2) });
     }
     for r in &types {
-        let t = type_def(r);
+        let t = type_def(r, &comments);
         schema.types.insert(format!("{}.{}", t.schema, t.name), t);
     }
     for r in &sequences {
@@ -157,7 +159,7 @@ pub async fn inspect(conn: &Connection, options: &InspectOptions) -> Result<Sche
             cache: r.get(7),
             cycle: r.get(8),
             owned_by: owned_table.zip(owned_column),
-            comment: r.get(11),
+            comment: comments.of(class::RELATION, r.get(11), 0),
             privileges: grants(r.get(12)),
         };
         schema.sequences.insert(format!("{}.{}", s.schema, s.name), s);
@@ -189,7 +191,7 @@ pub async fn inspect(conn: &Connection, options: &InspectOptions) -> Result<Sche
                 partition_of: parent.zip(bound).map(|(parent, bound)| PartitionOf { parent, bound }),
                 inherits: r.get(10),
                 options,
-                comment: r.get(12),
+                comment: comments.of(class::RELATION, r.get(12), 0),
                 privileges: grants(r.get(13)),
             },
         );
@@ -197,37 +199,13 @@ pub async fn inspect(conn: &Connection, options: &InspectOptions) -> Result<Sche
     // Columns arrive unordered; attribute numbers put them in place and name keys below.
     let mut column_names: HashMap<(Oid, i16), String> = HashMap::with_capacity(columns.len());
     let mut numbered: HashMap<Oid, Vec<(i16, Column)>> = HashMap::with_capacity(by_oid.len());
-    for r in &columns {
-        let relid: Oid = r.get(0);
+    for (relid, attnum, mut column) in columns {
         if !by_oid.contains_key(&relid) {
             continue;
         }
-        let identity: String = r.get(6);
-        let generated: String = r.get(7);
-        let default: Option<String> = r.get(4);
-        let attnum: i16 = r.get(12);
-        let name: String = r.get(1);
-        column_names.insert((relid, attnum), name.clone());
-        numbered.entry(relid).or_default().push((
-            attnum,
-            Column {
-                name,
-                data_type: r.get(2),
-                collation: r.get(3),
-                default: if generated.is_empty() { default.clone() } else { None },
-                not_null: r.get(5),
-                identity: match identity.as_str() {
-                    "a" => Some(Identity::Always),
-                    "d" => Some(Identity::ByDefault),
-                    _ => None,
-                },
-                generated: if generated.is_empty() { None } else { default },
-                storage: r.get(8),
-                inherited: r.get(9),
-                comment: r.get(10),
-                privileges: grants(r.get(11)),
-            },
-        ));
+        column.comment = comments.of(class::RELATION, relid, attnum.into());
+        column_names.insert((relid, attnum), column.name.clone());
+        numbered.entry(relid).or_default().push((attnum, column));
     }
     for (relid, mut cols) in numbered {
         cols.sort_by_key(|(attnum, _)| *attnum);
@@ -245,90 +223,86 @@ pub async fn inspect(conn: &Connection, options: &InspectOptions) -> Result<Sche
     let names_of = |relid: Oid, attnums: &[i16]| -> Vec<String> {
         attnums.iter().map(|n| column_names.get(&(relid, *n)).cloned().unwrap_or_default()).collect()
     };
-    for r in &constraints {
-        let relid: Oid = r.get(0);
-        if !by_oid.contains_key(&relid) {
+    for raw in constraints {
+        if !by_oid.contains_key(&raw.relid) {
             continue;
         }
-        let kind = match r.get::<_, String>(2).as_str() {
-            "p" => ConstraintKind::PrimaryKey,
-            "u" => ConstraintKind::Unique,
-            "c" => ConstraintKind::Check,
-            "x" => ConstraintKind::Exclusion,
-            _ => ConstraintKind::ForeignKey,
-        };
-        let conkey: Option<Vec<i16>> = r.get(4);
-        let columns = names_of(relid, &conkey.unwrap_or_default());
-        let ref_table: Option<String> = r.get(5);
-        let confkey: Option<Vec<i16>> = r.get(6);
-        let ref_columns = names_of(r.get(10), &confkey.unwrap_or_default());
-        let not_valid: bool = r.get(7);
-        let definition = match r.get::<_, Option<String>>(3) {
+        let columns = names_of(raw.relid, &raw.conkey);
+        let ref_columns = names_of(raw.confrelid, &raw.confkey);
+        let definition = match raw.definition {
             Some(server_rendered) => server_rendered,
             None => render_key(&KeyParts {
-                kind,
+                kind: raw.kind,
                 columns: &columns,
-                ref_table: ref_table.as_deref().unwrap_or_default(),
+                ref_table: raw.ref_table.as_deref().unwrap_or_default(),
                 ref_columns: &ref_columns,
-                deferrable: r.get(11),
-                deferred: r.get(12),
-                on_update: r.get(13),
-                on_delete: r.get(14),
-                match_type: r.get(15),
-                nulls_not_distinct: r.get(16),
-                not_valid,
+                deferrable: raw.deferrable,
+                deferred: raw.deferred,
+                on_update: raw.on_update,
+                on_delete: raw.on_delete,
+                match_type: raw.match_type,
+                nulls_not_distinct: raw.nulls_not_distinct,
+                not_valid: raw.not_valid,
             }),
         };
         let c = Constraint {
-            name: r.get(1),
-            kind,
+            name: raw.name,
+            kind: raw.kind,
             definition,
             columns,
-            references: ref_table.map(|t| (t, ref_columns)),
-            not_valid,
-            inherited: r.get(8),
-            comment: r.get(9),
+            references: raw.ref_table.map(|t| (t, ref_columns)),
+            not_valid: raw.not_valid,
+            inherited: raw.inherited,
+            comment: comments.of(class::CONSTRAINT, raw.oid, 0),
         };
-        if let Some(table) = by_oid.get_mut(&relid) {
+        if let Some(table) = by_oid.get_mut(&raw.relid) {
             table.constraints.insert(c.name.clone(), c);
         }
     }
     let mut view_indexes: HashMap<Oid, Vec<Index>> = HashMap::new();
-    for r in &indexes {
-        let relid: Oid = r.get(0);
-        let name: String = r.get(1);
-        let indkey: Vec<i16> = r.get(3);
-        let key_count = (r.get::<_, i16>(4).max(0) as usize).min(indkey.len());
-        let unique: bool = r.get(6);
-        let columns = names_of(relid, &indkey[..key_count]);
-        let definition = match r.get::<_, Option<String>>(2) {
+    for raw in indexes {
+        let key_count = raw.key_count.min(raw.indkey.len());
+        let columns = names_of(raw.relid, &raw.indkey[..key_count]);
+        let definition = match raw.definition {
             Some(server_rendered) => server_rendered,
             None => render_index(&IndexParts {
-                name: &name,
-                table: &r.get::<_, String>(13),
-                partitioned: r.get::<_, String>(14) == "p",
-                method: &r.get::<_, String>(10),
-                unique,
+                name: &raw.name,
+                table: &raw.table,
+                partitioned: raw.partitioned,
+                method: &raw.method,
+                unique: raw.unique,
                 keys: &columns,
-                options: &r.get::<_, Vec<i16>>(5),
-                include: &names_of(relid, &indkey[key_count..]),
-                nulls_not_distinct: r.get(12),
-                predicate: r.get::<_, Option<String>>(11).as_deref(),
+                options: &raw.options,
+                include: &names_of(raw.relid, &raw.indkey[key_count..]),
+                nulls_not_distinct: raw.nulls_not_distinct,
+                predicate: raw.predicate.as_deref(),
             }),
         };
-        let index =
-            Index { name, definition, columns, unique, valid: r.get(7), inherited: r.get(8), comment: r.get(9) };
-        match by_oid.get_mut(&relid) {
+        let index = Index {
+            name: raw.name,
+            definition,
+            columns,
+            unique: raw.unique,
+            valid: raw.valid,
+            inherited: raw.inherited,
+            comment: comments.of(class::RELATION, raw.oid, 0),
+        };
+        match by_oid.get_mut(&raw.relid) {
             Some(table) => {
                 table.indexes.insert(index.name.clone(), index);
             }
-            None => view_indexes.entry(relid).or_default().push(index),
+            None => view_indexes.entry(raw.relid).or_default().push(index),
         }
     }
     for r in &triggers {
         let Some(table) = by_oid.get_mut(&r.get::<_, Oid>(0)) else { continue };
-        let t =
-            Trigger { name: r.get(1), definition: r.get(2), enabled: r.get(3), inherited: r.get(4), comment: r.get(5) };
+        let t = Trigger {
+            name: r.get(1),
+            definition: r.get(2),
+            enabled: r.get(3),
+            inherited: r.get(4),
+            comment: comments.of(class::TRIGGER, r.get(5), 0),
+        };
         table.triggers.insert(t.name.clone(), t);
     }
     for r in &policies {
@@ -340,7 +314,7 @@ pub async fn inspect(conn: &Connection, options: &InspectOptions) -> Result<Sche
             roles: r.get(4),
             using: r.get(5),
             with_check: r.get(6),
-            comment: r.get(7),
+            comment: comments.of(class::POLICY, r.get(7), 0),
         };
         table.policies.insert(p.name.clone(), p);
     }
@@ -360,7 +334,7 @@ pub async fn inspect(conn: &Connection, options: &InspectOptions) -> Result<Sche
             options,
             depends_on: r.get(7),
             indexes: indexes.into_iter().map(|i| (i.name.clone(), i)).collect(),
-            comment: r.get(8),
+            comment: comments.of(class::RELATION, r.get(8), 0),
             privileges: grants(r.get(9)),
         };
         schema.views.insert(format!("{}.{}", v.schema, v.name), v);
@@ -390,7 +364,7 @@ pub async fn inspect(conn: &Connection, options: &InspectOptions) -> Result<Sche
             security_definer: r.get(9),
             config,
             definition: r.get(11),
-            comment: r.get(12),
+            comment: comments.of(class::FUNCTION, r.get(12), 0),
             privileges: grants(r.get(13)),
         };
         schema.functions.insert(f.signature(), f);
@@ -443,6 +417,138 @@ pub async fn inspect(conn: &Connection, options: &InspectOptions) -> Result<Sche
     }
     schema.default_privileges.sort();
     Ok(schema)
+}
+
+/// Runs a query and turns each row into a value as it arrives, so rows never pile up.
+async fn rows_into<T>(
+    client: &tokio_postgres::Client,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync); 2],
+    convert: fn(&Row) -> T,
+) -> Result<Vec<T>, tokio_postgres::Error> {
+    let stream = client.query_raw(sql, params.iter().copied()).await?;
+    let mut stream = std::pin::pin!(stream);
+    let mut out = Vec::new();
+    while let Some(row) = std::future::poll_fn(|cx| futures_core::Stream::poll_next(stream.as_mut(), cx)).await {
+        out.push(convert(&row?));
+    }
+    Ok(out)
+}
+
+fn column_from_row(r: &Row) -> (Oid, i16, Column) {
+    let identity: String = r.get(6);
+    let generated: String = r.get(7);
+    let default: Option<String> = r.get(4);
+    let column = Column {
+        name: r.get(1),
+        data_type: r.get(2),
+        collation: r.get(3),
+        default: if generated.is_empty() { default.clone() } else { None },
+        not_null: r.get(5),
+        identity: match identity.as_str() {
+            "a" => Some(Identity::Always),
+            "d" => Some(Identity::ByDefault),
+            _ => None,
+        },
+        generated: if generated.is_empty() { None } else { default },
+        storage: r.get(8),
+        inherited: r.get(9),
+        comment: None,
+        privileges: grants(r.get(11)),
+    };
+    (r.get(0), r.get(12), column)
+}
+
+/// A constraint row before its column numbers are named.
+struct RawConstraint {
+    relid: Oid,
+    oid: Oid,
+    name: String,
+    kind: ConstraintKind,
+    definition: Option<String>,
+    conkey: Vec<i16>,
+    ref_table: Option<String>,
+    confrelid: Oid,
+    confkey: Vec<i16>,
+    not_valid: bool,
+    inherited: bool,
+    deferrable: bool,
+    deferred: bool,
+    on_update: String,
+    on_delete: String,
+    match_type: String,
+    nulls_not_distinct: bool,
+}
+
+impl RawConstraint {
+    fn from_row(r: &Row) -> RawConstraint {
+        RawConstraint {
+            relid: r.get(0),
+            name: r.get(1),
+            kind: match r.get::<_, &str>(2) {
+                "p" => ConstraintKind::PrimaryKey,
+                "u" => ConstraintKind::Unique,
+                "c" => ConstraintKind::Check,
+                "x" => ConstraintKind::Exclusion,
+                _ => ConstraintKind::ForeignKey,
+            },
+            definition: r.get(3),
+            conkey: r.get::<_, Option<Vec<i16>>>(4).unwrap_or_default(),
+            ref_table: r.get(5),
+            confkey: r.get::<_, Option<Vec<i16>>>(6).unwrap_or_default(),
+            not_valid: r.get(7),
+            inherited: r.get(8),
+            oid: r.get(9),
+            confrelid: r.get(10),
+            deferrable: r.get(11),
+            deferred: r.get(12),
+            on_update: r.get(13),
+            on_delete: r.get(14),
+            match_type: r.get(15),
+            nulls_not_distinct: r.get(16),
+        }
+    }
+}
+
+/// An index row before its column numbers are named.
+struct RawIndex {
+    relid: Oid,
+    oid: Oid,
+    name: String,
+    definition: Option<String>,
+    indkey: Vec<i16>,
+    key_count: usize,
+    options: Vec<i16>,
+    unique: bool,
+    valid: bool,
+    inherited: bool,
+    method: String,
+    predicate: Option<String>,
+    nulls_not_distinct: bool,
+    table: String,
+    partitioned: bool,
+}
+
+impl RawIndex {
+    fn from_row(r: &Row) -> RawIndex {
+        RawIndex {
+            relid: r.get(0),
+            name: r.get(1),
+            definition: r.get(2),
+            indkey: r.get(3),
+            key_count: r.get::<_, i16>(4).max(0) as usize,
+            options: r.get(5),
+            unique: r.get(6),
+            valid: r.get(7),
+            inherited: r.get(8),
+            oid: r.get(9),
+            method: r.get(10),
+            predicate: r.get(11),
+            nulls_not_distinct: r.get(12),
+            table: r.get(13),
+            partitioned: r.get::<_, &str>(14) == "p",
+        }
+    }
 }
 
 /// What a primary, unique or foreign key is made of.
@@ -558,7 +664,7 @@ fn render_index(i: &IndexParts<'_>) -> String {
     sql
 }
 
-fn type_def(r: &Row) -> TypeDef {
+fn type_def(r: &Row, comments: &Comments) -> TypeDef {
     let typtype: String = r.get(2);
     let kind = match typtype.as_str() {
         "e" => TypeKind::Enum { labels: r.get(3) },
@@ -586,7 +692,34 @@ fn type_def(r: &Row) -> TypeDef {
             subtype_diff: r.get(16),
         },
     };
-    TypeDef { schema: r.get(0), name: r.get(1), kind, comment: r.get(17), privileges: grants(r.get(18)) }
+    TypeDef {
+        schema: r.get(0),
+        name: r.get(1),
+        kind,
+        comment: comments.of(class::TYPE, r.get(17), 0),
+        privileges: grants(r.get(18)),
+    }
+}
+
+/// The catalogs comments hang on (fixed OIDs since PostgreSQL 7).
+mod class {
+    use tokio_postgres::types::Oid;
+    pub const RELATION: Oid = 1259;
+    pub const FUNCTION: Oid = 1255;
+    pub const TYPE: Oid = 1247;
+    pub const CONSTRAINT: Oid = 2606;
+    pub const TRIGGER: Oid = 2620;
+    pub const NAMESPACE: Oid = 2615;
+    pub const POLICY: Oid = 3256;
+}
+
+/// Comments by (catalog, object, sub-object).
+struct Comments(HashMap<(Oid, Oid, i32), String>);
+
+impl Comments {
+    fn of(&self, class: Oid, oid: Oid, sub: i32) -> Option<String> {
+        self.0.get(&(class, oid, sub)).cloned()
+    }
 }
 
 /// `grantee|PRIVILEGE|grantable` strings → grants, one per grantee.
@@ -633,19 +766,11 @@ struct Queries {
     event_triggers: String,
     publications: String,
     default_privileges: String,
+    descriptions: String,
 }
 
 impl Queries {
     fn new(major: u32) -> Queries {
-        let desc_a_attrelid_class_sub = description("a.attrelid", "pg_class", "a.attnum");
-        let desc_c_oid_class = description("c.oid", "pg_class", "0");
-        let desc_con_oid_constraint = description("con.oid", "pg_constraint", "0");
-        let desc_i_indexrelid_class = description("i.indexrelid", "pg_class", "0");
-        let desc_n_oid_namespace = description("n.oid", "pg_namespace", "0");
-        let desc_p_oid_proc = description("p.oid", "pg_proc", "0");
-        let desc_pol_oid_policy = description("pol.oid", "pg_policy", "0");
-        let desc_t_oid_trigger = description("t.oid", "pg_trigger", "0");
-        let desc_t_oid_type = description("t.oid", "pg_type", "0");
         // Keys plumb renders itself; anything beyond plain columns and the usual flags is left to the server.
         let mut simple_constraint =
             "(con.contype IN ('p', 'u') AND ci.indnatts = ci.indnkeyatts AND cic.reloptions IS NULL
@@ -662,7 +787,7 @@ impl Queries {
                JOIN pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = {coll})";
         Queries {
             schemas: format!(
-                "SELECT quote_ident(n.nspname), {desc_n_oid_namespace},
+                "SELECT quote_ident(n.nspname), n.oid,
                         {}
                    FROM pg_namespace n
                   WHERE {NS_FILTER} AND {}",
@@ -689,7 +814,7 @@ impl Queries {
                         CASE WHEN r.rngcollation <> 0 THEN {} END,
                         CASE WHEN r.rngcanonical <> 0 THEN r.rngcanonical::regproc::text END,
                         CASE WHEN r.rngsubdiff <> 0 THEN r.rngsubdiff::regproc::text END,
-                        {desc_t_oid_type},
+                        t.oid,
                         {}
                    FROM pg_type t
                    JOIN pg_namespace n ON n.oid = t.typnamespace
@@ -706,7 +831,7 @@ impl Queries {
             sequences: format!(
                 "SELECT quote_ident(n.nspname), quote_ident(c.relname), format_type(s.seqtypid, NULL),
                         s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
-                        owner.tab, owner.col, {desc_c_oid_class},
+                        owner.tab, owner.col, c.oid,
                         {}
                    FROM pg_sequence s
                    JOIN pg_class c ON c.oid = s.seqrelid
@@ -737,7 +862,7 @@ impl Queries {
                         ARRAY(SELECT format('%I.%I', pn.nspname, pc.relname) FROM pg_inherits i
                                 JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
                                WHERE i.inhrelid = c.oid AND NOT c.relispartition ORDER BY i.inhseqno),
-                        coalesce(c.reloptions, '{{}}'), {desc_c_oid_class},
+                        coalesce(c.reloptions, '{{}}'), c.oid,
                         {}
                    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                   WHERE c.relkind IN ('r', 'p') AND {rel_filter}",
@@ -751,7 +876,7 @@ impl Queries {
                         a.attnotnull, a.attidentity::text, a.attgenerated::text,
                         CASE WHEN a.attstorage <> t.typstorage THEN
                             CASE a.attstorage WHEN 'p' THEN 'plain' WHEN 'e' THEN 'external' WHEN 'm' THEN 'main' ELSE 'extended' END END,
-                        NOT a.attislocal, {desc_a_attrelid_class_sub},
+                        NOT a.attislocal, a.attrelid,
                         {},
                         a.attnum
                    FROM pg_attribute a
@@ -769,10 +894,14 @@ impl Queries {
             constraints: format!(
                 "SELECT con.conrelid, quote_ident(con.conname), con.contype::text,
                         CASE WHEN ({simple_constraint}) AND (con.contype <> 'f' OR ({ref_in_scope})) THEN NULL
+                             -- pg_get_constraintdef on a CHECK costs six times what its expression does.
+                             WHEN con.contype = 'c' {check_enforced} THEN 'CHECK (' || pg_get_expr(con.conbin, con.conrelid) || ')'
+                                  || CASE WHEN con.connoinherit THEN ' NO INHERIT' ELSE '' END
+                                  || CASE WHEN NOT con.convalidated THEN ' NOT VALID' ELSE '' END
                              ELSE pg_get_constraintdef(con.oid) END,
                         con.conkey,
                         CASE WHEN con.contype = 'f' THEN format('%I.%I', fn.nspname, fc.relname) END,
-                        con.confkey, NOT con.convalidated, NOT con.conislocal, {desc_con_oid_constraint},
+                        con.confkey, NOT con.convalidated, NOT con.conislocal, con.oid,
                         con.confrelid, con.condeferrable, con.condeferred,
                         con.confupdtype::text, con.confdeltype::text, con.confmatchtype::text, {nulls_not_distinct}
                    FROM pg_constraint con
@@ -787,6 +916,7 @@ impl Queries {
                 simple_constraint = simple_constraint,
                 ref_in_scope = NS_FILTER.replace("n.nspname", "fn.nspname"),
                 nulls_not_distinct = if major >= 15 { "coalesce(ci.indnullsnotdistinct, false)" } else { "false" },
+                check_enforced = if major >= 18 { "AND con.conenforced" } else { "" },
             ),
             // Likewise plain indexes (columns only, default operator classes and collations):
             // pg_get_indexdef is the single largest cost of reading a big catalog.
@@ -803,7 +933,7 @@ impl Queries {
                              THEN NULL ELSE pg_get_indexdef(i.indexrelid) END,
                         i.indkey::int2[], i.indnkeyatts, i.indoption::int2[], i.indisunique, i.indisvalid,
                         EXISTS (SELECT 1 FROM pg_inherits inh WHERE inh.inhrelid = i.indexrelid),
-                        {desc_i_indexrelid_class},
+                        i.indexrelid,
                         am.amname::text, pg_get_expr(i.indpred, i.indrelid), {index_nulls_not_distinct},
                         format('%I.%I', n.nspname, c.relname), c.relkind::text
                    FROM pg_index i
@@ -818,7 +948,7 @@ impl Queries {
             ),
             triggers: format!(
                 "SELECT t.tgrelid, quote_ident(t.tgname), pg_get_triggerdef(t.oid), t.tgenabled::text,
-                        t.tgparentid <> 0, {desc_t_oid_trigger}
+                        t.tgparentid <> 0, t.oid
                    FROM pg_trigger t
                    JOIN pg_class c ON c.oid = t.tgrelid
                    JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -832,7 +962,7 @@ impl Queries {
                         ARRAY(SELECT CASE WHEN r = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(r)) END
                                 FROM unnest(pol.polroles) r ORDER BY 1),
                         pg_get_expr(pol.polqual, pol.polrelid), pg_get_expr(pol.polwithcheck, pol.polrelid),
-                        {desc_pol_oid_policy}
+                        pol.oid
                    FROM pg_policy pol
                    JOIN pg_class c ON c.oid = pol.polrelid
                    JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -850,7 +980,7 @@ impl Queries {
                                 JOIN pg_class dc ON dc.oid = d.refobjid
                                 JOIN pg_namespace dn ON dn.oid = dc.relnamespace
                                WHERE rw.ev_class = c.oid ORDER BY 1),
-                        {desc_c_oid_class},
+                        c.oid,
                         {}
                    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                   WHERE c.relkind IN ('v', 'm') AND {rel_filter}",
@@ -860,7 +990,7 @@ impl Queries {
                 "SELECT quote_ident(n.nspname), quote_ident(p.proname), pg_get_function_identity_arguments(p.oid),
                         p.prokind::text, CASE WHEN p.prokind = 'f' THEN pg_get_function_result(p.oid) END,
                         quote_ident(l.lanname), p.provolatile::text, p.proisstrict, p.proparallel::text, p.prosecdef,
-                        coalesce(p.proconfig, '{{}}'), pg_get_functiondef(p.oid), {desc_p_oid_proc},
+                        coalesce(p.proconfig, '{{}}'), pg_get_functiondef(p.oid), p.oid,
                         {}
                    FROM pg_proc p
                    JOIN pg_namespace n ON n.oid = p.pronamespace
@@ -899,6 +1029,11 @@ impl Queries {
                                   p.pubinsert, p.pubupdate, p.pubdelete, p.pubtruncate
                              FROM pg_publication p
                             WHERE $1::text[] IS NULL AND $2::text[] IS NOT NULL"
+                .into(),
+            // All comments at once, joined in by plumb: one scan instead of a probe per object.
+            descriptions: "SELECT ds.classoid, ds.objoid, ds.objsubid, ds.description FROM pg_description ds
+                            WHERE (ds.objoid >= 16384 OR ds.classoid = 'pg_namespace'::regclass)
+                              AND ($1::text[] IS NULL OR $1::text[] IS NOT NULL) AND $2::text[] IS NOT NULL"
                 .into(),
             default_privileges: format!(
                 "SELECT quote_ident(pg_get_userbyid(d.defaclrole)), quote_ident(n.nspname), d.defaclobjtype::text,
