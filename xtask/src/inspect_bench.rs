@@ -75,10 +75,21 @@ pub fn run(rest: &[&str]) -> Result<()> {
         let (dump_time, dump_rss) = measure(Command::new(&pg_dump).args(["--schema-only", "-d", &url]))?;
         let (ref_time, ref_rss) =
             measure(Command::new(&psql).args(["-X", "-A", "-t", "-q", "-f"]).arg(&reference_path).arg(&url))?;
+        // The same reference without JIT, which the server otherwise spends on big catalog queries
+        // (plumb turns it off for its own).
+        let (ref_nojit_time, _) = measure(
+            Command::new(&psql)
+                .args(["-X", "-A", "-t", "-q", "-f"])
+                .arg(&reference_path)
+                .arg(&url)
+                .env("PGOPTIONS", "-c jit=off"),
+        )?;
         println!("  plumb inspect --json            {:>8.0} ms {:>7.1} MB", ms(plumb_time), rss_mb(plumb_rss));
         println!("  pg_dump --schema-only           {:>8.0} ms {:>7.1} MB", ms(dump_time), rss_mb(dump_rss));
         println!("  reference queries (psql -A -t)  {:>8.0} ms {:>7.1} MB", ms(ref_time), rss_mb(ref_rss));
+        println!("  reference queries, jit=off      {:>8.0} ms", ms(ref_nojit_time));
         println!("  plumb / reference               {:>8.2}x", plumb_time.as_secs_f64() / ref_time.as_secs_f64());
+        println!("  plumb / reference (jit=off)     {:>8.2}x", plumb_time.as_secs_f64() / ref_nojit_time.as_secs_f64());
         println!("  pg_dump / plumb                 {:>8.2}x", dump_time.as_secs_f64() / plumb_time.as_secs_f64());
         let diff_time = time_diff(&cluster, &db)?;
         println!("  diff of two {n}-table schemas    {:>8.1} ms (in process)", ms(diff_time));

@@ -147,6 +147,15 @@ impl Recreate {
     fn find(from: &Schema, to: &Schema) -> Recreate {
         let mut r = Recreate::default();
         let mut rebuilt_relations: BTreeSet<String> = BTreeSet::new();
+        // Foreign keys by the table they reference, built once: the lookup below runs per changed column.
+        let mut referencing: BTreeMap<&str, Vec<(&str, &Constraint)>> = BTreeMap::new();
+        for (other_name, other) in &from.tables {
+            for c in other.constraints.values() {
+                if let Some((ref_table, _)) = &c.references {
+                    referencing.entry(ref_table.as_str()).or_default().push((other_name.as_str(), c));
+                }
+            }
+        }
         for (name, old) in &from.tables {
             let Some(new) = to.tables.get(name) else { continue };
             if table_needs_rebuild(old, new) {
@@ -172,14 +181,9 @@ impl Recreate {
                 for p in old.policies.values() {
                     r.keys.insert(format!("policy {name}.{}", p.name), why.clone());
                 }
-                for (other_name, other) in &from.tables {
-                    for c in other.constraints.values() {
-                        if let Some((ref_table, ref_cols)) = &c.references
-                            && ref_table == name
-                            && ref_cols.contains(&old_col.name)
-                        {
-                            r.keys.insert(format!("constraint {other_name}.{}", c.name), why.clone());
-                        }
+                for (other_name, c) in referencing.get(name.as_str()).into_iter().flatten() {
+                    if c.references.as_ref().is_some_and(|(_, cols)| cols.contains(&old_col.name)) {
+                        r.keys.insert(format!("constraint {other_name}.{}", c.name), why.clone());
                     }
                 }
                 rebuilt_relations.insert(name.clone());

@@ -7,4 +7,5 @@ mod corpus;
 mod crash;
 mod local;
 mod network;
+mod schema;
 mod support;
