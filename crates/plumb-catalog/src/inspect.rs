@@ -63,7 +63,17 @@ const NO_GRANTS: &str = "'{}'";
 
 /// Reads the schema of the database `conn` is connected to.
 pub async fn inspect(conn: &Connection, options: &InspectOptions) -> Result<Schema, InspectError> {
-    let client = conn.client();
+    inspect_with(conn, None, options).await
+}
+
+/// As [`inspect`], sharing the queries between two connections to the same database that
+/// read one exported snapshot: the server works on both at once (it has more than one core).
+/// Falls back to `conn` alone when the snapshot cannot be shared (e.g. on a standby).
+pub async fn inspect_with(
+    conn: &Connection,
+    helper: Option<&Connection>,
+    options: &InspectOptions,
+) -> Result<Schema, InspectError> {
     let major = conn.server_major();
     let mut excluded: Vec<String> = Vec::new();
     if !options.include_plumb {
@@ -76,11 +86,25 @@ pub async fn inspect(conn: &Connection, options: &InspectOptions) -> Result<Sche
     // An empty search_path makes the server qualify every name it renders, so
     // definitions mean the same whatever path the reader later uses.
     // JIT compiling these catalog queries costs far more than running them (seconds on big catalogs).
-    client
-        .batch_execute(
-            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = ''; SET LOCAL jit = off",
-        )
-        .await?;
+    const SETTINGS: &str = "SET LOCAL search_path = ''; SET LOCAL jit = off";
+    let client = conn.client();
+    client.batch_execute(&format!("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; {SETTINGS}")).await?;
+    let mut second = client;
+    if let Some(helper) = helper
+        && let Ok(row) = client.query_one("SELECT pg_export_snapshot()", &[]).await
+    {
+        let snapshot: String = row.get(0);
+        let begin = format!(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '{}'; {SETTINGS}",
+            snapshot.replace('\'', "")
+        );
+        match helper.client().batch_execute(&begin).await {
+            Ok(()) => second = helper.client(),
+            Err(_) => {
+                let _ = helper.client().batch_execute("ROLLBACK").await;
+            }
+        }
+    }
     let queries = Queries::new(major);
     let result = async {
         tokio::try_join!(
@@ -91,10 +115,10 @@ pub async fn inspect(conn: &Connection, options: &InspectOptions) -> Result<Sche
             client.query(&queries.tables, &params),
             // The three biggest results become model values row by row, as they arrive.
             rows_into(client, &queries.columns, &params, column_from_row),
-            rows_into(client, &queries.constraints, &params, RawConstraint::from_row),
-            rows_into(client, &queries.indexes, &params, RawIndex::from_row),
+            rows_into(second, &queries.constraints, &params, RawConstraint::from_row),
+            rows_into(second, &queries.indexes, &params, RawIndex::from_row),
             client.query(&queries.triggers, &params),
-            client.query(&queries.policies, &params),
+            second.query(&queries.policies, &params),
             client.query(&queries.views, &params),
             client.query(&queries.functions, &params),
             client.query(&queries.collations, &params),
@@ -106,6 +130,9 @@ pub async fn inspect(conn: &Connection, options: &InspectOptions) -> Result<Sche
     }
     .await;
     client.batch_execute("COMMIT").await?;
+    if !std::ptr::eq(second, client) {
+        second.batch_execute("COMMIT").await?;
+    }
     let (
         schemas,
         extensions,

@@ -3,6 +3,8 @@
 //! that the same database always gives the same value, and the same bytes when
 //! serialized.
 //!
+//! In JSON, empty values are left out: a missing field means `null`, `false`, `[]` or `{}`.
+//!
 //! Definitions that PostgreSQL renders canonically (`pg_get_indexdef`,
 //! `pg_get_constraintdef`, `pg_get_viewdef`, `pg_get_functiondef`,
 //! `pg_get_triggerdef`, `pg_get_expr`) are kept as PostgreSQL renders them:
@@ -16,26 +18,37 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Schema {
     /// Schemas (namespaces), by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub schemas: BTreeMap<String, Namespace>,
     /// Installed extensions, by name. Their member objects are not listed elsewhere.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extensions: BTreeMap<String, Extension>,
     /// Enum, domain, composite and range types, by qualified name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub types: BTreeMap<String, TypeDef>,
     /// Sequences not owned by an identity column, by qualified name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sequences: BTreeMap<String, Sequence>,
     /// Tables (ordinary and partitioned), by qualified name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tables: BTreeMap<String, Table>,
     /// Views and materialized views, by qualified name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub views: BTreeMap<String, View>,
     /// Functions and procedures, by qualified name with identity arguments: `public.f(integer)`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub functions: BTreeMap<String, Function>,
     /// Collations, by qualified name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub collations: BTreeMap<String, Collation>,
     /// Event triggers, by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub event_triggers: BTreeMap<String, EventTrigger>,
     /// Publications, by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub publications: BTreeMap<String, Publication>,
     /// `ALTER DEFAULT PRIVILEGES` entries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub default_privileges: Vec<DefaultPrivilege>,
 }
 
@@ -73,8 +86,10 @@ pub struct Namespace {
     /// Its name, quoted as needed.
     pub name: String,
     /// `COMMENT ON SCHEMA`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Granted privileges (see [`Grant`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub privileges: Vec<Grant>,
 }
 
@@ -97,8 +112,10 @@ pub struct Grant {
     /// Role name (quoted as needed), or `PUBLIC`.
     pub grantee: String,
     /// E.g. `["INSERT", "SELECT"]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub privileges: Vec<String>,
     /// The subset granted WITH GRANT OPTION.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub grantable: Vec<String>,
 }
 
@@ -112,8 +129,10 @@ pub struct TypeDef {
     /// What kind of type, with its definition.
     pub kind: TypeKind,
     /// `COMMENT ON TYPE`/`DOMAIN`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Granted privileges (USAGE).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub privileges: Vec<Grant>,
 }
 
@@ -124,6 +143,7 @@ pub enum TypeKind {
     /// `CREATE TYPE ... AS ENUM`, labels in sort order.
     Enum {
         /// Labels, in order.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         labels: Vec<String>,
     },
     /// `CREATE DOMAIN`.
@@ -131,17 +151,22 @@ pub enum TypeKind {
         /// Base type as `format_type` prints it.
         base_type: String,
         /// Non-default collation.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         collation: Option<String>,
         /// Default expression.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         default: Option<String>,
         /// `NOT NULL`.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         not_null: bool,
         /// CHECK constraints: name → definition.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
         checks: BTreeMap<String, String>,
     },
     /// `CREATE TYPE ... AS (...)`.
     Composite {
         /// Attributes in order: (name, type).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         attributes: Vec<(String, String)>,
     },
     /// `CREATE TYPE ... AS RANGE`.
@@ -149,12 +174,16 @@ pub enum TypeKind {
         /// Subtype.
         subtype: String,
         /// Non-default subtype operator class.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         subtype_opclass: Option<String>,
         /// Non-default collation.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         collation: Option<String>,
         /// Canonical function.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         canonical: Option<String>,
         /// Subtype difference function.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         subtype_diff: Option<String>,
     },
 }
@@ -179,12 +208,16 @@ pub struct Sequence {
     /// `CACHE`.
     pub cache: i64,
     /// `CYCLE`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cycle: bool,
     /// `OWNED BY table.column` (qualified table, column).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owned_by: Option<(String, String)>,
     /// `COMMENT ON SEQUENCE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Granted privileges.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub privileges: Vec<Grant>,
 }
 
@@ -208,32 +241,46 @@ pub struct Table {
     /// Ordinary or partitioned.
     pub kind: TableKind,
     /// `UNLOGGED`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unlogged: bool,
     /// Columns in their physical order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub columns: Vec<Column>,
     /// Constraints other than NOT NULL, by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub constraints: BTreeMap<String, Constraint>,
     /// Indexes that do not back a constraint, by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub indexes: BTreeMap<String, Index>,
     /// Triggers (user-defined, including constraint triggers), by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub triggers: BTreeMap<String, Trigger>,
     /// Row-level security policies, by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub policies: BTreeMap<String, Policy>,
     /// `ENABLE ROW LEVEL SECURITY`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub rls_enabled: bool,
     /// `FORCE ROW LEVEL SECURITY`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub rls_forced: bool,
     /// `PARTITION BY ...` clause (partitioned tables).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition_key: Option<String>,
     /// `PARTITION OF parent FOR VALUES ...` (partitions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition_of: Option<PartitionOf>,
     /// `INHERITS (...)` parents (not partitioning), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inherits: Vec<String>,
     /// Storage parameters (`WITH (...)`), sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<String>,
     /// `COMMENT ON TABLE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Granted privileges.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub privileges: Vec<Grant>,
 }
 
@@ -266,22 +313,31 @@ pub struct Column {
     /// Type as `format_type` prints it, e.g. `character varying(36)`.
     pub data_type: String,
     /// Collation, when not the type's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collation: Option<String>,
     /// Default expression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<String>,
     /// `NOT NULL`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub not_null: bool,
     /// `GENERATED ... AS IDENTITY`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,
     /// `GENERATED ALWAYS AS (expr) STORED`: the expression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated: Option<String>,
     /// Storage, when not the type's default (`plain`, `external`, `extended`, `main`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage: Option<String>,
     /// Inherited from a parent or partitioned table rather than declared here.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub inherited: bool,
     /// `COMMENT ON COLUMN`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Column-level privileges.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub privileges: Vec<Grant>,
 }
 
@@ -322,14 +378,19 @@ pub struct Constraint {
     /// `NOT VALID`, `NO INHERIT` and `DEFERRABLE` included.
     pub definition: String,
     /// Constrained columns, in key order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub columns: Vec<String>,
     /// Foreign keys: the referenced table (qualified) and columns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub references: Option<(String, Vec<String>)>,
     /// `NOT VALID` (existing rows not checked).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub not_valid: bool,
     /// Inherited from a parent or partitioned table.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub inherited: bool,
     /// `COMMENT ON CONSTRAINT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }
 
@@ -341,14 +402,19 @@ pub struct Index {
     /// `pg_get_indexdef`: the full `CREATE INDEX` statement.
     pub definition: String,
     /// Key columns (expressions show as empty strings).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub columns: Vec<String>,
     /// `UNIQUE`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unique: bool,
     /// False when a failed `CREATE INDEX CONCURRENTLY` left it unusable.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub valid: bool,
     /// Attached to an index of the partitioned parent.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub inherited: bool,
     /// `COMMENT ON INDEX`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }
 
@@ -362,8 +428,10 @@ pub struct Trigger {
     /// `O` origin (enabled), `D` disabled, `R` replica, `A` always.
     pub enabled: String,
     /// Cloned from the partitioned parent's trigger.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub inherited: bool,
     /// `COMMENT ON TRIGGER`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }
 
@@ -375,14 +443,19 @@ pub struct Policy {
     /// `ALL`, `SELECT`, `INSERT`, `UPDATE` or `DELETE`.
     pub command: String,
     /// `PERMISSIVE` (true) or `RESTRICTIVE`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub permissive: bool,
     /// Roles it applies to (`PUBLIC` when none), sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<String>,
     /// `USING (...)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub using: Option<String>,
     /// `WITH CHECK (...)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub with_check: Option<String>,
     /// `COMMENT ON POLICY`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }
 
@@ -394,20 +467,27 @@ pub struct View {
     /// Name.
     pub name: String,
     /// `MATERIALIZED`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub materialized: bool,
     /// `pg_get_viewdef`: the query.
     pub definition: String,
     /// Column names, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub columns: Vec<String>,
     /// `WITH (...)` options (`security_barrier`, `check_option`, ...), sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<String>,
     /// Relations (qualified) the query reads, sorted: views are created after them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
     /// Indexes (materialized views), by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub indexes: BTreeMap<String, Index>,
     /// `COMMENT ON VIEW`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Granted privileges.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub privileges: Vec<Grant>,
 }
 
@@ -423,24 +503,30 @@ pub struct Function {
     /// `function` or `procedure`.
     pub kind: String,
     /// Result type (functions), e.g. `trigger`, `SETOF integer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub returns: Option<String>,
     /// Language name.
     pub language: String,
     /// `immutable`, `stable` or `volatile`.
     pub volatility: String,
     /// `STRICT`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub strict: bool,
     /// `safe`, `restricted` or `unsafe`.
     pub parallel: String,
     /// `SECURITY DEFINER`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub security_definer: bool,
     /// `SET name = value` clauses (e.g. `search_path=public`), sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub config: Vec<String>,
     /// `pg_get_functiondef`: the full `CREATE OR REPLACE` statement.
     pub definition: String,
     /// `COMMENT ON FUNCTION`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Granted privileges (EXECUTE).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub privileges: Vec<Grant>,
 }
 
@@ -463,6 +549,7 @@ pub struct Collation {
     /// Locale (for ICU and builtin) or `LC_COLLATE` (libc).
     pub locale: String,
     /// `DETERMINISTIC`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deterministic: bool,
 }
 
@@ -476,6 +563,7 @@ pub struct EventTrigger {
     /// The function it calls (qualified).
     pub function: String,
     /// `WHEN TAG IN (...)`, sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     /// `O`, `D`, `R` or `A`, as for triggers.
     pub enabled: String,
@@ -487,10 +575,13 @@ pub struct Publication {
     /// Name.
     pub name: String,
     /// `FOR ALL TABLES`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub all_tables: bool,
     /// Published tables (qualified), sorted, when not all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tables: Vec<String>,
     /// Published operations: `insert`, `update`, `delete`, `truncate`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub operations: Vec<String>,
 }
 
@@ -500,6 +591,7 @@ pub struct DefaultPrivilege {
     /// `FOR ROLE`.
     pub role: String,
     /// `IN SCHEMA`, if limited to one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
     /// `TABLES`, `SEQUENCES`, `FUNCTIONS`, `TYPES` or `SCHEMAS`.
     pub object_type: String,

@@ -11,12 +11,15 @@ use crate::settings::GlobalSettings;
 use crate::target::{self, Access, Notices};
 
 pub async fn run(settings: &GlobalSettings, args: &InspectArgs, output: Output) -> Result<Exit> {
-    let conn = target::connect(settings, output, Access::ReadOnly, &Notices::default()).await?;
+    let info = target::conninfo(settings, output)?;
+    let conn = target::connect_to(&info, output, Access::ReadOnly, &Notices::default()).await?;
+    // A second connection lets the server read the catalog on two cores; without one, plumb reads alone.
+    let helper = target::connect_to(&info, output, Access::ReadOnly, &Notices::default()).await.ok();
     let options = InspectOptions {
         schemas: (!args.schemas.is_empty()).then(|| args.schemas.clone()),
         ..InspectOptions::default()
     };
-    let schema = plumb_catalog::inspect(&conn, &options).await?;
+    let schema = plumb_catalog::inspect_with(&conn, helper.as_ref(), &options).await?;
     if output.settings.json {
         output.json(&report::InspectReport {
             format: report::FORMAT,
