@@ -92,6 +92,21 @@ pub enum Command {
     )]
     Diff(DiffArgs),
 
+    /// Does the live schema match what the history says? Where not, why.
+    ///
+    /// Replays the migrations in a shadow database to learn what each one does (cached
+    /// under .plumb/cache), then holds every migration's surviving effects against the
+    /// live catalog: verified, phantom, partial, unrecorded, modified, unverifiable,
+    /// pending. Read-only on the target. Exits 0 when history and schema agree, 1 when not.
+    #[command(after_help = "Examples:\n  plumb verify\n  plumb verify --dir db/migrations --json")]
+    Verify(DoctorArgs),
+
+    /// Which migrations does the live schema really contain, whatever the history says?
+    ///
+    /// The best explanation as a set of migrations, a confidence per migration, the
+    /// version whose schema is closest, and what remains different. Read-only.
+    Locate(DoctorArgs),
+
     /// Manage the project's local PostgreSQL cluster under .plumb/pg.
     #[command(subcommand)]
     Pg(PgCommand),
@@ -138,6 +153,28 @@ pub struct ApplyArgs {
     /// Go on although applied migrations' files changed or are missing (their changes are NOT applied).
     #[arg(long)]
     pub allow_modified: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub dir: DirArgs,
+
+    #[command(flatten)]
+    pub shadow: ShadowArgs,
+}
+
+/// Where migrations are replayed.
+#[derive(Debug, Args)]
+pub struct ShadowArgs {
+    /// A server where plumb may create (and drops afterwards) a temporary database to replay
+    /// migrations in. Default: a throwaway local cluster of the target's major version.
+    #[arg(long, env = "PLUMB_SHADOW_URL", hide_env_values = true)]
+    pub shadow_url: Option<String>,
+
+    /// Replay in a temporary database on the target's own server (needs CREATEDB there).
+    #[arg(long, conflicts_with = "shadow_url")]
+    pub shadow_on_target: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ mod commands;
 mod output;
 mod report;
 mod settings;
+mod shadow;
 mod target;
 
 use std::process::ExitCode;
@@ -48,6 +49,8 @@ fn main() -> ExitCode {
             Command::Status(args) => commands::status::run(&settings, args, output).await,
             Command::Inspect(args) => commands::inspect::run(&settings, args, output).await,
             Command::Diff(args) => commands::diff::run(&settings, args, output).await,
+            Command::Verify(args) => commands::verify::verify(&settings, args, output).await,
+            Command::Locate(args) => commands::verify::locate(&settings, args, output).await,
             Command::Pg(command) => commands::pg::run(&settings, command, output),
             Command::Demo => commands::demo::run(&settings, output).await,
         }

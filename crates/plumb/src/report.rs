@@ -96,3 +96,45 @@ pub struct DiffReport<'a> {
     pub equal: bool,
     pub changes: &'a [plumb_diff::Change],
 }
+
+/// `verify --json`.
+#[derive(Debug, Serialize)]
+pub struct VerifyReport<'a> {
+    pub format: u32,
+    pub target: &'a str,
+    /// `{"version", "name", "recorded", "status", "present", "missing", "drift", "confidence"}`.
+    pub migrations: &'a [plumb_doctor::MigrationDiagnosis],
+    pub unexplained: &'a [String],
+    pub summary: VerifySummary,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VerifySummary {
+    pub verified: usize,
+    pub phantom: usize,
+    pub partial: usize,
+    pub unrecorded: usize,
+    pub modified: usize,
+    pub unverifiable: usize,
+    pub pending: usize,
+    pub failed: usize,
+    pub unknown: usize,
+    pub unexplained: usize,
+}
+
+/// `locate --json`.
+#[derive(Debug, Serialize)]
+pub struct LocateReport<'a> {
+    pub format: u32,
+    pub applied: &'a [String],
+    pub best_version: Option<&'a str>,
+    pub migrations: Vec<LocatedMigration<'a>>,
+    pub residual: &'a [String],
+}
+
+#[derive(Debug, Serialize)]
+pub struct LocatedMigration<'a> {
+    pub version: &'a str,
+    pub status: plumb_doctor::Status,
+    pub confidence: Option<f64>,
+}

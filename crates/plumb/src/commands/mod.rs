@@ -7,6 +7,7 @@ pub mod diff;
 pub mod inspect;
 pub mod pg;
 pub mod status;
+pub mod verify;
 
 use std::path::Path;
 

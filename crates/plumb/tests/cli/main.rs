@@ -5,6 +5,7 @@ mod apply;
 mod concurrency;
 mod corpus;
 mod crash;
+mod drift;
 mod local;
 mod network;
 mod schema;

@@ -1,0 +1,18 @@
+//! The drift engine: the catalog is the truth, the history table a claim.
+//!
+//! [`replay()`] applies migrations one by one in a shadow database and inspects
+//! after each, giving snapshots `S0..Sn`. From them, pure functions derive each
+//! migration's [`Footprint`] (what it changed, object by object), the
+//! provenance of every object of the expected schema (which migration last set
+//! it), and — held against the live schema and the history — a [`Diagnosis`]:
+//! per migration, verified, phantom, partial, unrecorded, modified,
+//! unverifiable or pending, plus the live objects no migration explains.
+#![deny(missing_docs)]
+
+mod diagnose;
+mod objects;
+mod replay;
+
+pub use diagnose::{Diagnosis, Locate, MigrationDiagnosis, Status, diagnose, locate};
+pub use objects::{Effect, Footprint, Objects, apply_footprint, footprint, objects};
+pub use replay::{Replay, ReplayError, replay};

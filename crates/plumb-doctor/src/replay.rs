@@ -1,0 +1,122 @@
+//! Replaying migrations in a shadow database, inspecting after each one.
+
+use std::path::Path;
+
+use plumb_catalog::InspectOptions;
+use plumb_migrate::{ApplyOptions, MigrationSet};
+use plumb_pg::Connection;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::objects::{Footprint, Objects, apply_footprint, footprint, objects};
+
+/// What replaying a migration set taught: the schema after each migration and what each changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replay {
+    /// `snapshots[0]` is the empty shadow; `snapshots[i + 1]` the schema after migration `i`.
+    pub snapshots: Vec<Objects>,
+    /// `footprints[i]`: what migration `i` changed.
+    pub footprints: Vec<Footprint>,
+    /// The migration that failed in the shadow (its index and the error): nothing after it was replayed.
+    pub failure: Option<(usize, String)>,
+}
+
+/// What is kept on disk: the empty snapshot and the footprints; the rest follows from them.
+#[derive(Serialize, Deserialize)]
+struct CachedReplay {
+    format: u32,
+    empty: Objects,
+    footprints: Vec<Footprint>,
+    failure: Option<(usize, String)>,
+}
+
+impl Replay {
+    /// Builds a replay from the empty snapshot and the footprints.
+    fn from_footprints(empty: Objects, footprints: Vec<Footprint>, failure: Option<(usize, String)>) -> Replay {
+        let mut snapshots = vec![empty];
+        for f in &footprints {
+            let next = apply_footprint(snapshots.last().expect("never empty"), f);
+            snapshots.push(next);
+        }
+        Replay { snapshots, footprints, failure }
+    }
+
+    /// The cache key of replaying `set` on a server of `server_major`: changes whenever a
+    /// migration's content, the server version or plumb's version changes.
+    pub fn cache_key(set: &MigrationSet, server_major: u32, tool_version: &str) -> String {
+        let mut text = format!("plumb {tool_version} postgres {server_major}\n");
+        for m in set.migrations() {
+            text.push_str(&format!("{} {}\n", m.version, m.checksum));
+        }
+        format!("{:x}", Sha256::digest(text.as_bytes()))
+    }
+
+    /// Reads a cached replay, if there is a usable one.
+    pub fn load(path: &Path) -> Option<Replay> {
+        let cached: CachedReplay = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+        (cached.format == 1).then(|| Replay::from_footprints(cached.empty, cached.footprints, cached.failure))
+    }
+
+    /// Writes the replay for the next run (best effort: a cache that cannot be written only costs time).
+    pub fn store(&self, path: &Path) {
+        let cached = CachedReplay {
+            format: 1,
+            empty: self.snapshots[0].clone(),
+            footprints: self.footprints.clone(),
+            failure: self.failure.clone(),
+        };
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        // Written aside and renamed: a concurrent reader sees the old file or the new one, never half.
+        if let Ok(bytes) = serde_json::to_vec(&cached) {
+            let partial = path.with_extension(format!("tmp{}", std::process::id()));
+            if std::fs::write(&partial, bytes).is_ok() {
+                let _ = std::fs::rename(&partial, path);
+            }
+        }
+    }
+
+    /// The expected schema: after every replayed migration.
+    pub fn expected(&self) -> &Objects {
+        self.snapshots.last().expect("the empty snapshot is always there")
+    }
+}
+
+/// Replay could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// Talking to the shadow failed.
+    #[error("shadow database: {0}")]
+    Shadow(String),
+}
+
+struct Quiet;
+impl plumb_migrate::ApplyObserver for Quiet {}
+
+/// Applies `set` one migration at a time to the empty database behind `shadow`,
+/// inspecting after each. A migration that fails stops the replay; what it could
+/// not establish is said by [`Replay::failure`].
+pub async fn replay(shadow: &Connection, set: &MigrationSet) -> Result<Replay, ReplayError> {
+    let mut snapshots = vec![snapshot(shadow).await?];
+    let mut footprints = Vec::new();
+    let mut failure = None;
+    for (i, m) in set.migrations().iter().enumerate() {
+        let options = ApplyOptions { to: Some(m.version.clone()), ..ApplyOptions::default() };
+        if let Err(e) = plumb_migrate::apply(shadow, set, &options, &Quiet).await {
+            failure = Some((i, plumb_pg::redact(&e.to_string())));
+            break;
+        }
+        let after = snapshot(shadow).await?;
+        footprints.push(footprint(snapshots.last().expect("never empty"), &after));
+        snapshots.push(after);
+    }
+    Ok(Replay { snapshots, footprints, failure })
+}
+
+async fn snapshot(conn: &Connection) -> Result<Objects, ReplayError> {
+    plumb_catalog::inspect(conn, &InspectOptions::default())
+        .await
+        .map(|s| objects(&s))
+        .map_err(|e| ReplayError::Shadow(e.to_string()))
+}

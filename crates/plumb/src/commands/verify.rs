@@ -1,0 +1,164 @@
+//! `plumb verify` and `plumb locate`: the history held against the catalog.
+
+use anyhow::Result;
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use plumb_catalog::InspectOptions;
+use plumb_doctor::{MigrationDiagnosis, Status};
+
+use super::{Exit, load_migrations};
+use crate::cli::DoctorArgs;
+use crate::output::{Output, Style};
+use crate::report;
+use crate::settings::GlobalSettings;
+use crate::target::{self, Access, Notices};
+
+/// Everything verify and locate need: the files, the live schema, the history, the replay.
+struct Evidence {
+    set: plumb_migrate::MigrationSet,
+    history: Vec<plumb_migrate::HistoryRow>,
+    live: plumb_doctor::Objects,
+    replay: plumb_doctor::Replay,
+    target: String,
+}
+
+async fn gather(settings: &GlobalSettings, args: &DoctorArgs, output: Output) -> Result<Evidence> {
+    let set = load_migrations(&args.dir.dir)?;
+    let info = target::conninfo(settings, output)?;
+    let conn = target::connect_to(&info, output, Access::ReadOnly, &Notices::default()).await?;
+    let history = plumb_migrate::read_history(&conn).await?.unwrap_or_default();
+    let live = plumb_doctor::objects(&plumb_catalog::inspect(&conn, &InspectOptions::default()).await?);
+    let replay = crate::shadow::replay(&set, &info, conn.server_major(), &args.shadow, output).await?;
+    Ok(Evidence { set, history, live, replay, target: conn.target().to_owned() })
+}
+
+pub async fn verify(settings: &GlobalSettings, args: &DoctorArgs, output: Output) -> Result<Exit> {
+    let e = gather(settings, args, output).await?;
+    let diagnosis = plumb_doctor::diagnose(&e.set, &e.replay, &e.history, &e.live);
+    let clean = diagnosis.is_clean();
+    if output.settings.json {
+        output.json(&report::VerifyReport {
+            format: report::FORMAT,
+            target: &e.target,
+            migrations: &diagnosis.migrations,
+            unexplained: &diagnosis.unexplained,
+            summary: summary(&diagnosis.migrations, diagnosis.unexplained.len()),
+        });
+    } else {
+        output.result(&format!("{}\n{}", e.target, table(&diagnosis.migrations, output)));
+        for m in diagnosis.migrations.iter().filter(|m| !m.missing.is_empty() || !m.drift.is_empty()) {
+            if matches!(m.status, Status::Pending) {
+                continue;
+            }
+            output.result(&format!("{} {} ({}):", m.version, m.name, status_word(m.status)));
+            for d in &m.drift {
+                output.result(&format!("  drift    {d}"));
+            }
+            for missing in m.missing.iter().filter(|o| !m.drift.iter().any(|d| d.starts_with(&format!("{o}:")))) {
+                output.result(&format!("  missing  {missing}"));
+            }
+        }
+        if !diagnosis.unexplained.is_empty() {
+            output.result("unexplained (live objects no migration creates):");
+            for u in &diagnosis.unexplained {
+                output.result(&format!("  {u}"));
+            }
+        }
+        output.result(&if clean {
+            output.paint("history and schema agree", Style::Ok)
+        } else {
+            output.paint("history and schema disagree", Style::Error)
+        });
+    }
+    Ok(if clean { Exit::Ok } else { Exit::Findings })
+}
+
+pub async fn locate(settings: &GlobalSettings, args: &DoctorArgs, output: Output) -> Result<Exit> {
+    let e = gather(settings, args, output).await?;
+    let located = plumb_doctor::locate(&e.set, &e.replay, &e.history, &e.live);
+    let recorded: Vec<String> = located.migrations.iter().filter(|m| m.recorded).map(|m| m.version.clone()).collect();
+    // Agreement is judged on the migrations the catalog can speak for.
+    let agrees = located.residual.is_empty()
+        && located.migrations.iter().all(|m| m.confidence.is_none_or(|c| (c >= 0.5) == m.recorded));
+    if output.settings.json {
+        output.json(&report::LocateReport {
+            format: report::FORMAT,
+            applied: &located.applied,
+            best_version: located.best_version.as_deref(),
+            migrations: located
+                .migrations
+                .iter()
+                .map(|m| report::LocatedMigration { version: &m.version, status: m.status, confidence: m.confidence })
+                .collect(),
+            residual: &located.residual,
+        });
+    } else {
+        output.result(&e.target);
+        match &located.best_version {
+            Some(v) => output.result(&format!("the live schema is closest to migration {v}")),
+            None => output.result("the live schema is closest to no migration applied"),
+        }
+        output.result(&format!("migrations really present: {}", located.applied.join(", ")));
+        if recorded != located.applied {
+            output.result(&format!("the history records:        {}", recorded.join(", ")));
+        }
+        if !located.residual.is_empty() {
+            output.result("remaining differences:");
+            for r in &located.residual {
+                output.result(&format!("  {r}"));
+            }
+        }
+    }
+    Ok(if agrees { Exit::Ok } else { Exit::Findings })
+}
+
+fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Verified => "verified",
+        Status::Phantom => "phantom",
+        Status::Partial => "partial",
+        Status::Unrecorded => "unrecorded",
+        Status::Modified => "modified",
+        Status::Unverifiable => "unverifiable",
+        Status::Pending => "pending",
+        Status::Failed => "failed",
+        Status::InProgress => "in_progress",
+        Status::Unknown => "unknown",
+    }
+}
+
+fn table(migrations: &[MigrationDiagnosis], output: Output) -> Table {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(["version", "name", "recorded", "status", "present", "missing"]);
+    for m in migrations {
+        let style = match m.status {
+            Status::Verified => Style::Ok,
+            Status::Pending | Status::Unverifiable => Style::Dim,
+            _ => Style::Error,
+        };
+        table.add_row([
+            m.version.clone(),
+            m.name.clone(),
+            if m.recorded { "yes".into() } else { "no".into() },
+            output.paint(status_word(m.status), style),
+            m.present.len().to_string(),
+            m.missing.len().to_string(),
+        ]);
+    }
+    table
+}
+
+fn summary(migrations: &[MigrationDiagnosis], unexplained: usize) -> report::VerifySummary {
+    let count = |s: Status| migrations.iter().filter(|m| m.status == s).count();
+    report::VerifySummary {
+        verified: count(Status::Verified),
+        phantom: count(Status::Phantom),
+        partial: count(Status::Partial),
+        unrecorded: count(Status::Unrecorded),
+        modified: count(Status::Modified),
+        unverifiable: count(Status::Unverifiable),
+        pending: count(Status::Pending),
+        failed: count(Status::Failed) + count(Status::InProgress),
+        unknown: count(Status::Unknown),
+        unexplained,
+    }
+}
