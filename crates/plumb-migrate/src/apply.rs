@@ -146,12 +146,14 @@ pub fn plan<'a>(
         return Err(ApplyError::Refused { problems: vec![format!("--to {to}: no migration has that version")] });
     }
     let latest_applied = history.iter().filter(|r| r.status == HistoryStatus::Applied).map(|r| &r.version).max();
+    let rows: std::collections::HashMap<&str, &HistoryRow> =
+        history.iter().map(|r| (r.version.as_str().trim_start_matches('0'), r)).collect();
     let mut planned = Vec::new();
     for m in set.migrations() {
         if options.to.as_ref().is_some_and(|to| m.version > *to) {
             break;
         }
-        let row = history.iter().find(|r| r.version.same_number(&m.version));
+        let row = rows.get(m.version.as_str().trim_start_matches('0')).copied();
         let resume_from = match row {
             Some(r) if r.status == HistoryStatus::Applied => continue,
             // A transactional migration is never half-done: if it is marked so, run it whole.

@@ -71,7 +71,9 @@ pub enum Command {
     /// Show each migration's state: applied, pending, modified, missing-file, in_progress, failed.
     ///
     /// Read-only. Exits 1 when a migration is modified, missing, failed or in_progress.
-    Status(DirArgs),
+    /// With --verify, adds the truth: whether each migration is really present in the
+    /// catalog (as `plumb verify` finds it), and exits 1 when history and schema disagree.
+    Status(StatusArgs),
 
     /// Print the schema of a database: a summary, --json (the normalized catalog) or --sql.
     ///
@@ -153,6 +155,16 @@ pub struct ApplyArgs {
     /// Go on although applied migrations' files changed or are missing (their changes are NOT applied).
     #[arg(long)]
     pub allow_modified: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub doctor: DoctorArgs,
+
+    /// Also say whether each migration is really present (replays the migrations; cached).
+    #[arg(long)]
+    pub verify: bool,
 }
 
 #[derive(Debug, Args)]

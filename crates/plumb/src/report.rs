@@ -17,6 +17,9 @@ pub struct StatusReport {
 
 #[derive(Debug, Serialize)]
 pub struct StatusMigration {
+    /// With `status --verify`: what `verify` says of it (verified, phantom, partial, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub present: Option<&'static str>,
     pub version: String,
     pub name: String,
     /// applied · pending · modified · missing-file · in_progress · failed

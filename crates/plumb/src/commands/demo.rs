@@ -39,14 +39,14 @@ pub async fn run(settings: &GlobalSettings, output: Output) -> Result<Exit> {
 
     output.result("\n== status before apply ==");
     let history = plumb_migrate::read_history(&conn).await?;
-    super::status::render(&plumb_migrate::status(&set, history.as_deref()), conn.target(), output);
+    super::status::render(&plumb_migrate::status(&set, history.as_deref()), None, conn.target(), output);
 
     output.result("\n== apply ==");
     super::apply::apply_and_report(&conn, &set, &options, output, &notices).await?;
 
     output.result("\n== status after apply ==");
     let history = plumb_migrate::read_history(&conn).await?;
-    super::status::render(&plumb_migrate::status(&set, history.as_deref()), conn.target(), output);
+    super::status::render(&plumb_migrate::status(&set, history.as_deref()), None, conn.target(), output);
 
     output.result("\n== apply again ==");
     super::apply::apply_and_report(&conn, &set, &options, output, &notices).await?;

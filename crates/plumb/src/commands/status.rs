@@ -5,23 +5,42 @@ use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use plumb_migrate::{MigrationState, StatusEntry};
 
 use super::{Exit, load_migrations};
-use crate::cli::DirArgs;
+use crate::cli::StatusArgs;
 use crate::output::{Output, Style};
 use crate::report;
 use crate::settings::GlobalSettings;
 use crate::target::{self, Access, Notices};
 
-pub async fn run(settings: &GlobalSettings, args: &DirArgs, output: Output) -> Result<Exit> {
-    let set = load_migrations(&args.dir)?;
+pub async fn run(settings: &GlobalSettings, args: &StatusArgs, output: Output) -> Result<Exit> {
+    if args.verify {
+        let evidence = super::verify::gather(settings, &args.doctor, output).await?;
+        let diagnosis = plumb_doctor::diagnose(&evidence.set, &evidence.replay, &evidence.history, &evidence.live);
+        let entries = plumb_migrate::status(&evidence.set, Some(&evidence.history));
+        let truth: Vec<Option<&'static str>> = entries
+            .iter()
+            .map(|e| {
+                diagnosis
+                    .migrations
+                    .iter()
+                    .find(|m| m.version == e.version)
+                    .map(|m| super::verify::status_word(m.status))
+            })
+            .collect();
+        render(&entries, Some(&truth), &evidence.target, output);
+        let problem = entries.iter().any(|e| e.state.is_problem()) || !diagnosis.is_clean();
+        return Ok(if problem { Exit::Findings } else { Exit::Ok });
+    }
+    let set = load_migrations(&args.doctor.dir.dir)?;
     let conn = target::connect(settings, output, Access::ReadOnly, &Notices::default()).await?;
     let history = plumb_migrate::read_history(&conn).await?;
     let entries = plumb_migrate::status(&set, history.as_deref());
-    render(&entries, conn.target(), output);
+    render(&entries, None, conn.target(), output);
     Ok(if entries.iter().any(|e| e.state.is_problem()) { Exit::Findings } else { Exit::Ok })
 }
 
-/// Prints status entries as a table, or as the JSON contract.
-pub fn render(entries: &[StatusEntry], target: &str, output: Output) {
+/// Prints status entries as a table, or as the JSON contract; `truth` (from `--verify`)
+/// adds whether each migration is really present.
+pub fn render(entries: &[StatusEntry], truth: Option<&[Option<&'static str>]>, target: &str, output: Output) {
     let mut summary = report::StatusSummary::default();
     for e in entries {
         match e.state {
@@ -39,7 +58,9 @@ pub fn render(entries: &[StatusEntry], target: &str, output: Output) {
             target: target.to_owned(),
             migrations: entries
                 .iter()
-                .map(|e| report::StatusMigration {
+                .enumerate()
+                .map(|(i, e)| report::StatusMigration {
+                    present: truth.and_then(|t| t.get(i).copied().flatten()),
                     version: e.version.clone(),
                     name: e.name.clone(),
                     state: e.state.as_str(),
@@ -54,8 +75,12 @@ pub fn render(entries: &[StatusEntry], target: &str, output: Output) {
         return;
     }
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_header(["version", "name", "state", "applied at (UTC)"]);
-    for e in entries {
+    let mut header = vec!["version", "name", "state", "applied at (UTC)"];
+    if truth.is_some() {
+        header.push("really present");
+    }
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(header);
+    for (i, e) in entries.iter().enumerate() {
         let state = match (e.state, e.statements_done, e.statements_total) {
             (MigrationState::InProgress | MigrationState::Failed, Some(done), Some(total)) => {
                 format!("{} ({done}/{total} statements)", e.state.as_str())
@@ -67,12 +92,16 @@ pub fn render(entries: &[StatusEntry], target: &str, output: Output) {
             MigrationState::Pending => Style::Dim,
             _ => Style::Error,
         };
-        table.add_row([
+        let mut row = vec![
             e.version.clone(),
             e.name.clone(),
             output.paint(&state, style),
             e.applied_at.clone().unwrap_or_default(),
-        ]);
+        ];
+        if let Some(truth) = truth {
+            row.push(truth.get(i).copied().flatten().unwrap_or("").to_owned());
+        }
+        table.add_row(row);
     }
     output.result(&format!("{target}\n{table}"));
     let mut parts = vec![format!("{} applied", summary.applied), format!("{} pending", summary.pending)];

@@ -13,15 +13,15 @@ use crate::settings::GlobalSettings;
 use crate::target::{self, Access, Notices};
 
 /// Everything verify and locate need: the files, the live schema, the history, the replay.
-struct Evidence {
-    set: plumb_migrate::MigrationSet,
-    history: Vec<plumb_migrate::HistoryRow>,
-    live: plumb_doctor::Objects,
-    replay: plumb_doctor::Replay,
-    target: String,
+pub struct Evidence {
+    pub set: plumb_migrate::MigrationSet,
+    pub history: Vec<plumb_migrate::HistoryRow>,
+    pub live: plumb_doctor::Objects,
+    pub replay: plumb_doctor::Replay,
+    pub target: String,
 }
 
-async fn gather(settings: &GlobalSettings, args: &DoctorArgs, output: Output) -> Result<Evidence> {
+pub async fn gather(settings: &GlobalSettings, args: &DoctorArgs, output: Output) -> Result<Evidence> {
     let set = load_migrations(&args.dir.dir)?;
     let info = target::conninfo(settings, output)?;
     let conn = target::connect_to(&info, output, Access::ReadOnly, &Notices::default()).await?;
@@ -111,7 +111,7 @@ pub async fn locate(settings: &GlobalSettings, args: &DoctorArgs, output: Output
     Ok(if agrees { Exit::Ok } else { Exit::Findings })
 }
 
-fn status_word(s: Status) -> &'static str {
+pub fn status_word(s: Status) -> &'static str {
     match s {
         Status::Verified => "verified",
         Status::Phantom => "phantom",

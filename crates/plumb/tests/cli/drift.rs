@@ -205,3 +205,44 @@ fn cratesio_corpus_verifies_and_names_exactly_what_was_removed() {
     wanted.sort();
     assert_eq!(reported, wanted);
 }
+
+#[test]
+fn replay_on_the_targets_own_server_leaves_nothing_behind() {
+    let db = applied_reference();
+    let workdir = tempfile::tempdir().unwrap();
+    let out = crate::support::plumb_command(&["verify", "--dir", REFERENCE, "--shadow-on-target", "--json"])
+        .current_dir(workdir.path())
+        .env("DATABASE_URL", db.url())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("temporary database plumb_shadow_"));
+    let leftovers = db.value("SELECT count(*) FROM pg_database WHERE datname LIKE 'plumb_shadow_%'");
+    assert_eq!(leftovers.as_deref(), Some("0"));
+    // The replay is cached in the project folder: the next run does not replay.
+    let again = crate::support::plumb_command(&["verify", "--dir", REFERENCE])
+        .current_dir(workdir.path())
+        .env("DATABASE_URL", db.url())
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(0));
+    assert!(
+        !String::from_utf8_lossy(&again.stderr).contains("replaying"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+}
+
+#[test]
+fn status_verify_adds_whether_each_migration_is_really_there() {
+    let db = applied_reference();
+    db.query("DROP SEQUENCE invoice_numbers");
+    let run = plumb(&db.url(), &["status", "--dir", REFERENCE, "--verify", "--json"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let m22 = json["migrations"].as_array().unwrap().iter().find(|m| m["version"] == "022").unwrap();
+    assert_eq!(m22["state"], "applied", "the history claims it");
+    assert_eq!(m22["present"], "phantom", "the catalog says otherwise");
+    let table = plumb(&db.url(), &["status", "--dir", REFERENCE, "--verify"]);
+    assert!(table.stdout.contains("really present"), "{table:?}");
+}
