@@ -1,6 +1,7 @@
 //! Project automation:
 //! - `cargo run -p xtask --release -- bench apply [--corpus DIR] [--rounds N]`
 //! - `cargo run -p xtask --release -- bench inspect [--tables 1000,10000]`
+//! - `cargo run -p xtask --release -- bench verify [--corpus DIR]`
 //!
 //! Benchmarks print ratios against a reference measured in the same run on the
 //! same machine; they assert nothing about time.
@@ -13,12 +14,14 @@ use anyhow::{Context, Result, bail};
 use plumb_pg::{Cluster, ClusterConfig};
 
 mod inspect_bench;
+mod verify_bench;
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["bench", "apply", rest @ ..] => bench_apply(rest),
         ["bench", "inspect", rest @ ..] => inspect_bench::run(rest),
+        ["bench", "verify", rest @ ..] => verify_bench::run(rest),
         _ => bail!("usage: cargo run -p xtask --release -- bench apply|inspect [options]"),
     }
 }
@@ -102,7 +105,7 @@ fn bench_apply(rest: &[&str]) -> Result<()> {
     Ok(())
 }
 
-fn sql_files(dir: &Path) -> Result<Vec<PathBuf>> {
+pub(crate) fn sql_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
     files.retain(|p| p.extension().is_some_and(|x| x == "sql"));
     files.sort();
@@ -110,7 +113,7 @@ fn sql_files(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// All files in order, each closed with a semicolon, as psql would read them in one session.
-fn concatenated(files: &[PathBuf]) -> Result<String> {
+pub(crate) fn concatenated(files: &[PathBuf]) -> Result<String> {
     let mut script = String::new();
     for f in files {
         script.push_str(&std::fs::read_to_string(f).with_context(|| f.display().to_string())?);
