@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, bail};
 use plumb_pg::{Cluster, ClusterConfig};
 
-use crate::{create_db, flag, ms, workspace_root};
+use crate::{create_db, flag, ms};
 
 /// What the reference does: every definition rendered by PostgreSQL's own functions.
 const REFERENCE_QUERIES: &str = "
@@ -37,12 +37,7 @@ pub fn run(rest: &[&str]) -> Result<()> {
         .split(',')
         .map(|n| n.trim().parse())
         .collect::<Result<_, _>>()?;
-    let root = workspace_root();
-    let status = Command::new("cargo").args(["build", "--release", "-q", "-p", "plumb"]).current_dir(&root).status()?;
-    if !status.success() {
-        bail!("cargo build --release -p plumb failed");
-    }
-    let plumb = root.join("target/release/plumb");
+    let plumb = crate::build_plumb()?;
     let binaries = plumb_pg::discover(None)?;
     let psql = binaries.program("psql");
     let pg_dump = binaries.program("pg_dump");

@@ -30,6 +30,16 @@ pub(crate) fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
+/// Builds the release binary the benchmarks run, and returns its path.
+pub(crate) fn build_plumb() -> Result<PathBuf> {
+    let root = workspace_root();
+    let status = Command::new("cargo").args(["build", "--release", "-q", "-p", "plumb"]).current_dir(&root).status()?;
+    if !status.success() {
+        bail!("cargo build --release -p plumb failed");
+    }
+    Ok(root.join("target/release/plumb"))
+}
+
 pub(crate) fn flag<'a>(rest: &[&'a str], name: &str) -> Option<&'a str> {
     rest.windows(2).find(|w| w[0] == name).map(|w| w[1])
 }
@@ -41,11 +51,7 @@ fn bench_apply(rest: &[&str]) -> Result<()> {
     if !corpus.is_dir() {
         bail!("corpus {} not found", corpus.display());
     }
-    let status = Command::new("cargo").args(["build", "--release", "-q", "-p", "plumb"]).current_dir(&root).status()?;
-    if !status.success() {
-        bail!("cargo build --release -p plumb failed");
-    }
-    let plumb = root.join("target/release/plumb");
+    let plumb = build_plumb()?;
     let binaries = plumb_pg::discover(None)?;
     let psql = binaries.program("psql");
     let psql = if psql.exists() { psql } else { PathBuf::from("psql") };

@@ -13,11 +13,7 @@ use crate::{concatenated, create_db, flag, ms, sql_files, workspace_root};
 
 pub fn run(rest: &[&str]) -> Result<()> {
     let root = workspace_root();
-    let status = Command::new("cargo").args(["build", "--release", "-q", "-p", "plumb"]).current_dir(&root).status()?;
-    if !status.success() {
-        bail!("cargo build --release -p plumb failed");
-    }
-    let plumb = root.join("target/release/plumb");
+    let plumb = crate::build_plumb()?;
     let binaries = plumb_pg::discover(None)?;
     let psql = binaries.program("psql");
     let cluster = Cluster::start(&binaries, &ClusterConfig::default())?;

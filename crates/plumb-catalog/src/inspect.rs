@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use plumb_pg::{Connection, PgError};
-use tokio_postgres::Row;
 use tokio_postgres::types::Oid;
+use tokio_postgres::{Row, Statement, ToStatement};
 
 use crate::model::*;
 
@@ -74,6 +74,34 @@ pub async fn inspect_with(
     helper: Option<&Connection>,
     options: &InspectOptions,
 ) -> Result<Schema, InspectError> {
+    inspect_using(conn, helper, None, options).await
+}
+
+/// Inspects one connection again and again (a replay inspects after every migration):
+/// the queries are parsed and planned once.
+pub struct Inspector {
+    queries: Queries<Statement>,
+}
+
+impl Inspector {
+    /// Prepares the catalog queries on `conn`; use [`Inspector::inspect`] with that same connection.
+    pub async fn prepare(conn: &Connection) -> Result<Inspector, InspectError> {
+        let sql = Queries::new(conn.server_major());
+        Ok(Inspector { queries: sql.prepare(conn.client()).await? })
+    }
+
+    /// As [`inspect`], on the connection the inspector was prepared on.
+    pub async fn inspect(&self, conn: &Connection, options: &InspectOptions) -> Result<Schema, InspectError> {
+        inspect_using(conn, None, Some(&self.queries), options).await
+    }
+}
+
+async fn inspect_using(
+    conn: &Connection,
+    helper: Option<&Connection>,
+    prepared: Option<&Queries<Statement>>,
+    options: &InspectOptions,
+) -> Result<Schema, InspectError> {
     let major = conn.server_major();
     let mut excluded: Vec<String> = Vec::new();
     if !options.include_plumb {
@@ -90,7 +118,7 @@ pub async fn inspect_with(
     let client = conn.client();
     client.batch_execute(&format!("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; {SETTINGS}")).await?;
     let mut second = client;
-    if let Some(helper) = helper
+    if let Some(helper) = helper.filter(|_| prepared.is_none())
         && let Ok(row) = client.query_one("SELECT pg_export_snapshot()", &[]).await
     {
         let snapshot: String = row.get(0);
@@ -105,30 +133,10 @@ pub async fn inspect_with(
             }
         }
     }
-    let queries = Queries::new(major);
-    let result = async {
-        tokio::try_join!(
-            client.query(&queries.schemas, &params),
-            client.query(&queries.extensions, &params),
-            client.query(&queries.types, &params),
-            client.query(&queries.sequences, &params),
-            client.query(&queries.tables, &params),
-            // The three biggest results become model values row by row, as they arrive.
-            rows_into(client, &queries.columns, &params, column_from_row),
-            rows_into(second, &queries.constraints, &params, RawConstraint::from_row),
-            rows_into(second, &queries.indexes, &params, RawIndex::from_row),
-            client.query(&queries.triggers, &params),
-            second.query(&queries.policies, &params),
-            client.query(&queries.views, &params),
-            client.query(&queries.functions, &params),
-            client.query(&queries.collations, &params),
-            client.query(&queries.event_triggers, &params),
-            client.query(&queries.publications, &params),
-            client.query(&queries.default_privileges, &params),
-            client.query(&queries.descriptions, &params),
-        )
-    }
-    .await;
+    let result = match prepared {
+        Some(prepared) => fetch(client, client, prepared, &params).await,
+        None => fetch(client, second, &Queries::new(major), &params).await,
+    };
     client.batch_execute("COMMIT").await?;
     if !std::ptr::eq(second, client) {
         second.batch_execute("COMMIT").await?;
@@ -446,10 +454,60 @@ pub async fn inspect_with(
     Ok(schema)
 }
 
-/// Runs a query and turns each row into a value as it arrives, so rows never pile up.
-async fn rows_into<T>(
+/// Everything the queries return, in their order.
+type Fetched = (
+    Vec<Row>,
+    Vec<Row>,
+    Vec<Row>,
+    Vec<Row>,
+    Vec<Row>,
+    Vec<(Oid, i16, Column)>,
+    Vec<RawConstraint>,
+    Vec<RawIndex>,
+    Vec<Row>,
+    Vec<Row>,
+    Vec<Row>,
+    Vec<Row>,
+    Vec<Row>,
+    Vec<Row>,
+    Vec<Row>,
+    Vec<Row>,
+    Vec<Row>,
+);
+
+/// Sends every query at once (pipelined), the heavy ones to `second`, and collects the results.
+async fn fetch<Q: ToStatement + Sync>(
     client: &tokio_postgres::Client,
-    sql: &str,
+    second: &tokio_postgres::Client,
+    queries: &Queries<Q>,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync); 2],
+) -> Result<Fetched, tokio_postgres::Error> {
+    tokio::try_join!(
+        client.query(&queries.schemas, params),
+        client.query(&queries.extensions, params),
+        client.query(&queries.types, params),
+        client.query(&queries.sequences, params),
+        client.query(&queries.tables, params),
+        // The three biggest results become model values row by row, as they arrive.
+        rows_into(client, &queries.columns, params, column_from_row),
+        rows_into(second, &queries.constraints, params, RawConstraint::from_row),
+        rows_into(second, &queries.indexes, params, RawIndex::from_row),
+        client.query(&queries.triggers, params),
+        second.query(&queries.policies, params),
+        client.query(&queries.views, params),
+        client.query(&queries.functions, params),
+        client.query(&queries.collations, params),
+        client.query(&queries.event_triggers, params),
+        client.query(&queries.publications, params),
+        client.query(&queries.default_privileges, params),
+        client.query(&queries.descriptions, params),
+    )
+}
+
+/// Runs a query and turns each row into a value as it arrives, so rows never pile up.
+async fn rows_into<T, Q: ToStatement + Sync>(
+    client: &tokio_postgres::Client,
+    sql: &Q,
     params: &[&(dyn tokio_postgres::types::ToSql + Sync); 2],
     convert: fn(&Row) -> T,
 ) -> Result<Vec<T>, tokio_postgres::Error> {
@@ -776,28 +834,53 @@ fn grants(items: Vec<String>) -> Vec<Grant> {
 }
 
 /// The catalog queries, with the few differences between server versions resolved.
-struct Queries {
-    schemas: String,
-    extensions: String,
-    types: String,
-    sequences: String,
-    tables: String,
-    columns: String,
-    constraints: String,
-    indexes: String,
-    triggers: String,
-    policies: String,
-    views: String,
-    functions: String,
-    collations: String,
-    event_triggers: String,
-    publications: String,
-    default_privileges: String,
-    descriptions: String,
+struct Queries<T> {
+    schemas: T,
+    extensions: T,
+    types: T,
+    sequences: T,
+    tables: T,
+    columns: T,
+    constraints: T,
+    indexes: T,
+    triggers: T,
+    policies: T,
+    views: T,
+    functions: T,
+    collations: T,
+    event_triggers: T,
+    publications: T,
+    default_privileges: T,
+    descriptions: T,
 }
 
-impl Queries {
-    fn new(major: u32) -> Queries {
+impl Queries<String> {
+    /// Parses and plans every query once, for repeated inspections on one connection.
+    async fn prepare(&self, client: &tokio_postgres::Client) -> Result<Queries<Statement>, tokio_postgres::Error> {
+        Ok(Queries {
+            schemas: client.prepare(&self.schemas).await?,
+            extensions: client.prepare(&self.extensions).await?,
+            types: client.prepare(&self.types).await?,
+            sequences: client.prepare(&self.sequences).await?,
+            tables: client.prepare(&self.tables).await?,
+            columns: client.prepare(&self.columns).await?,
+            constraints: client.prepare(&self.constraints).await?,
+            indexes: client.prepare(&self.indexes).await?,
+            triggers: client.prepare(&self.triggers).await?,
+            policies: client.prepare(&self.policies).await?,
+            views: client.prepare(&self.views).await?,
+            functions: client.prepare(&self.functions).await?,
+            collations: client.prepare(&self.collations).await?,
+            event_triggers: client.prepare(&self.event_triggers).await?,
+            publications: client.prepare(&self.publications).await?,
+            default_privileges: client.prepare(&self.default_privileges).await?,
+            descriptions: client.prepare(&self.descriptions).await?,
+        })
+    }
+}
+
+impl Queries<String> {
+    fn new(major: u32) -> Queries<String> {
         // Keys plumb renders itself; anything beyond plain columns and the usual flags is left to the server.
         let mut simple_constraint =
             "(con.contype IN ('p', 'u') AND ci.indnatts = ci.indnkeyatts AND cic.reloptions IS NULL

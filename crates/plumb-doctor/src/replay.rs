@@ -98,7 +98,8 @@ impl plumb_migrate::ApplyObserver for Quiet {}
 /// inspecting after each. A migration that fails stops the replay; what it could
 /// not establish is said by [`Replay::failure`].
 pub async fn replay(shadow: &Connection, set: &MigrationSet) -> Result<Replay, ReplayError> {
-    let mut snapshots = vec![snapshot(shadow).await?];
+    let inspector = plumb_catalog::Inspector::prepare(shadow).await.map_err(|e| ReplayError::Shadow(e.to_string()))?;
+    let mut snapshots = vec![snapshot(&inspector, shadow).await?];
     let mut footprints = Vec::new();
     let mut failure = None;
     for (i, m) in set.migrations().iter().enumerate() {
@@ -107,15 +108,16 @@ pub async fn replay(shadow: &Connection, set: &MigrationSet) -> Result<Replay, R
             failure = Some((i, plumb_pg::redact(&e.to_string())));
             break;
         }
-        let after = snapshot(shadow).await?;
+        let after = snapshot(&inspector, shadow).await?;
         footprints.push(footprint(snapshots.last().expect("never empty"), &after));
         snapshots.push(after);
     }
     Ok(Replay { snapshots, footprints, failure })
 }
 
-async fn snapshot(conn: &Connection) -> Result<Objects, ReplayError> {
-    plumb_catalog::inspect(conn, &InspectOptions::default())
+async fn snapshot(inspector: &plumb_catalog::Inspector, conn: &Connection) -> Result<Objects, ReplayError> {
+    inspector
+        .inspect(conn, &InspectOptions::default())
         .await
         .map(|s| objects(&s))
         .map_err(|e| ReplayError::Shadow(e.to_string()))

@@ -581,7 +581,8 @@ fn percent_decode(s: &str) -> Result<String, ConnInfoError> {
     String::from_utf8(out).map_err(|_| ConnInfoError::new("connection URL is not valid UTF-8 after decoding".into()))
 }
 
-fn percent_encode(s: &str) -> String {
+/// `s` percent-encoded for a URL (unreserved characters kept).
+pub(crate) fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {

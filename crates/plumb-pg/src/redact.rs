@@ -49,7 +49,7 @@ pub fn redact_cow(text: &str) -> Cow<'_, str> {
                 out = Cow::Owned(out.replace(secret.as_str(), MASK));
             }
             // Percent-encoded forms appear in URLs.
-            let encoded = percent_encode(secret);
+            let encoded = crate::conninfo::percent_encode(secret);
             if encoded != *secret && out.contains(encoded.as_str()) {
                 out = Cow::Owned(out.replace(encoded.as_str(), MASK));
             }
@@ -205,18 +205,6 @@ fn mask_tokens(text: &str) -> Option<String> {
     }
     out.push_str(rest);
     changed.then_some(out)
-}
-
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
