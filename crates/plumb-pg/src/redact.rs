@@ -134,15 +134,22 @@ fn mask_keyword_values(text: &str) -> Option<String> {
         while k < bytes.len() && bytes[k] == b' ' {
             k += 1;
         }
-        let has_separator = k < bytes.len() && (bytes[k] == b'=' || bytes[k] == b':');
-        if has_separator {
+        let separator = bytes.get(k).copied().filter(|c| *c == b'=' || *c == b':');
+        if separator.is_some() {
             k += 1;
             while k < bytes.len() && bytes[k] == b' ' {
                 k += 1;
             }
         }
         let quote = bytes.get(k).copied().filter(|c| *c == b'\'' || *c == b'"');
-        if !has_separator && quote.is_none() {
+        // `password=x` (settings) and `password: "x"` (JSON, YAML) carry a value; `password:`
+        // followed by words is prose, such as a report about a column named password.
+        let carries_value = match separator {
+            Some(b'=') => true,
+            Some(_) => quote.is_some(),
+            None => quote.is_some(),
+        };
+        if !carries_value {
             i = j;
             continue;
         }
@@ -226,8 +233,13 @@ mod tests {
         assert_eq!(redact("PGPASSWORD=abc123xyz"), "PGPASSWORD=********");
         assert_eq!(redact("CREATE ROLE app LOGIN PASSWORD 'pa55word'"), "CREATE ROLE app LOGIN PASSWORD '********'");
         assert_eq!(redact(r#"{"password": "x1y2z3"}"#), r#"{"password": "********"}"#);
-        // A column named password_hash is not itself a secret.
+        // A column named password_hash is not itself a secret, nor is a report about one.
         assert_eq!(redact("column password_hash is missing"), "column password_hash is missing");
+        assert_eq!(
+            redact("column public.users.password: expected text, found bytea"),
+            "column public.users.password: expected text, found bytea"
+        );
+        assert_eq!(redact("password: 'hunter22'"), "password: '********'");
     }
 
     #[test]

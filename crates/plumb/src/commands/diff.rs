@@ -24,7 +24,9 @@ enum Source {
 
 impl Source {
     fn parse(text: &str) -> Result<Source> {
-        if text.starts_with("postgres://") || text.starts_with("postgresql://") || text.contains('=') {
+        let is_url = text.starts_with("postgres://") || text.starts_with("postgresql://");
+        // A key=value connection string, unless a file or folder of that name exists.
+        if is_url || (text.contains('=') && !Path::new(text).exists()) {
             return Ok(Source::Database(text.to_owned()));
         }
         let (path, version) = match text.rsplit_once('@') {
