@@ -7,6 +7,7 @@
 //! PostgreSQL itself does that when the statements run.
 #![deny(missing_docs)]
 
+pub mod lint;
 mod position;
 mod split;
 

@@ -109,6 +109,16 @@ pub enum Command {
     /// version whose schema is closest, and what remains different. Read-only.
     Locate(DoctorArgs),
 
+    /// Dangerous or broken statements in migration files, without a database.
+    ///
+    /// Each finding names its rule (`plumb lint --rules` lists them). Suppress one with a
+    /// comment in the statement or on the line before it: `-- plumb:allow <rule-id> <reason>`.
+    /// Exits 1 when a finding is at or above --fail-on (default: error).
+    #[command(
+        after_help = "Examples:\n  plumb lint\n  plumb lint migrations/0042_calls.sql --fail-on warning\n  plumb lint --format github"
+    )]
+    Lint(LintArgs),
+
     /// Manage the project's local PostgreSQL cluster under .plumb/pg.
     #[command(subcommand)]
     Pg(PgCommand),
@@ -155,6 +165,50 @@ pub struct ApplyArgs {
     /// Go on although applied migrations' files changed or are missing (their changes are NOT applied).
     #[arg(long)]
     pub allow_modified: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Files or folders to lint (default: the migrations folder).
+    pub paths: Vec<std::path::PathBuf>,
+
+    /// The migrations folder, when no PATH is given.
+    #[arg(long, default_value = "migrations", env = "PLUMB_MIGRATIONS_DIR")]
+    pub dir: std::path::PathBuf,
+
+    /// Output format (--json is the same as --format json).
+    #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+    pub format: LintFormat,
+
+    /// Exit 1 when a finding is at least this severe.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+
+    /// List the rules and exit.
+    #[arg(long)]
+    pub rules: bool,
+}
+
+/// How lint findings are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    /// file:line:column: severity [rule] message.
+    Text,
+    /// The JSON contract.
+    Json,
+    /// GitHub Actions workflow annotations.
+    Github,
+}
+
+/// The severity that fails the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Warnings and errors.
+    Warning,
+    /// Errors only.
+    Error,
+    /// Never.
+    Never,
 }
 
 #[derive(Debug, Args)]

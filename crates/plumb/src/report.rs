@@ -141,3 +141,29 @@ pub struct LocatedMigration<'a> {
     pub status: plumb_doctor::Status,
     pub confidence: Option<f64>,
 }
+
+/// `lint --json`.
+#[derive(Debug, Serialize)]
+pub struct LintReport<'a> {
+    pub format: u32,
+    pub findings: &'a [LintFinding],
+    pub summary: LintSummary,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LintFinding {
+    pub rule: &'static str,
+    pub severity: &'static str,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    pub help: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LintSummary {
+    pub files: usize,
+    pub errors: usize,
+    pub warnings: usize,
+}

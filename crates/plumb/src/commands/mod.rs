@@ -5,6 +5,7 @@ pub mod apply;
 pub mod demo;
 pub mod diff;
 pub mod inspect;
+pub mod lint;
 pub mod pg;
 pub mod status;
 pub mod verify;

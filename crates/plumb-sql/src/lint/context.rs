@@ -1,0 +1,144 @@
+//! What rules look at: statements as upper-cased keyword tokens, plus the file around them.
+
+use std::ops::Range;
+
+use squawk_syntax::{SourceFile, SyntaxKind};
+
+use crate::split::Script;
+
+/// One token of a statement: keywords and identifiers upper-cased (quoted identifiers kept).
+#[derive(Debug, Clone)]
+pub struct Token<'a> {
+    /// Upper-cased text, for matching (`CREATE`, `INDEX`, `USERS`).
+    pub upper: String,
+    /// The text as written.
+    pub text: &'a str,
+    /// Byte range in the file.
+    pub range: Range<usize>,
+    /// A string literal.
+    pub string: bool,
+}
+
+/// One statement, tokenized.
+#[derive(Debug, Clone)]
+pub struct Stmt<'a> {
+    /// Byte range in the file.
+    pub range: Range<usize>,
+    /// Its tokens, comments and whitespace left out.
+    pub tokens: Vec<Token<'a>>,
+}
+
+impl Stmt<'_> {
+    /// Whether the statement starts with these words.
+    pub fn starts_with(&self, words: &[&str]) -> bool {
+        self.tokens.len() >= words.len() && self.tokens.iter().zip(words).all(|(t, w)| t.upper == *w)
+    }
+
+    /// The position of the first occurrence of this run of words.
+    pub fn find(&self, words: &[&str]) -> Option<usize> {
+        (0..self.tokens.len()).find(|&i| {
+            self.tokens.len() - i >= words.len() && self.tokens[i..].iter().zip(words).all(|(t, w)| t.upper == *w)
+        })
+    }
+
+    /// Whether the run of words occurs.
+    pub fn has(&self, words: &[&str]) -> bool {
+        self.find(words).is_some()
+    }
+
+    /// The name right after the run of words (skipping `IF [NOT] EXISTS` and `ONLY`), without schema or quotes.
+    pub fn name_after(&self, words: &[&str]) -> Option<String> {
+        let mut i = self.find(words)? + words.len();
+        for skip in [&["IF", "NOT", "EXISTS"][..], &["IF", "EXISTS"][..], &["ONLY"][..], &["CONCURRENTLY"][..]] {
+            if self.tokens.len() - i.min(self.tokens.len()) >= skip.len()
+                && self.tokens[i..].iter().zip(skip).all(|(t, w)| t.upper == *w)
+            {
+                i += skip.len();
+            }
+        }
+        let mut name = self.tokens.get(i)?.text.to_owned();
+        // schema.name: keep the last part.
+        while self.tokens.get(i + 1).is_some_and(|t| t.text == ".") {
+            name = self.tokens.get(i + 2)?.text.to_owned();
+            i += 2;
+        }
+        Some(name.trim_matches('"').to_lowercase())
+    }
+}
+
+/// A file as the rules see it.
+pub struct Context<'a> {
+    /// The whole text.
+    pub text: &'a str,
+    /// Its statements.
+    pub statements: Vec<Stmt<'a>>,
+    /// It runs as `-- plumb:no-transaction`.
+    pub no_transaction: bool,
+    /// The meta-commands found in it.
+    pub meta_commands: Vec<(Range<usize>, String)>,
+    /// Tables the file itself creates (lower-case, unqualified).
+    pub created_tables: Vec<String>,
+}
+
+impl<'a> Context<'a> {
+    /// Tokenizes every statement of `script`.
+    pub fn new(text: &'a str, script: &Script, no_transaction: bool) -> Context<'a> {
+        let statements: Vec<Stmt<'a>> = script
+            .statements
+            .iter()
+            .map(|s| {
+                let stmt_text = &text[s.range.clone()];
+                let parse = SourceFile::parse(stmt_text);
+                let tokens = parse
+                    .syntax_node()
+                    .descendants_with_tokens()
+                    .filter_map(|e| e.into_token())
+                    .filter(|t| !matches!(t.kind(), SyntaxKind::WHITESPACE | SyntaxKind::COMMENT))
+                    .map(|t| {
+                        let r = t.text_range();
+                        let range = s.range.start + usize::from(r.start())..s.range.start + usize::from(r.end());
+                        let token_text = &text[range.clone()];
+                        Token {
+                            upper: if token_text.starts_with('"') {
+                                token_text.to_owned()
+                            } else {
+                                token_text.to_uppercase()
+                            },
+                            text: token_text,
+                            string: t.kind() == SyntaxKind::STRING || token_text.starts_with('\''),
+                            range,
+                        }
+                    })
+                    .collect();
+                Stmt { range: s.range.clone(), tokens }
+            })
+            .collect();
+        let created_tables = statements
+            .iter()
+            .filter_map(|s| s.starts_with(&["CREATE"]).then(|| s.name_after(&["TABLE"])).flatten())
+            .collect();
+        Context {
+            text,
+            statements,
+            no_transaction,
+            meta_commands: script.meta_commands.iter().map(|m| (m.range.clone(), m.command.clone())).collect(),
+            created_tables,
+        }
+    }
+
+    /// Whether the file creates this table itself (so it is new and empty).
+    pub fn creates_table(&self, name: &str) -> bool {
+        self.created_tables.iter().any(|t| t == name)
+    }
+
+    /// Whether a `-- plumb:allow <rule>` comment covers `range`: inside the statement or on the line before it.
+    pub fn allowed(&self, rule: &str, range: &Range<usize>) -> bool {
+        let marker = format!("plumb:allow {rule}");
+        let statement = self.statements.iter().find(|s| s.range.contains(&range.start));
+        let start = statement.map_or(range.start, |s| s.range.start);
+        let end = statement.map_or(range.end, |s| s.range.end);
+        let line_before_start =
+            self.text[..start].trim_end_matches([' ', '\t']).trim_end_matches('\n').rfind('\n').map_or(0, |i| i + 1);
+        self.text[line_before_start..end.min(self.text.len())].contains(&marker)
+    }
+}

@@ -1,0 +1,47 @@
+//! `create-index-blocking`: `CREATE INDEX` without `CONCURRENTLY` on a table this migration
+//! does not create.
+//!
+//! **Why it hurts**: it takes a SHARE lock: every write to the table waits until the whole
+//! index is built. **Instead**: `CREATE INDEX CONCURRENTLY` in a `-- plumb:no-transaction`
+//! migration. **Example**: `CREATE INDEX i ON calls (org)` →
+//! `CREATE INDEX CONCURRENTLY i ON calls (org)`
+
+use crate::lint::{Context, Hit, Rule, Severity};
+
+pub(super) const RULE: Rule = Rule {
+    id: "create-index-blocking",
+    severity: Severity::Warning,
+    help: "build it with CREATE INDEX CONCURRENTLY in a `-- plumb:no-transaction` migration",
+    check,
+};
+
+fn check(ctx: &Context<'_>) -> Vec<Hit> {
+    ctx.statements
+        .iter()
+        .filter(|s| {
+            (s.starts_with(&["CREATE", "INDEX"]) || s.starts_with(&["CREATE", "UNIQUE", "INDEX"]))
+                && !s.has(&["CONCURRENTLY"])
+        })
+        .filter_map(|s| {
+            let table = s.name_after(&["ON"])?;
+            (!ctx.creates_table(&table)).then(|| {
+                (s.range.clone(), format!("CREATE INDEX on existing table {table} blocks its writes until built"))
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::ids;
+
+    #[test]
+    fn create_index_blocking_ok() {
+        assert!(ids("CREATE TABLE calls (org int);\nCREATE INDEX i ON calls (org);", false).is_empty());
+    }
+
+    #[test]
+    fn create_index_blocking_err() {
+        assert_eq!(ids("CREATE INDEX i ON public.calls (org);", false), ["create-index-blocking"]);
+    }
+}

@@ -1,0 +1,57 @@
+//! The rules, one file each.
+
+mod concurrently_in_transaction;
+mod create_index_blocking;
+mod data_loss_drop;
+mod drop_cascade;
+mod foreign_key_validates;
+mod if_not_exists_masks_shape;
+mod psql_meta_command;
+mod rename;
+mod secret_in_migration;
+mod security_definer_search_path;
+mod transaction_control;
+mod type_change_rewrites;
+mod volatile_default;
+
+use super::Rule;
+
+/// Every rule, in id order.
+pub(super) const ALL: &[Rule] = &[
+    concurrently_in_transaction::RULE,
+    create_index_blocking::RULE,
+    data_loss_drop::RULE,
+    drop_cascade::RULE,
+    foreign_key_validates::RULE,
+    if_not_exists_masks_shape::RULE,
+    psql_meta_command::RULE,
+    rename::RULE,
+    secret_in_migration::RULE,
+    security_definer_search_path::RULE,
+    transaction_control::RULE,
+    type_change_rewrites::RULE,
+    volatile_default::RULE,
+];
+
+#[cfg(test)]
+pub(crate) fn ids(text: &str, no_transaction: bool) -> Vec<&'static str> {
+    super::lint(text, no_transaction).into_iter().map(|f| f.rule).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ids_are_unique_kebab_case_and_sorted() {
+        let ids: Vec<&str> = super::ALL.iter().map(|r| r.id).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+        assert!(ids.iter().all(|id| id.chars().all(|c| c.is_ascii_lowercase() || c == '-')));
+    }
+
+    #[test]
+    fn allow_comments_suppress_one_rule() {
+        let text = "-- plumb:allow data-loss-drop the table was archived first\nDROP TABLE old_things;";
+        assert!(super::ids(text, false).is_empty());
+        let text = "-- plumb:allow rename wrong rule\nDROP TABLE old_things;";
+        assert_eq!(super::ids(text, false), ["data-loss-drop"]);
+    }
+}

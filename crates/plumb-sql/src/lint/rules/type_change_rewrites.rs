@@ -1,0 +1,47 @@
+//! `type-change-rewrites`: `ALTER TABLE ... ALTER COLUMN ... TYPE` on an existing table.
+//!
+//! **Why it hurts**: most type changes rewrite the whole table and its indexes under an ACCESS
+//! EXCLUSIVE lock: no reads, no writes, for as long as that takes; values that do not convert
+//! abort it. **Instead**: add a new column, backfill in batches, switch, drop the old one; or
+//! make sure the change is binary-compatible (e.g. varchar(n) to text). **Example**:
+//! `ALTER TABLE users ALTER COLUMN id TYPE varchar(36)` on a big table → new column + backfill.
+
+use crate::lint::{Context, Hit, Rule, Severity};
+
+pub(super) const RULE: Rule = Rule {
+    id: "type-change-rewrites",
+    severity: Severity::Warning,
+    help: "add a new column and backfill it, or check the change does not rewrite (varchar(n) → text does not)",
+    check,
+};
+
+fn check(ctx: &Context<'_>) -> Vec<Hit> {
+    ctx.statements
+        .iter()
+        .filter(|s| s.starts_with(&["ALTER", "TABLE"]) && s.has(&["ALTER", "COLUMN"]) && s.has(&["TYPE"]))
+        .filter_map(|s| {
+            let table = s.name_after(&["TABLE"])?;
+            (!ctx.creates_table(&table)).then(|| {
+                (
+                    s.range.clone(),
+                    format!("changing a column type of {table} can rewrite the table under an exclusive lock"),
+                )
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::ids;
+
+    #[test]
+    fn type_change_rewrites_ok() {
+        assert!(ids("ALTER TABLE users ALTER COLUMN id SET NOT NULL;", false).is_empty());
+    }
+
+    #[test]
+    fn type_change_rewrites_err() {
+        assert_eq!(ids("ALTER TABLE users ALTER COLUMN id TYPE varchar(36);", false), ["type-change-rewrites"]);
+    }
+}

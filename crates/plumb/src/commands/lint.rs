@@ -1,0 +1,106 @@
+//! `plumb lint`: the rules of `plumb_sql::lint` over migration files.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use plumb_sql::lint::{Severity, lint, rules};
+
+use super::Exit;
+use crate::cli::{FailOn, LintArgs, LintFormat};
+use crate::output::{Output, Style};
+use crate::report;
+
+pub fn run(args: &LintArgs, output: Output) -> Result<Exit> {
+    if args.rules {
+        for rule in rules() {
+            output.result(&format!("{:<30} {:<8} {}", rule.id, rule.severity.as_str(), rule.help));
+        }
+        return Ok(Exit::Ok);
+    }
+    let paths = if args.paths.is_empty() { vec![args.dir.clone()] } else { args.paths.clone() };
+    let mut files = Vec::new();
+    for path in &paths {
+        collect(path, &mut files)?;
+    }
+    files.sort();
+    let format = if output.settings.json { LintFormat::Json } else { args.format };
+    let mut findings = Vec::new();
+    for file in &files {
+        let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let no_transaction = text
+            .lines()
+            .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with("--"))
+            .any(|l| l.trim_start().trim_start_matches('-').trim() == "plumb:no-transaction");
+        let index = plumb_sql::LineIndex::new(&text);
+        for f in lint(&text, no_transaction) {
+            let (line, column) = index.line_col(&text, f.range.start);
+            findings.push(report::LintFinding {
+                rule: f.rule,
+                severity: f.severity.as_str(),
+                file: file.display().to_string(),
+                line,
+                column,
+                message: f.message,
+                help: f.help,
+            });
+        }
+    }
+    let errors = findings.iter().filter(|f| f.severity == Severity::Error.as_str()).count();
+    let warnings = findings.len() - errors;
+    match format {
+        LintFormat::Json => output.json(&report::LintReport {
+            format: report::FORMAT,
+            findings: &findings,
+            summary: report::LintSummary { files: files.len(), errors, warnings },
+        }),
+        LintFormat::Github => {
+            for f in &findings {
+                let level = if f.severity == "error" { "error" } else { "warning" };
+                output.result(&format!(
+                    "::{level} file={},line={},col={},title=plumb {}::{} ({})",
+                    f.file, f.line, f.column, f.rule, f.message, f.help
+                ));
+            }
+        }
+        LintFormat::Text => {
+            for f in &findings {
+                let style = if f.severity == "error" { Style::Error } else { Style::Warn };
+                output.result(&format!(
+                    "{}:{}:{}: {} [{}] {}\n  help: {}",
+                    f.file,
+                    f.line,
+                    f.column,
+                    output.paint(f.severity, style),
+                    f.rule,
+                    f.message,
+                    f.help
+                ));
+            }
+            output.info(&format!("{} file(s): {errors} error(s), {warnings} warning(s)", files.len()));
+        }
+    }
+    let failing = match args.fail_on {
+        FailOn::Never => false,
+        FailOn::Warning => !findings.is_empty(),
+        FailOn::Error => errors > 0,
+    };
+    Ok(if failing { Exit::Findings } else { Exit::Ok })
+}
+
+fn collect(path: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
+    if path.is_dir() {
+        for entry in std::fs::read_dir(path).with_context(|| format!("cannot read {}", path.display()))? {
+            let p = entry?.path();
+            if p.is_file() && p.extension().is_some_and(|x| x == "sql") && !p.to_string_lossy().ends_with(".down.sql") {
+                files.push(p);
+            }
+        }
+        Ok(())
+    } else if path.is_file() {
+        files.push(path.to_path_buf());
+        Ok(())
+    } else {
+        anyhow::bail!("{}: no such file or folder", path.display())
+    }
+}

@@ -1,0 +1,50 @@
+//! `plumb lint`, on incident 3 and on clean files.
+
+use crate::support::{Migrations, plumb_command};
+
+#[test]
+fn incident_3_meta_commands_and_shape_masking() {
+    let dir = Migrations::new(&[(
+        "0007_calls.sql",
+        "\\echo 'creating calls'\nCREATE TABLE IF NOT EXISTS calls (\n    id bigint PRIMARY KEY,\n    organization_id bigint\n);\nCREATE INDEX idx_calls_org ON calls (organization_id);\n",
+    )]);
+    let out = plumb_command(&["lint", dir.path().to_str().unwrap(), "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "an error fails the run");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(String, u64, u64)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap().to_owned(), f["line"].as_u64().unwrap(), f["column"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        [("psql-meta-command".to_owned(), 1, 1), ("if-not-exists-masks-shape".to_owned(), 2, 1)],
+        "the index is on a table the file creates: no blocking-index warning"
+    );
+    assert_eq!(json["summary"]["errors"], 1);
+
+    let github = plumb_command(&["lint", dir.path().to_str().unwrap(), "--format", "github"]).output().unwrap();
+    let text = String::from_utf8_lossy(&github.stdout);
+    assert!(text.contains("::error file="), "{text}");
+    assert!(text.contains("0007_calls.sql,line=1,col=1,title=plumb psql-meta-command::"), "{text}");
+}
+
+#[test]
+fn clean_files_pass_and_warnings_fail_only_when_asked() {
+    let dir = Migrations::new(&[
+        ("1_ok.sql", "CREATE TABLE t (id bigint PRIMARY KEY);\n"),
+        ("2_index.sql", "CREATE INDEX t_id ON t (id);\n"),
+        ("3_allowed.sql", "-- plumb:allow data-loss-drop replaced by t2 in release 42\nDROP TABLE t;\n"),
+    ]);
+    let path = dir.path().to_str().unwrap();
+    let out = plumb_command(&["lint", path]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("2_index.sql:1:1: warning [create-index-blocking]"), "{stdout}");
+    assert!(!stdout.contains("data-loss-drop"), "allowed: {stdout}");
+    let strict = plumb_command(&["lint", path, "--fail-on", "warning"]).output().unwrap();
+    assert_eq!(strict.status.code(), Some(1));
+    let rules = plumb_command(&["lint", "--rules"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&rules.stdout).contains("secret-in-migration"));
+}
