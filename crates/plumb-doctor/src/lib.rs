@@ -9,10 +9,12 @@
 //! unverifiable or pending, plus the live objects no migration explains.
 #![deny(missing_docs)]
 
+mod check;
 mod diagnose;
 mod objects;
 mod replay;
 
+pub use check::{CheckReport, Clone, StatementOutcome, check, clone_target};
 pub use diagnose::{Diagnosis, Locate, MigrationDiagnosis, Status, diagnose, locate};
 pub use objects::{Effect, Footprint, Objects, apply_footprint, footprint, objects};
 pub use replay::{Replay, ReplayError, replay};

@@ -109,6 +109,19 @@ pub enum Command {
     /// version whose schema is closest, and what remains different. Read-only.
     Locate(DoctorArgs),
 
+    /// What would happen if the pending migrations ran on that database? Nothing is written there.
+    ///
+    /// Clones the target's schema (no data; its roles as NOLOGIN roles) into a shadow,
+    /// runs each pending statement there and reports, per statement: ok or failed (SQLSTATE,
+    /// message, file:line:col), the locks it took, whether it rewrote a table or validates
+    /// existing rows, and what a failure means (a missing relation, schema or function and
+    /// which migration would create it; "already exists" from a partial earlier run; IF NOT
+    /// EXISTS skipping a table of another shape). Lint findings are included.
+    #[command(
+        after_help = "Examples:\n  plumb check\n  plumb check --format markdown > preflight.md\n  plumb check --format github"
+    )]
+    Check(CheckArgs),
+
     /// Dangerous or broken statements in migration files, without a database.
     ///
     /// Each finding names its rule (`plumb lint --rules` lists them). Suppress one with a
@@ -165,6 +178,33 @@ pub struct ApplyArgs {
     /// Go on although applied migrations' files changed or are missing (their changes are NOT applied).
     #[arg(long)]
     pub allow_modified: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub doctor: DoctorArgs,
+
+    /// Output format (--json is the same as --format json).
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+
+    /// Exit 1 when a finding is at least this severe (failed statements are errors).
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+}
+
+/// How the preflight report is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// A table per statement, then the failures explained.
+    Text,
+    /// The JSON contract.
+    Json,
+    /// The verification report: PASS/FAIL per area, every failure with its fix.
+    Markdown,
+    /// GitHub Actions workflow annotations.
+    Github,
 }
 
 #[derive(Debug, Args)]

@@ -49,6 +49,7 @@ fn main() -> ExitCode {
             Command::Status(args) => commands::status::run(&settings, args, output).await,
             Command::Inspect(args) => commands::inspect::run(&settings, args, output).await,
             Command::Diff(args) => commands::diff::run(&settings, args, output).await,
+            Command::Check(args) => commands::check::run(&settings, args, output).await,
             Command::Lint(args) => commands::lint::run(args, output),
             Command::Verify(args) => commands::verify::verify(&settings, args, output).await,
             Command::Locate(args) => commands::verify::locate(&settings, args, output).await,

@@ -167,3 +167,26 @@ pub struct LintSummary {
     pub errors: usize,
     pub warnings: usize,
 }
+
+/// `check --json`.
+#[derive(Debug, Serialize)]
+pub struct CheckJson<'a> {
+    pub format: u32,
+    pub target: &'a str,
+    pub pending: Vec<String>,
+    pub clone: &'a plumb_doctor::Clone,
+    /// `{"file", "line", "column", "sql_head", "status", "error":{"code","message"}, "locks",
+    /// "rewrites", "validates_rows", "duration_ms", "diagnosis"}`.
+    pub statements: &'a [plumb_doctor::StatementOutcome],
+    pub missing_objects: &'a [String],
+    pub findings: &'a [LintFinding],
+    pub summary: CheckSummary,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CheckSummary {
+    pub statements: usize,
+    pub failed: usize,
+    pub lint_errors: usize,
+    pub warnings: usize,
+}

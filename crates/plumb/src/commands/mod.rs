@@ -2,6 +2,7 @@
 //! renders, and returns the exit code.
 
 pub mod apply;
+pub mod check;
 pub mod demo;
 pub mod diff;
 pub mod inspect;

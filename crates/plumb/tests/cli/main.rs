@@ -9,5 +9,6 @@ mod drift;
 mod lint;
 mod local;
 mod network;
+mod preflight;
 mod schema;
 mod support;

@@ -1,0 +1,425 @@
+//! Preflight: the pending migrations run against a clone of the target's schema, statement
+//! by statement, and every failure explained in plain words. The target is only read.
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use plumb_catalog::Schema;
+use plumb_migrate::{Migration, MigrationSet, PlannedMigration, SourceLocation};
+use plumb_pg::{Connection, PgError};
+use plumb_sql::lint::{Context, Stmt};
+use serde::Serialize;
+
+/// What cloning the target's schema into the shadow did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Clone {
+    /// Roles the schema names, created in the shadow as NOLOGIN roles.
+    pub roles: Vec<String>,
+    /// Extensions the target has and the shadow's server cannot install.
+    pub missing_extensions: Vec<String>,
+    /// Statements of the clone script that failed (with why): the clone is incomplete there.
+    pub failures: Vec<String>,
+}
+
+/// Recreates `schema` (the target's, inspected read-only) in the empty database behind `shadow`.
+/// No data is copied.
+pub async fn clone_target(shadow: &Connection, schema: &Schema) -> Result<Clone, PgError> {
+    let mut clone = Clone::default();
+    let mut roles: BTreeSet<String> = BTreeSet::new();
+    fn add(roles: &mut BTreeSet<String>, grants: &[plumb_catalog::Grant]) {
+        roles.extend(grants.iter().map(|g| g.grantee.clone()));
+    }
+    for n in schema.schemas.values() {
+        add(&mut roles, &n.privileges);
+    }
+    for t in schema.tables.values() {
+        add(&mut roles, &t.privileges);
+        for c in &t.columns {
+            add(&mut roles, &c.privileges);
+        }
+        for p in t.policies.values() {
+            roles.extend(p.roles.iter().cloned());
+        }
+    }
+    for v in schema.views.values() {
+        add(&mut roles, &v.privileges);
+    }
+    for f in schema.functions.values() {
+        add(&mut roles, &f.privileges);
+    }
+    for s in schema.sequences.values() {
+        add(&mut roles, &s.privileges);
+    }
+    for d in &schema.default_privileges {
+        roles.insert(d.role.clone());
+        roles.insert(d.grant.grantee.clone());
+    }
+    roles.remove("PUBLIC");
+    for role in &roles {
+        let name = role.trim_matches('"').replace('\'', "''");
+        shadow
+            .batch(&format!(
+                "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{name}') THEN CREATE ROLE {role} NOLOGIN; END IF; END $$"
+            ))
+            .await?;
+    }
+    clone.roles = roles.into_iter().collect();
+
+    let available: BTreeSet<String> = shadow
+        .client()
+        .query("SELECT quote_ident(name) FROM pg_available_extensions", &[])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut schema = schema.clone();
+    let missing: Vec<String> = schema.extensions.keys().filter(|e| !available.contains(*e)).cloned().collect();
+    for name in &missing {
+        schema.extensions.remove(name);
+    }
+    clone.missing_extensions = missing;
+
+    let script = plumb_diff::create_script(&schema, shadow.server_major());
+    for statement in plumb_sql::split(&script).statements {
+        let sql = &script[statement.range];
+        if let Err(e) = shadow.batch(sql).await {
+            let head: String = sql.lines().find(|l| !l.starts_with("--")).unwrap_or("").chars().take(80).collect();
+            clone.failures.push(format!("{head}: {e}"));
+        }
+    }
+    Ok(clone)
+}
+
+/// The outcome of one statement of a pending migration.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatementOutcome {
+    /// The migration's file.
+    pub file: String,
+    /// 1-based line of the statement (or of the error position).
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// The statement's first line, shortened.
+    pub sql_head: String,
+    /// `ok` or `failed`.
+    pub status: &'static str,
+    /// The server's error.
+    pub error: Option<StatementError>,
+    /// Locks the statement took, e.g. `AccessExclusiveLock on public.calls`.
+    pub locks: Vec<String>,
+    /// Whether it rewrote a table or index (its file node changed).
+    pub rewrites: bool,
+    /// Whether it checks existing rows (a constraint added without NOT VALID).
+    pub validates_rows: bool,
+    /// Time on the clone.
+    pub duration_ms: u64,
+    /// What went wrong, in plain words.
+    pub diagnosis: Option<String>,
+}
+
+/// A server error of a statement.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatementError {
+    /// SQLSTATE.
+    pub code: String,
+    /// The primary message.
+    pub message: String,
+}
+
+/// Everything `check` found.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    /// How the clone went.
+    pub clone: Clone,
+    /// Every statement of every pending migration, in order.
+    pub statements: Vec<StatementOutcome>,
+    /// Objects the migrations need that neither the target nor an earlier migration provides.
+    pub missing_objects: Vec<String>,
+}
+
+impl CheckReport {
+    /// Whether every statement ran.
+    pub fn passed(&self) -> bool {
+        self.statements.iter().all(|s| s.status == "ok")
+    }
+}
+
+/// Runs the pending migrations against the clone behind `shadow`, statement by statement,
+/// going on past failures (a failed statement is rolled back to its savepoint).
+pub async fn check(
+    shadow: &Connection,
+    set: &MigrationSet,
+    pending: &[PlannedMigration<'_>],
+    target: &Schema,
+    clone: Clone,
+) -> Result<CheckReport, PgError> {
+    let creators = Creators::of(set);
+    let mut statements = Vec::new();
+    let mut missing: BTreeSet<String> = BTreeSet::new();
+    // Locks matter on what production already has, not on what the migrations create.
+    let existing: BTreeSet<u32> = file_nodes(shadow).await?.into_iter().map(|(oid, _)| oid).collect();
+    for p in pending {
+        let m = p.migration;
+        let transactional = m.is_transactional();
+        if transactional {
+            shadow.batch("BEGIN").await?;
+        }
+        for index in p.resume_from..m.script.statements.len() {
+            let sql = m.statement_sql(index);
+            let range = m.script.statements[index].range.clone();
+            let before = file_nodes(shadow).await?;
+            if transactional {
+                shadow.batch("SAVEPOINT plumb_check").await?;
+            }
+            let held_before = if transactional { own_locks(shadow).await? } else { Vec::new() };
+            let started = Instant::now();
+            let result = shadow.batch(sql).await;
+            let duration_ms = started.elapsed().as_millis() as u64;
+            let locks = if transactional && result.is_ok() {
+                own_locks(shadow)
+                    .await?
+                    .into_iter()
+                    .filter(|(oid, lock)| existing.contains(oid) && !held_before.iter().any(|(_, l)| l == lock))
+                    .map(|(_, lock)| lock)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let location = SourceLocation::new(&m.path, &m.sql, range.clone());
+            let stmt = tokens(sql);
+            let validates_rows = stmt.starts_with(&["ALTER", "TABLE"])
+                && (stmt.has(&["FOREIGN", "KEY"]) || stmt.has(&["REFERENCES"]) || stmt.has(&["CHECK"]))
+                && !stmt.has(&["NOT", "VALID"]);
+            let mut outcome = StatementOutcome {
+                file: m.path.display().to_string(),
+                line: location.line,
+                column: location.column,
+                sql_head: sql.lines().next().unwrap_or("").chars().take(80).collect(),
+                status: "ok",
+                error: None,
+                locks,
+                rewrites: false,
+                validates_rows,
+                duration_ms,
+                diagnosis: None,
+            };
+            match result {
+                Ok(()) => {
+                    let after = file_nodes(shadow).await?;
+                    outcome.rewrites =
+                        before.iter().any(|(oid, node)| after.iter().any(|(o, n)| o == oid && n != node));
+                    if let Some(masked) = shape_masking(&stmt, target) {
+                        outcome.diagnosis = Some(masked);
+                    }
+                }
+                Err(e) => {
+                    if transactional {
+                        shadow.batch("ROLLBACK TO SAVEPOINT plumb_check").await?;
+                    }
+                    let server = e.server_error().cloned();
+                    if let Some(server) = &server
+                        && let Some(pos) = server.position
+                    {
+                        let byte = plumb_sql::byte_offset_of_char_position(sql, pos);
+                        let at = SourceLocation::new(&m.path, &m.sql, range.start + byte..range.start + byte + 1);
+                        outcome.line = at.line;
+                        outcome.column = at.column;
+                    }
+                    outcome.status = "failed";
+                    outcome.error = Some(StatementError {
+                        code: server.as_ref().map_or_else(String::new, |s| s.code.clone()),
+                        message: server.as_ref().map_or_else(|| e.to_string(), |s| s.message.clone()),
+                    });
+                    outcome.diagnosis = server.as_ref().map(|s| explain(s, m, &stmt, &creators, &mut missing));
+                }
+            }
+            if transactional {
+                shadow.batch("RELEASE SAVEPOINT plumb_check").await.ok();
+            }
+            statements.push(outcome);
+        }
+        if transactional {
+            shadow.batch("COMMIT").await?;
+        }
+    }
+    Ok(CheckReport { clone, statements, missing_objects: missing.into_iter().collect() })
+}
+
+fn tokens(sql: &str) -> Stmt<'_> {
+    let script = plumb_sql::split(sql);
+    let ctx = Context::new(sql, &script, false);
+    ctx.statements.into_iter().next().unwrap_or(Stmt { range: 0..0, tokens: Vec::new() })
+}
+
+/// `CREATE TABLE IF NOT EXISTS t (...)` where the target's `t` has other columns: shows both shapes.
+fn shape_masking(stmt: &Stmt<'_>, target: &Schema) -> Option<String> {
+    if !(stmt.starts_with(&["CREATE"]) && stmt.has(&["TABLE", "IF", "NOT", "EXISTS"])) {
+        return None;
+    }
+    let name = stmt.name_after(&["TABLE"])?;
+    let existing = target.tables.values().find(|t| t.name.trim_matches('"').eq_ignore_ascii_case(&name))?;
+    // Column names: the first word after the opening parenthesis and after each top-level comma.
+    let mut wanted = Vec::new();
+    let mut depth = 0;
+    let mut expect_name = false;
+    for t in &stmt.tokens {
+        match t.text {
+            "(" => {
+                depth += 1;
+                expect_name = depth == 1;
+                continue;
+            }
+            ")" => depth -= 1,
+            "," if depth == 1 => {
+                expect_name = true;
+                continue;
+            }
+            _ => {}
+        }
+        if expect_name && depth == 1 {
+            if !["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE", "LIKE"].contains(&t.upper.as_str()) {
+                wanted.push(t.text.trim_matches('"').to_lowercase());
+            }
+            expect_name = false;
+        }
+    }
+    let have: Vec<String> = existing.columns.iter().map(|c| c.name.trim_matches('"').to_lowercase()).collect();
+    let lacking: Vec<&String> = wanted.iter().filter(|c| !have.contains(c)).collect();
+    if lacking.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "IF NOT EXISTS skipped {name}: the target's {name} has ({}), the migration's has ({}); missing in the target: {}",
+        have.join(", "),
+        wanted.join(", "),
+        lacking.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+    ))
+}
+
+/// Which migration creates which relation, schema, function or type (by name, lower-case).
+struct Creators {
+    by_name: Vec<(String, String)>,
+}
+
+impl Creators {
+    fn of(set: &MigrationSet) -> Creators {
+        let mut by_name = Vec::new();
+        for m in set.migrations() {
+            let ctx = Context::new(&m.sql, &m.script, !m.is_transactional());
+            for s in &ctx.statements {
+                if !s.starts_with(&["CREATE"]) {
+                    continue;
+                }
+                for kind in [&["TABLE"][..], &["VIEW"], &["SCHEMA"], &["FUNCTION"], &["TYPE"], &["INDEX"]] {
+                    if let Some(name) = s.name_after(kind) {
+                        by_name.push((name, m.version.to_string()));
+                        break;
+                    }
+                }
+            }
+        }
+        Creators { by_name }
+    }
+
+    fn creator(&self, name: &str) -> Option<&str> {
+        let short = name.rsplit('.').next().unwrap_or(name).trim_matches('"').to_lowercase();
+        let short = short.split('(').next().unwrap_or(&short).to_owned();
+        self.by_name.iter().find(|(n, _)| *n == short).map(|(_, v)| v.as_str())
+    }
+}
+
+/// The failure in plain words, noting what is missing.
+fn explain(
+    e: &plumb_pg::ServerError,
+    m: &Migration,
+    stmt: &Stmt<'_>,
+    creators: &Creators,
+    missing: &mut BTreeSet<String>,
+) -> String {
+    let quoted = e.message.split('"').nth(1).unwrap_or("").to_owned();
+    if e.code == "3F000" {
+        // A missing schema hides what the statement wanted from it: name those too.
+        let mut wanted = vec![format!("schema {quoted}")];
+        for (i, t) in stmt.tokens.iter().enumerate() {
+            if t.text.trim_matches('"') == quoted
+                && stmt.tokens.get(i + 1).is_some_and(|d| d.text == ".")
+                && let Some(name) = stmt.tokens.get(i + 2)
+            {
+                let kind = if stmt.tokens.get(i + 3).is_some_and(|p| p.text == "(") { "function" } else { "relation" };
+                wanted.push(format!("{kind} {quoted}.{}", name.text.trim_matches('"')));
+            }
+        }
+        let who = match creators.creator(&quoted) {
+            Some(v) => format!("migration {v} creates the schema"),
+            None => "no migration creates it: this migration expects a database that has it (e.g. Supabase's auth)"
+                .to_owned(),
+        };
+        let listed = wanted.join(", ");
+        missing.extend(wanted);
+        return format!("{listed} do not exist: {who}");
+    }
+    let (kind, name) = match e.code.as_str() {
+        "42P01" => ("relation", quoted),
+        "3F000" => ("schema", quoted),
+        "42883" => (
+            "function",
+            e.message.trim_start_matches("function ").split(" does not exist").next().unwrap_or("").to_owned(),
+        ),
+        "42704" => ("type", quoted),
+        "42P07" | "42710" => {
+            let explained = match creators.creator(&quoted) {
+                Some(v) if v == m.version.as_str() => format!(
+                    "{quoted} already exists in the target, and this very migration creates it: an earlier run of {} stopped half-way (partial). `plumb verify` shows which of its objects exist",
+                    m.version
+                ),
+                Some(v) => format!("{quoted} already exists in the target; migration {v} creates it"),
+                None => {
+                    format!("{quoted} already exists in the target, and no migration creates it (created by hand?)")
+                }
+            };
+            return explained;
+        }
+        _ => return e.message.clone(),
+    };
+    let entry = format!("{kind} {name}");
+    if creators.creator(&name) == Some(m.version.as_str()) {
+        return format!("{entry} does not exist because the statement of this migration that creates it failed above");
+    }
+    let who = match creators.creator(&name) {
+        Some(v) if v.parse::<u128>().ok() > m.version.as_str().parse::<u128>().ok() => {
+            format!("migration {v} creates it, but runs later: reorder the migrations")
+        }
+        Some(v) => format!("migration {v} creates it; it is missing from the target (run `plumb verify`)"),
+        None => "no migration creates it: create it first, or this migration belongs to another database".to_owned(),
+    };
+    missing.insert(entry.clone());
+    format!("{entry} does not exist: {who}")
+}
+
+async fn file_nodes(conn: &Connection) -> Result<Vec<(u32, u32)>, PgError> {
+    let rows = conn
+        .client()
+        .query(
+            "SELECT c.oid, c.relfilenode FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE c.relkind IN ('r', 'm', 'i') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')",
+            &[],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// The relation locks this session holds: (relation, "Mode on schema.name").
+async fn own_locks(conn: &Connection) -> Result<Vec<(u32, String)>, PgError> {
+    let rows = conn
+        .client()
+        .query(
+            "SELECT DISTINCT c.oid, l.mode || ' on ' || format('%I.%I', n.nspname, c.relname)
+               FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND c.relkind IN ('r', 'p', 'm')
+                AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+              ORDER BY 2",
+            &[],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}

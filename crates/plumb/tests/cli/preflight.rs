@@ -1,0 +1,103 @@
+//! `plumb check`: incidents 4, 3 and 1 rebuilt; the target is never written.
+
+use crate::support::{Migrations, TestDb, plumb};
+
+const INCIDENT_4: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cli/incident4");
+
+fn check_json(db: &TestDb, dir: &str) -> (i32, serde_json::Value) {
+    let run = plumb(&db.url(), &["check", "--dir", dir, "--json"]);
+    assert!(run.code == 0 || run.code == 1, "{run:?}");
+    (run.code, serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:?}")))
+}
+
+#[test]
+fn incident_4_fails_naming_exactly_what_the_target_lacks_and_changes_nothing() {
+    let db = TestDb::new();
+    db.query("CREATE TABLE unrelated (id int); INSERT INTO unrelated VALUES (1)");
+    let before = plumb(&db.url(), &["inspect", "--json"]).stdout;
+    let (code, json) = check_json(&db, INCIDENT_4);
+    assert_eq!(code, 1);
+    assert_eq!(
+        json["missing_objects"],
+        serde_json::json!([
+            "function auth.uid",
+            "relation auth.users_extended",
+            "relation organization",
+            "schema auth"
+        ])
+    );
+    let first_failure = json["statements"].as_array().unwrap().iter().find(|s| s["status"] == "failed").unwrap();
+    assert_eq!(first_failure["line"], 7, "{first_failure}");
+    assert_eq!(first_failure["error"]["code"], "42P01");
+    assert!(json["summary"]["failed"].as_u64().unwrap() > 0);
+    assert_eq!(plumb(&db.url(), &["inspect", "--json"]).stdout, before, "check wrote to the target");
+    assert!(!db.exists("plumb.migrations"));
+
+    let markdown = plumb(&db.url(), &["check", "--dir", INCIDENT_4, "--format", "markdown"]);
+    assert!(markdown.stdout.contains("| RLS and policies | FAIL |"), "{}", markdown.stdout);
+    assert!(markdown.stdout.contains("- `schema auth`"), "{}", markdown.stdout);
+    assert!(markdown.stdout.trim_end().ends_with("**FAIL**"), "{}", markdown.stdout);
+}
+
+#[test]
+fn incident_4_passes_on_a_target_that_has_what_it_needs() {
+    let db = TestDb::new();
+    db.query(
+        "CREATE TABLE organization (id uuid PRIMARY KEY);
+         CREATE SCHEMA auth;
+         CREATE TABLE auth.users_extended (id uuid PRIMARY KEY, organization_id uuid);
+         CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS 'SELECT NULL::uuid';",
+    );
+    let (code, json) = check_json(&db, INCIDENT_4);
+    assert_eq!(json["summary"]["failed"], 0, "{json}");
+    assert_eq!(code, 0);
+    assert_eq!(json["missing_objects"], serde_json::json!([]));
+    let statements = json["statements"].as_array().unwrap();
+    // 4 enums, 3 tables and 2 partitions, 15 indexes, 5 functions, 6 triggers, 3 RLS switches, 12 policies.
+    assert_eq!(statements.len(), 50);
+    // Creating a foreign key to organization locks the existing table.
+    assert!(
+        statements[4]["locks"].as_array().unwrap().iter().any(|l| l == "ShareRowExclusiveLock on public.organization"),
+        "{}",
+        statements[4]
+    );
+}
+
+#[test]
+fn incident_3_if_not_exists_over_a_table_of_another_shape() {
+    let db = TestDb::new();
+    db.query("CREATE TABLE calls (id bigint PRIMARY KEY, created_at timestamptz)");
+    let dir = Migrations::new(&[(
+        "0031_calls.sql",
+        "CREATE TABLE IF NOT EXISTS calls (\n    id bigint PRIMARY KEY,\n    organization_id bigint NOT NULL\n);\nCREATE INDEX idx_calls_org ON calls (organization_id);\n",
+    )]);
+    let (code, json) = check_json(&db, dir.path().to_str().unwrap());
+    assert_eq!(code, 1);
+    let statements = json["statements"].as_array().unwrap();
+    assert_eq!(statements[0]["status"], "ok");
+    let diagnosis = statements[0]["diagnosis"].as_str().unwrap();
+    assert!(
+        diagnosis.contains("the target's calls has (id, created_at), the migration's has (id, organization_id)"),
+        "{diagnosis}"
+    );
+    assert_eq!(statements[1]["error"]["code"], "42703");
+    assert_eq!(statements[1]["line"], 5);
+}
+
+#[test]
+fn incident_1_already_exists_from_a_partial_earlier_run() {
+    let db = TestDb::new();
+    // A SQL editor ran the first two statements of 006, then stopped; nothing recorded.
+    db.query("CREATE TABLE integrations (id bigint PRIMARY KEY, org_id bigint); CREATE INDEX idx_integration_org ON integrations (org_id);");
+    let dir = Migrations::new(&[(
+        "006_integration.sql",
+        "CREATE TABLE integrations (id bigint PRIMARY KEY, org_id bigint);\nCREATE INDEX idx_integration_org ON integrations (org_id);\nCREATE TABLE jobs (id bigint PRIMARY KEY, integration_id bigint REFERENCES integrations (id));\n",
+    )]);
+    let (code, json) = check_json(&db, dir.path().to_str().unwrap());
+    assert_eq!(code, 1);
+    let statements = json["statements"].as_array().unwrap();
+    assert_eq!(statements[0]["error"]["code"], "42P07");
+    let diagnosis = statements[0]["diagnosis"].as_str().unwrap();
+    assert!(diagnosis.contains("an earlier run of 006 stopped half-way (partial)"), "{diagnosis}");
+    assert_eq!(statements[2]["status"], "ok", "it keeps going past the failure");
+}
