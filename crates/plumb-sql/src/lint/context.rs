@@ -131,6 +131,15 @@ impl<'a> Context<'a> {
         self.created_tables.iter().any(|t| t == name)
     }
 
+    /// Whether the file enables row-level security on this table.
+    pub fn enables_rls(&self, table: &str) -> bool {
+        self.statements.iter().any(|s| {
+            s.starts_with(&["ALTER", "TABLE"])
+                && s.has(&["ENABLE", "ROW", "LEVEL", "SECURITY"])
+                && s.name_after(&["TABLE"]).as_deref() == Some(table)
+        })
+    }
+
     /// Whether a `-- plumb:allow <rule>` comment covers `range`: inside the statement or on the line before it.
     pub fn allowed(&self, rule: &str, range: &Range<usize>) -> bool {
         let marker = format!("plumb:allow {rule}");

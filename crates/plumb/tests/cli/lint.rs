@@ -19,7 +19,11 @@ fn incident_3_meta_commands_and_shape_masking() {
         .collect();
     assert_eq!(
         found,
-        [("psql-meta-command".to_owned(), 1, 1), ("if-not-exists-masks-shape".to_owned(), 2, 1)],
+        [
+            ("psql-meta-command".to_owned(), 1, 1),
+            ("if-not-exists-masks-shape".to_owned(), 2, 1),
+            ("tenant-table-without-rls".to_owned(), 2, 1),
+        ],
         "the index is on a table the file creates: no blocking-index warning"
     );
     assert_eq!(json["summary"]["errors"], 1);

@@ -4,12 +4,18 @@ mod concurrently_in_transaction;
 mod create_index_blocking;
 mod data_loss_drop;
 mod drop_cascade;
+mod enum_value_used_in_transaction;
 mod foreign_key_validates;
 mod if_not_exists_masks_shape;
+mod missing_lock_timeout;
+mod non_idempotent_no_transaction;
+mod policy_without_rls;
 mod psql_meta_command;
 mod rename;
 mod secret_in_migration;
 mod security_definer_search_path;
+mod set_not_null_scans;
+mod tenant_table_without_rls;
 mod transaction_control;
 mod type_change_rewrites;
 mod volatile_default;
@@ -22,12 +28,18 @@ pub(super) const ALL: &[Rule] = &[
     create_index_blocking::RULE,
     data_loss_drop::RULE,
     drop_cascade::RULE,
+    enum_value_used_in_transaction::RULE,
     foreign_key_validates::RULE,
     if_not_exists_masks_shape::RULE,
+    missing_lock_timeout::RULE,
+    non_idempotent_no_transaction::RULE,
+    policy_without_rls::RULE,
     psql_meta_command::RULE,
     rename::RULE,
     secret_in_migration::RULE,
     security_definer_search_path::RULE,
+    set_not_null_scans::RULE,
+    tenant_table_without_rls::RULE,
     transaction_control::RULE,
     type_change_rewrites::RULE,
     volatile_default::RULE,
