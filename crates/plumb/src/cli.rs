@@ -203,6 +203,8 @@ pub enum CheckFormat {
     Json,
     /// The verification report: PASS/FAIL per area, every failure with its fix.
     Markdown,
+    /// The same report as a standalone HTML page.
+    Html,
     /// GitHub Actions workflow annotations.
     Github,
 }

@@ -63,6 +63,7 @@ pub async fn run(settings: &GlobalSettings, args: &CheckArgs, output: Output) ->
             summary: report::CheckSummary { statements: checked.statements.len(), failed, lint_errors, warnings },
         }),
         CheckFormat::Markdown => output.result(&markdown(conn.target(), &checked, &findings)),
+        CheckFormat::Html => output.result(&html(conn.target(), &checked, &findings)),
         CheckFormat::Github => {
             for s in checked.statements.iter().filter(|s| s.status == "failed") {
                 let error = s.error.as_ref().map(|e| format!("{} {}", e.code, e.message)).unwrap_or_default();
@@ -138,6 +139,88 @@ fn text(target: &str, checked: &CheckReport, findings: &[report::LintFinding], o
     });
 }
 
+/// PASS/FAIL per area: (area, result, statements, failed).
+fn areas(checked: &CheckReport) -> Vec<(&'static str, &'static str, usize, usize)> {
+    ["schema", "RLS and policies", "indexes", "functions and triggers", "types and enums", "foreign keys"]
+        .into_iter()
+        .map(|name| {
+            let all: Vec<&StatementOutcome> = checked.statements.iter().filter(|s| area(s) == name).collect();
+            let failed = all.iter().filter(|s| s.status == "failed").count();
+            let result = if all.is_empty() {
+                "—"
+            } else if failed == 0 {
+                "PASS"
+            } else {
+                "FAIL"
+            };
+            (name, result, all.len(), failed)
+        })
+        .collect()
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The verification report as a standalone page (no scripts, no external resources).
+fn html(target: &str, checked: &CheckReport, findings: &[report::LintFinding]) -> String {
+    let passed = checked.passed() && !findings.iter().any(|f| f.severity == "error");
+    let mut out = format!(
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>plumb check</title>\n<style>body{{font-family:system-ui,sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .6em}}.PASS{{color:#176f2c}}.FAIL{{color:#b00020}}code{{background:#f4f4f4}}</style></head><body>\n<h1>Preflight: pending migrations on <code>{}</code></h1>\n<table><tr><th>area</th><th>result</th><th>statements</th><th>failed</th></tr>\n",
+        escape(target)
+    );
+    for (name, result, count, failed) in areas(checked) {
+        out.push_str(&format!(
+            "<tr><td>{name}</td><td class=\"{result}\">{result}</td><td>{count}</td><td>{failed}</td></tr>\n"
+        ));
+    }
+    out.push_str("</table>\n");
+    if !checked.missing_objects.is_empty() {
+        out.push_str("<h2>Missing objects</h2><ul>\n");
+        for m in &checked.missing_objects {
+            out.push_str(&format!("<li><code>{}</code></li>\n", escape(m)));
+        }
+        out.push_str("</ul>\n");
+    }
+    let failures: Vec<&StatementOutcome> = checked.statements.iter().filter(|s| s.status == "failed").collect();
+    if !failures.is_empty() {
+        out.push_str("<h2>Failures</h2><ul>\n");
+        for s in failures {
+            let e = s.error.as_ref();
+            out.push_str(&format!(
+                "<li><code>{}:{}:{}</code> <code>{}</code><br>error {}: {}<br>{}</li>\n",
+                escape(&s.file),
+                s.line,
+                s.column,
+                escape(&s.sql_head),
+                e.map_or(String::new(), |e| escape(&e.code)),
+                e.map_or(String::new(), |e| escape(&e.message)),
+                escape(s.diagnosis.as_deref().unwrap_or(""))
+            ));
+        }
+        out.push_str("</ul>\n");
+    }
+    if !findings.is_empty() {
+        out.push_str("<h2>Lint</h2><ul>\n");
+        for f in findings {
+            out.push_str(&format!(
+                "<li>{} <code>{}</code> at <code>{}:{}:{}</code>: {} — {}</li>\n",
+                f.severity,
+                f.rule,
+                escape(&f.file),
+                f.line,
+                f.column,
+                escape(&f.message),
+                escape(f.help)
+            ));
+        }
+        out.push_str("</ul>\n");
+    }
+    let verdict = if passed { "PASS" } else { "FAIL" };
+    out.push_str(&format!("<p class=\"{verdict}\"><strong>{verdict}</strong></p>\n</body></html>"));
+    out
+}
+
 /// Which area of the verification report a statement belongs to.
 fn area(s: &StatementOutcome) -> &'static str {
     let head = s.sql_head.to_uppercase();
@@ -161,17 +244,8 @@ fn markdown(target: &str, checked: &CheckReport, findings: &[report::LintFinding
     let mut out = format!(
         "# Preflight: pending migrations on `{target}`\n\n| area | result | statements | failed |\n|---|---|---|---|\n"
     );
-    for name in ["schema", "RLS and policies", "indexes", "functions and triggers", "types and enums", "foreign keys"] {
-        let all: Vec<&StatementOutcome> = checked.statements.iter().filter(|s| area(s) == name).collect();
-        let failed = all.iter().filter(|s| s.status == "failed").count();
-        let result = if all.is_empty() {
-            "—"
-        } else if failed == 0 {
-            "PASS"
-        } else {
-            "FAIL"
-        };
-        out.push_str(&format!("| {name} | {result} | {} | {failed} |\n", all.len()));
+    for (name, result, count, failed) in areas(checked) {
+        out.push_str(&format!("| {name} | {result} | {count} | {failed} |\n"));
     }
     let blocking = checked
         .statements

@@ -101,3 +101,42 @@ fn incident_1_already_exists_from_a_partial_earlier_run() {
     assert!(diagnosis.contains("an earlier run of 006 stopped half-way (partial)"), "{diagnosis}");
     assert_eq!(statements[2]["status"], "ok", "it keeps going past the failure");
 }
+
+#[test]
+fn check_needs_only_a_role_that_reads_the_catalog() {
+    let db = TestDb::new();
+    db.query("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'catalog_reader') THEN CREATE ROLE catalog_reader LOGIN; END IF; END $$");
+    let mut reader = db.info.clone();
+    reader.user = "catalog_reader".into();
+    let run = plumb(&reader.to_url_with_password(), &["check", "--dir", INCIDENT_4, "--json"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["missing_objects"][3], "schema auth");
+}
+
+/// The incident-4 report in every format, with the run's paths, target and timings masked.
+#[test]
+fn report_snapshots() {
+    let db = TestDb::new();
+    let target = db.info.to_string();
+    let mask = |text: &str| {
+        text.replace(INCIDENT_4, "[INCIDENT4]")
+            .replace(&target, "[TARGET]")
+            .replace(&target.replace('&', "&amp;"), "[TARGET]")
+    };
+    for format in ["text", "json", "markdown", "github", "html"] {
+        let run = plumb(&db.url(), &["check", "--dir", INCIDENT_4, "--format", format]);
+        assert_eq!(run.code, 1, "{format}: {run:?}");
+        let mut output = mask(&run.stdout);
+        if format == "json" {
+            let mut json: serde_json::Value = serde_json::from_str(&output).unwrap();
+            for s in json["statements"].as_array_mut().unwrap() {
+                s["duration_ms"] = serde_json::json!(0);
+            }
+            output = serde_json::to_string_pretty(&json).unwrap();
+        }
+        insta::with_settings!({ prepend_module_to_snapshot => false, snapshot_path => "snapshots" }, {
+            insta::assert_snapshot!(format!("check_incident4_{format}"), output);
+        });
+    }
+}
