@@ -66,6 +66,22 @@ impl Stmt<'_> {
     }
 }
 
+/// What `plumb check` knows of the target, for rules that depend on it.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    /// Tables by lower-case unqualified name.
+    pub tables: std::collections::BTreeMap<String, TableFacts>,
+}
+
+/// One table of the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableFacts {
+    /// The planner's row estimate.
+    pub rows: i64,
+    /// Whether row-level security is enabled.
+    pub rls: bool,
+}
+
 /// A file as the rules see it.
 pub struct Context<'a> {
     /// The whole text.
@@ -78,11 +94,18 @@ pub struct Context<'a> {
     pub meta_commands: Vec<(Range<usize>, String)>,
     /// Tables the file itself creates (lower-case, unqualified).
     pub created_tables: Vec<String>,
+    /// The target, when linting inside `plumb check`.
+    pub target: Option<&'a Target>,
 }
 
 impl<'a> Context<'a> {
     /// Tokenizes every statement of `script`.
     pub fn new(text: &'a str, script: &Script, no_transaction: bool) -> Context<'a> {
+        Context::against(text, script, no_transaction, None)
+    }
+
+    /// As [`Context::new`], knowing the target's tables.
+    pub fn against(text: &'a str, script: &Script, no_transaction: bool, target: Option<&'a Target>) -> Context<'a> {
         let statements: Vec<Stmt<'a>> = script
             .statements
             .iter()
@@ -123,12 +146,27 @@ impl<'a> Context<'a> {
             no_transaction,
             meta_commands: script.meta_commands.iter().map(|m| (m.range.clone(), m.command.clone())).collect(),
             created_tables,
+            target,
         }
     }
 
     /// Whether the file creates this table itself (so it is new and empty).
     pub fn creates_table(&self, name: &str) -> bool {
         self.created_tables.iter().any(|t| t == name)
+    }
+
+    /// Whether the table holds data already: not created by this file, and, when the target
+    /// is known, present there (a table an earlier pending migration creates is empty too).
+    pub fn existing(&self, table: &str) -> bool {
+        !self.creates_table(table) && self.target.is_none_or(|t| t.tables.contains_key(table))
+    }
+
+    /// ` (~N rows)` when the target's row estimate is known.
+    pub fn rows_hint(&self, table: &str) -> String {
+        match self.target.and_then(|t| t.tables.get(table)) {
+            Some(facts) if facts.rows >= 0 => format!(" (~{} rows)", facts.rows),
+            _ => String::new(),
+        }
     }
 
     /// Whether the file enables row-level security on this table.

@@ -4,15 +4,15 @@
 //! documentation: what it catches, why it hurts, the safe alternative, an example.
 //! A finding is suppressed by a comment naming the rule in the statement or on the
 //! line before it: `-- plumb:allow <rule-id> <reason>`.
-//! Rules that need the target (does the table exist, how many rows) come with `plumb check`;
-//! here, "an existing table" means one the same file does not create.
+//! Without a target, "an existing table" means one the same file does not create; inside
+//! `plumb check` ([`lint_against`]) it means one the target has, with its row estimate.
 
 mod context;
 mod rules;
 
 use std::ops::Range;
 
-pub use context::{Context, Stmt, Token};
+pub use context::{Context, Stmt, TableFacts, Target, Token};
 
 use crate::split::split;
 
@@ -72,8 +72,14 @@ pub fn rules() -> &'static [Rule] {
 
 /// Lints one migration file. `no_transaction`: it runs with `-- plumb:no-transaction`.
 pub fn lint(text: &str, no_transaction: bool) -> Vec<Finding> {
+    lint_against(text, no_transaction, None)
+}
+
+/// As [`lint`], knowing the target: "existing table" then means one the target has, and
+/// messages carry its row estimate.
+pub fn lint_against(text: &str, no_transaction: bool, target: Option<&Target>) -> Vec<Finding> {
     let script = split(text);
-    let context = Context::new(text, &script, no_transaction);
+    let context = Context::against(text, &script, no_transaction, target);
     let mut findings = Vec::new();
     for rule in rules::ALL {
         for (range, message) in (rule.check)(&context) {

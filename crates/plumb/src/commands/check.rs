@@ -30,10 +30,26 @@ pub async fn run(settings: &GlobalSettings, args: &CheckArgs, output: Output) ->
     shadow.close().await;
     let checked = result?;
 
+    // Lint against the target: which tables exist there, their size, their RLS.
+    let mut facts = plumb_sql::lint::Target::default();
+    for row in conn
+        .client()
+        .query(
+            "SELECT lower(c.relname), c.reltuples::int8, c.relrowsecurity FROM pg_class c
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')",
+            &[],
+        )
+        .await?
+    {
+        let rows: i64 = row.get(1);
+        let entry = facts.tables.entry(row.get(0)).or_insert(plumb_sql::lint::TableFacts { rows, rls: row.get(2) });
+        entry.rows = entry.rows.max(rows);
+    }
     let mut findings = Vec::new();
     for p in &pending {
         let index = plumb_sql::LineIndex::new(&p.migration.sql);
-        for f in plumb_sql::lint::lint(&p.migration.sql, !p.migration.is_transactional()) {
+        for f in plumb_sql::lint::lint_against(&p.migration.sql, !p.migration.is_transactional(), Some(&facts)) {
             let (line, column) = index.line_col(&p.migration.sql, f.range.start);
             findings.push(report::LintFinding {
                 rule: f.rule,

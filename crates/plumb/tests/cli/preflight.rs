@@ -140,3 +140,32 @@ fn report_snapshots() {
         });
     }
 }
+
+#[test]
+fn lint_inside_check_knows_the_target() {
+    let db = TestDb::new();
+    db.query("CREATE TABLE big (id bigint PRIMARY KEY, x int); INSERT INTO big SELECT g, g FROM generate_series(1, 1000) g; ANALYZE big;");
+    let dir = Migrations::new(&[
+        ("1_fresh.sql", "CREATE TABLE fresh (id bigint PRIMARY KEY, x int);\n"),
+        (
+            "2_indexes.sql",
+            "SET lock_timeout = '5s';\nCREATE INDEX big_x ON big (x);\nCREATE INDEX fresh_x ON fresh (x);\n",
+        ),
+    ]);
+    let (_, json) = check_json(&db, dir.path().to_str().unwrap());
+    let findings: Vec<(String, String)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap().to_owned(), f["message"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(
+        findings,
+        [(
+            "create-index-blocking".to_owned(),
+            "CREATE INDEX on existing table big (~1000 rows) blocks its writes until built".to_owned()
+        )],
+        "fresh is created by an earlier pending migration: empty, nothing to block"
+    );
+    assert_eq!(json["summary"]["failed"], 0);
+}

@@ -24,8 +24,14 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
         })
         .filter_map(|s| {
             let table = s.name_after(&["ON"])?;
-            (!ctx.creates_table(&table)).then(|| {
-                (s.range.clone(), format!("CREATE INDEX on existing table {table} blocks its writes until built"))
+            ctx.existing(&table).then(|| {
+                (
+                    s.range.clone(),
+                    format!(
+                        "CREATE INDEX on existing table {table}{} blocks its writes until built",
+                        ctx.rows_hint(&table)
+                    ),
+                )
             })
         })
         .collect()

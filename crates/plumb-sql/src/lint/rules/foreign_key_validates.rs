@@ -23,10 +23,13 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
         .filter(|s| s.has(&["FOREIGN", "KEY"]) || s.has(&["REFERENCES"]) || s.has(&["CHECK"]))
         .filter_map(|s| {
             let table = s.name_after(&["TABLE"])?;
-            (!ctx.creates_table(&table)).then(|| {
+            ctx.existing(&table).then(|| {
                 (
                     s.range.clone(),
-                    format!("constraint added to existing table {table} validates every row under a blocking lock"),
+                    format!(
+                        "constraint added to existing table {table}{} validates every row under a blocking lock",
+                        ctx.rows_hint(&table)
+                    ),
                 )
             })
         })

@@ -29,7 +29,7 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
         } else {
             None
         };
-        if let Some(table) = table.filter(|t| !ctx.creates_table(t)) {
+        if let Some(table) = table.filter(|t| ctx.existing(t)) {
             return vec![(s.range.clone(), format!("locks existing table {table} without a lock_timeout"))];
         }
     }

@@ -60,6 +60,28 @@ mod tests {
     }
 
     #[test]
+    fn against_a_target_existing_means_present_there() {
+        use crate::lint::{TableFacts, Target, lint_against};
+        let mut target = Target::default();
+        target.tables.insert("big".into(), TableFacts { rows: 5000, rls: false });
+        target.tables.insert("guarded".into(), TableFacts { rows: 10, rls: true });
+        let findings = lint_against("SET lock_timeout = '5s';\nCREATE INDEX i ON big (x);", false, Some(&target));
+        assert_eq!(findings.len(), 1);
+        assert!(findings[0].message.contains("big (~5000 rows)"), "{findings:?}");
+        // A table an earlier pending migration creates is not in the target: nothing to block.
+        assert!(lint_against("CREATE INDEX i ON fresh (x);", false, Some(&target)).is_empty());
+        assert_eq!(
+            super::ids("CREATE INDEX i ON fresh (x);", false),
+            ["create-index-blocking", "missing-lock-timeout"]
+        );
+        // Policies: the target says whether RLS is on.
+        let rules =
+            |text: &str| lint_against(text, false, Some(&target)).into_iter().map(|f| f.rule).collect::<Vec<_>>();
+        assert_eq!(rules("CREATE POLICY p ON big USING (true);"), ["policy-without-rls"]);
+        assert!(rules("CREATE POLICY p ON guarded USING (true);").is_empty());
+    }
+
+    #[test]
     fn allow_comments_suppress_one_rule() {
         let text = "-- plumb:allow data-loss-drop the table was archived first\nDROP TABLE old_things;";
         assert!(super::ids(text, false).is_empty());

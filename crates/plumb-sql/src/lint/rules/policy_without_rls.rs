@@ -4,7 +4,8 @@
 //! **Why it hurts**: a policy does nothing until `ENABLE ROW LEVEL SECURITY`: every row stays
 //! visible to everyone, and the migration looks like it protected them. **Instead**: enable
 //! RLS on the table in the same migration. **Example**: `ALTER TABLE calls ENABLE ROW LEVEL SECURITY;`
-//! (Whether an existing table has RLS on is `plumb check`'s to say.)
+//! For a table the file does not create, `plumb check` says: it flags it when the target's
+//! table has RLS off.
 
 use crate::lint::{Context, Hit, Rule, Severity};
 
@@ -21,7 +22,10 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
         .filter(|s| s.starts_with(&["CREATE", "POLICY"]))
         .filter_map(|s| {
             let table = s.name_after(&["ON"])?;
-            (ctx.creates_table(&table) && !ctx.enables_rls(&table))
+            // A table of this file must get RLS here; an existing one must have it in the target.
+            let target_rls = ctx.target.and_then(|t| t.tables.get(&table)).map(|f| f.rls);
+            let protected = ctx.enables_rls(&table) || (!ctx.creates_table(&table) && target_rls != Some(false));
+            (!protected)
                 .then(|| (s.range.clone(), format!("policy on {table}, which never gets ROW LEVEL SECURITY enabled")))
         })
         .collect()

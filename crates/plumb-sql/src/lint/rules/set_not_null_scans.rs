@@ -25,7 +25,7 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
         }
         if s.starts_with(&["ALTER", "TABLE"]) && s.has(&["SET", "NOT", "NULL"]) && !validated {
             let Some(table) = s.name_after(&["TABLE"]) else { continue };
-            if !ctx.creates_table(&table) {
+            if ctx.existing(&table) {
                 out.push((s.range.clone(), format!("SET NOT NULL scans all of {table} under an exclusive lock")));
             }
         }

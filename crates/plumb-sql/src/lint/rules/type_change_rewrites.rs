@@ -21,7 +21,7 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
         .filter(|s| s.starts_with(&["ALTER", "TABLE"]) && s.has(&["ALTER", "COLUMN"]) && s.has(&["TYPE"]))
         .filter_map(|s| {
             let table = s.name_after(&["TABLE"])?;
-            (!ctx.creates_table(&table)).then(|| {
+            ctx.existing(&table).then(|| {
                 (
                     s.range.clone(),
                     format!("changing a column type of {table} can rewrite the table under an exclusive lock"),

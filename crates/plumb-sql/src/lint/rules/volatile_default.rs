@@ -27,7 +27,7 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
             let default = s.find(&["DEFAULT"])?;
             let function = s.tokens[default + 1..].iter().find(|t| VOLATILE.contains(&t.upper.as_str()))?;
             let table = s.name_after(&["TABLE"])?;
-            (!ctx.creates_table(&table)).then(|| {
+            ctx.existing(&table).then(|| {
                 (
                     s.range.clone(),
                     format!(
