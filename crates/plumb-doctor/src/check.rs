@@ -19,11 +19,14 @@ pub struct Clone {
     pub missing_extensions: Vec<String>,
     /// Statements of the clone script that failed (with why): the clone is incomplete there.
     pub failures: Vec<String>,
+    /// How long cloning took.
+    pub duration_ms: u64,
 }
 
 /// Recreates `schema` (the target's, inspected read-only) in the empty database behind `shadow`.
 /// No data is copied.
 pub async fn clone_target(shadow: &Connection, schema: &Schema) -> Result<Clone, PgError> {
+    let started = Instant::now();
     let mut clone = Clone::default();
     let mut roles: BTreeSet<String> = BTreeSet::new();
     fn add(roles: &mut BTreeSet<String>, grants: &[plumb_catalog::Grant]) {
@@ -87,6 +90,7 @@ pub async fn clone_target(shadow: &Connection, schema: &Schema) -> Result<Clone,
             clone.failures.push(format!("{head}: {e}"));
         }
     }
+    clone.duration_ms = started.elapsed().as_millis() as u64;
     Ok(clone)
 }
 
