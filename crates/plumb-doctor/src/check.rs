@@ -349,7 +349,12 @@ fn explain(
                 && stmt.tokens.get(i + 1).is_some_and(|d| d.text == ".")
                 && let Some(name) = stmt.tokens.get(i + 2)
             {
-                let kind = if stmt.tokens.get(i + 3).is_some_and(|p| p.text == "(") { "function" } else { "relation" };
+                // `REFERENCES auth.users (id)` names a table; `auth.uid()` elsewhere calls a function.
+                let names_relation = i > 0
+                    && ["REFERENCES", "FROM", "JOIN", "TABLE", "INTO", "UPDATE", "ON"]
+                        .contains(&stmt.tokens[i - 1].upper.as_str());
+                let called = stmt.tokens.get(i + 3).is_some_and(|p| p.text == "(");
+                let kind = if called && !names_relation { "function" } else { "relation" };
                 wanted.push(format!("{kind} {quoted}.{}", name.text.trim_matches('"')));
             }
         }

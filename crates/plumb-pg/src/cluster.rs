@@ -68,7 +68,8 @@ impl Cluster {
     /// initdb into a new temporary folder and start a server on it.
     pub fn start(binaries: &PgBinaries, config: &ClusterConfig) -> Result<Cluster, ClusterError> {
         let begun = Instant::now();
-        sweep_stale_throwaways();
+        // Leftovers of killed runs can be large: remove them aside, without delaying this start.
+        std::thread::spawn(sweep_stale_throwaways);
         let dir = tempfile::Builder::new()
             .prefix(THROWAWAY_PREFIX)
             .tempdir()

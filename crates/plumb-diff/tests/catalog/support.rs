@@ -13,6 +13,7 @@ pub fn cluster() -> &'static Cluster {
         let binaries = plumb_pg::discover(None).unwrap_or_else(|e| {
             panic!("the catalog tests need PostgreSQL server binaries.\n{e}\n(bash .ci/run installs them.)")
         });
+        stop_clusters_at_exit();
         Cluster::start(&binaries, &ClusterConfig::default()).unwrap_or_else(|e| panic!("test cluster: {e}"))
     })
 }
@@ -100,4 +101,16 @@ pub fn assert_same(expected: &Schema, actual: &Schema, context: &str) {
             plumb_diff::diff(actual, expected).script()
         );
     }
+}
+
+/// Statics are never dropped: stop this binary's clusters and remove their folders when it exits.
+pub fn stop_clusters_at_exit() {
+    extern "C" fn stop() {
+        plumb_pg::cluster::stop_all_throwaway();
+    }
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    // SAFETY: registers a plain function with no arguments; it only signals processes and removes folders.
+    REGISTERED.call_once(|| unsafe {
+        libc::atexit(stop);
+    });
 }

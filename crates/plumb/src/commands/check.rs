@@ -108,7 +108,7 @@ pub async fn run(settings: &GlobalSettings, args: &CheckArgs, output: Output) ->
     Ok(if failing { Exit::Findings } else { Exit::Ok })
 }
 
-fn text(target: &str, checked: &CheckReport, findings: &[report::LintFinding], output: Output) {
+pub fn text(target: &str, checked: &CheckReport, findings: &[report::LintFinding], output: Output) {
     output.result(target);
     output.info(&format!("cloned the target's schema in {} ms", checked.clone.duration_ms));
     for extension in &checked.clone.missing_extensions {

@@ -1,6 +1,7 @@
 //! `plumb demo`: the embedded example, end to end, on a throwaway cluster.
 
 use anyhow::{Context, Result};
+use plumb_catalog::InspectOptions;
 use plumb_migrate::{ApplyOptions, Migration, MigrationSet, Version};
 use plumb_pg::{Cluster, ClusterConfig};
 
@@ -50,10 +51,56 @@ pub async fn run(settings: &GlobalSettings, output: Output) -> Result<Exit> {
 
     output.result("\n== apply again ==");
     super::apply::apply_and_report(&conn, &set, &options, output, &notices).await?;
+
+    // Drift: the history says all four applied; someone changed the schema by hand since.
+    output.result("\n== someone drops a policy and adds an index by hand; plumb verify ==");
+    conn.batch(
+        "DROP POLICY projects_by_organization ON projects; CREATE INDEX hotfix_projects_name ON projects (name);",
+    )
+    .await?;
+    let shadow = fresh_database(&cluster, "plumb_demo_shadow", output).await?;
+    let replay = plumb_doctor::replay(&shadow, &set).await?;
+    let live = plumb_doctor::objects(&plumb_catalog::inspect(&conn, &InspectOptions::default()).await?);
+    let history = plumb_migrate::read_history(&conn).await?.unwrap_or_default();
+    super::verify::render(&plumb_doctor::diagnose(&set, &replay, &history, &live), conn.target(), output);
+
+    // Preflight: a pending migration written for another database (Supabase's auth schema).
+    output.result("\n== a new migration written for another database; plumb check ==");
+    let mut with_pending = set.migrations().to_vec();
+    with_pending.push(Migration::new(
+        Version::parse("0005").expect("digits"),
+        "project_members".into(),
+        "examples/quickstart/migrations/0005_project_members.sql".into(),
+        PENDING.to_owned(),
+    )?);
+    let with_pending = MigrationSet::new(with_pending)?;
+    let (pending, _) = plumb_migrate::plan(&with_pending, &history, &options)?;
+    let target_schema = plumb_catalog::inspect(&conn, &InspectOptions::default()).await?;
+    let clone_db = fresh_database(&cluster, "plumb_demo_clone", output).await?;
+    let clone = plumb_doctor::clone_target(&clone_db, &target_schema).await?;
+    let checked = plumb_doctor::check(&clone_db, &with_pending, &pending, &target_schema, clone).await?;
+    super::check::text(conn.target(), &checked, &[], output);
+    drop((shadow, clone_db));
     drop(conn);
     drop(cluster);
     output.info("throwaway cluster stopped and removed");
     Ok(Exit::Ok)
+}
+
+/// The demo's pending migration: written for a database with Supabase's `auth` schema.
+const PENDING: &str = "CREATE TABLE project_members (
+    project_id bigint NOT NULL REFERENCES projects (id),
+    user_id    uuid NOT NULL REFERENCES auth.users (id),
+    PRIMARY KEY (project_id, user_id)
+);
+CREATE INDEX project_members_user ON project_members (user_id);
+";
+
+async fn fresh_database(cluster: &Cluster, name: &str, output: Output) -> Result<plumb_pg::Connection> {
+    let admin =
+        target::connect_to(&cluster.conninfo("postgres"), output, Access::ReadWrite, &Notices::silent()).await?;
+    admin.batch(&format!("CREATE DATABASE {name}")).await?;
+    target::connect_to(&cluster.conninfo(name), output, Access::ReadWrite, &Notices::silent()).await
 }
 
 fn quickstart() -> Result<MigrationSet> {

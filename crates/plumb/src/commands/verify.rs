@@ -44,32 +44,37 @@ pub async fn verify(settings: &GlobalSettings, args: &DoctorArgs, output: Output
             summary: summary(&diagnosis.migrations, diagnosis.unexplained.len()),
         });
     } else {
-        output.result(&format!("{}\n{}", e.target, table(&diagnosis.migrations, output)));
-        for m in diagnosis.migrations.iter().filter(|m| !m.missing.is_empty() || !m.drift.is_empty()) {
-            if matches!(m.status, Status::Pending) {
-                continue;
-            }
-            output.result(&format!("{} {} ({}):", m.version, m.name, status_word(m.status)));
-            for d in &m.drift {
-                output.result(&format!("  drift    {d}"));
-            }
-            for missing in m.missing.iter().filter(|o| !m.drift.iter().any(|d| d.starts_with(&format!("{o}:")))) {
-                output.result(&format!("  missing  {missing}"));
-            }
-        }
-        if !diagnosis.unexplained.is_empty() {
-            output.result("unexplained (live objects no migration creates):");
-            for u in &diagnosis.unexplained {
-                output.result(&format!("  {u}"));
-            }
-        }
-        output.result(&if clean {
-            output.paint("history and schema agree", Style::Ok)
-        } else {
-            output.paint("history and schema disagree", Style::Error)
-        });
+        render(&diagnosis, &e.target, output);
     }
     Ok(if clean { Exit::Ok } else { Exit::Findings })
+}
+
+/// The diagnosis as a table, then what is missing, drifted and unexplained.
+pub fn render(diagnosis: &plumb_doctor::Diagnosis, target: &str, output: Output) {
+    output.result(&format!("{target}\n{}", table(&diagnosis.migrations, output)));
+    for m in diagnosis.migrations.iter().filter(|m| !m.missing.is_empty() || !m.drift.is_empty()) {
+        if matches!(m.status, Status::Pending) {
+            continue;
+        }
+        output.result(&format!("{} {} ({}):", m.version, m.name, status_word(m.status)));
+        for d in &m.drift {
+            output.result(&format!("  drift    {d}"));
+        }
+        for missing in m.missing.iter().filter(|o| !m.drift.iter().any(|d| d.starts_with(&format!("{o}:")))) {
+            output.result(&format!("  missing  {missing}"));
+        }
+    }
+    if !diagnosis.unexplained.is_empty() {
+        output.result("unexplained (live objects no migration creates):");
+        for u in &diagnosis.unexplained {
+            output.result(&format!("  {u}"));
+        }
+    }
+    output.result(&if diagnosis.is_clean() {
+        output.paint("history and schema agree", Style::Ok)
+    } else {
+        output.paint("history and schema disagree", Style::Error)
+    });
 }
 
 pub async fn locate(settings: &GlobalSettings, args: &DoctorArgs, output: Output) -> Result<Exit> {

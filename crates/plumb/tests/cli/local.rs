@@ -99,3 +99,14 @@ fn missing_binaries_say_how_to_install_them() {
         assert!(stderr.contains(hint), "missing {hint}: {stderr}");
     }
 }
+
+#[test]
+fn demo_runs_end_to_end_and_shows_what_plumb_finds() {
+    let out = plumb_command(&["demo"]).env("PLUMB_PG_BIN", binaries().bin_dir).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("applied 4 migration(s)"), "{stdout}");
+    assert!(stdout.contains("missing  policy public.projects.projects_by_organization"), "{stdout}");
+    assert!(stdout.contains("index public.hotfix_projects_name"), "{stdout}");
+    assert!(stdout.contains("missing: relation auth.users, schema auth"), "{stdout}");
+}

@@ -71,6 +71,7 @@ fn network() -> &'static Network {
                 "hostnossl all all 127.0.0.1/32 reject".into(),
             ],
         };
+        crate::support::stop_clusters_at_exit();
         let cluster = Cluster::start(&binaries(), &config).unwrap_or_else(|e| panic!("TLS cluster: {e}"));
         Network { cluster, certs }
     })

@@ -26,6 +26,7 @@ pub fn cluster() -> &'static Cluster {
     CLUSTER.get_or_init(|| {
         let b = binaries();
         eprintln!("test cluster: PostgreSQL {} from {}", b.version, b.bin_dir.display());
+        stop_clusters_at_exit();
         Cluster::start(&b, &ClusterConfig::default()).unwrap_or_else(|e| panic!("test cluster failed to start: {e}"))
     })
 }
@@ -240,4 +241,16 @@ impl Drop for Paused {
 pub fn corpus(name: &str) -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora").join(name);
     dir.is_dir().then_some(dir)
+}
+
+/// Statics are never dropped: stop this binary's clusters and remove their folders when it exits.
+pub fn stop_clusters_at_exit() {
+    extern "C" fn stop() {
+        plumb_pg::cluster::stop_all_throwaway();
+    }
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    // SAFETY: registers a plain function with no arguments; it only signals processes and removes folders.
+    REGISTERED.call_once(|| unsafe {
+        libc::atexit(stop);
+    });
 }
