@@ -79,16 +79,7 @@ fn bench_apply(rest: &[&str]) -> Result<()> {
         create_db(&psql, &cluster, &ref_db)?;
         create_db(&psql, &cluster, &plumb_db)?;
 
-        let started = Instant::now();
-        let out = Command::new(&psql)
-            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-f"])
-            .arg(&script_path)
-            .arg(cluster.url(&ref_db))
-            .output()?;
-        psql_times.push(started.elapsed());
-        if !out.status.success() {
-            bail!("psql failed: {}", String::from_utf8_lossy(&out.stderr));
-        }
+        psql_times.push(psql_one_session(&psql, &script_path, &cluster.url(&ref_db))?);
 
         let started = Instant::now();
         let out = Command::new(&plumb)
@@ -126,6 +117,17 @@ pub(crate) fn concatenated(files: &[PathBuf]) -> Result<String> {
         script.push_str("\n;\n");
     }
     Ok(script)
+}
+
+/// Runs a script in one psql session (the reference the benchmarks compare with) and times it.
+pub(crate) fn psql_one_session(psql: &Path, script: &Path, url: &str) -> Result<Duration> {
+    let started = Instant::now();
+    let out = Command::new(psql).args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-f"]).arg(script).arg(url).output()?;
+    let elapsed = started.elapsed();
+    if !out.status.success() {
+        bail!("psql failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(elapsed)
 }
 
 pub(crate) fn create_db(psql: &Path, cluster: &Cluster, name: &str) -> Result<()> {

@@ -33,16 +33,7 @@ pub fn run(rest: &[&str]) -> Result<()> {
         let (ref_db, target_db) = (format!("bv_psql_{tag}"), format!("bv_target_{tag}"));
         create_db(&psql, &cluster, &ref_db)?;
         create_db(&psql, &cluster, &target_db)?;
-        let started = Instant::now();
-        let out = Command::new(&psql)
-            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-f"])
-            .arg(&script_path)
-            .arg(cluster.url(&ref_db))
-            .output()?;
-        let psql_time = started.elapsed();
-        if !out.status.success() {
-            bail!("psql failed: {}", String::from_utf8_lossy(&out.stderr));
-        }
+        let psql_time = crate::psql_one_session(&psql, &script_path, &cluster.url(&ref_db))?;
         let url = cluster.url(&target_db);
         let out = Command::new(&plumb).args(["apply", "--dir"]).arg(dir).env("DATABASE_URL", &url).output()?;
         if !out.status.success() {

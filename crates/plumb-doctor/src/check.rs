@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::time::Instant;
 
 use plumb_catalog::Schema;
-use plumb_migrate::{Migration, MigrationSet, PlannedMigration, SourceLocation};
+use plumb_migrate::{Migration, MigrationSet, PlannedMigration};
 use plumb_pg::{Connection, PgError};
 use plumb_sql::lint::{Context, Stmt};
 use serde::Serialize;
@@ -161,7 +161,9 @@ pub async fn check(
     let mut statements = Vec::new();
     let mut missing: BTreeSet<String> = BTreeSet::new();
     // Locks matter on what production already has, not on what the migrations create.
-    let existing: BTreeSet<u32> = file_nodes(shadow).await?.into_iter().map(|(oid, _)| oid).collect();
+    // File nodes before each statement: the previous statement's "after" (a failed one is rolled back).
+    let mut nodes = file_nodes(shadow).await?;
+    let existing: BTreeSet<u32> = nodes.iter().map(|(oid, _)| *oid).collect();
     for p in pending {
         let m = p.migration;
         let transactional = m.is_transactional();
@@ -170,8 +172,6 @@ pub async fn check(
         }
         for index in p.resume_from..m.script.statements.len() {
             let sql = m.statement_sql(index);
-            let range = m.script.statements[index].range.clone();
-            let before = file_nodes(shadow).await?;
             if transactional {
                 shadow.batch("SAVEPOINT plumb_check").await?;
             }
@@ -189,7 +189,7 @@ pub async fn check(
             } else {
                 Vec::new()
             };
-            let location = SourceLocation::new(&m.path, &m.sql, range.clone());
+            let location = m.error_location(Some(index), 0, None);
             let stmt = tokens(sql);
             let validates_rows = stmt.starts_with(&["ALTER", "TABLE"])
                 && (stmt.has(&["FOREIGN", "KEY"]) || stmt.has(&["REFERENCES"]) || stmt.has(&["CHECK"]))
@@ -210,8 +210,8 @@ pub async fn check(
             match result {
                 Ok(()) => {
                     let after = file_nodes(shadow).await?;
-                    outcome.rewrites =
-                        before.iter().any(|(oid, node)| after.iter().any(|(o, n)| o == oid && n != node));
+                    outcome.rewrites = nodes.iter().any(|(oid, node)| after.iter().any(|(o, n)| o == oid && n != node));
+                    nodes = after;
                     if let Some(masked) = shape_masking(&stmt, target) {
                         outcome.diagnosis = Some(masked);
                     }
@@ -221,14 +221,8 @@ pub async fn check(
                         shadow.batch("ROLLBACK TO SAVEPOINT plumb_check").await?;
                     }
                     let server = e.server_error().cloned();
-                    if let Some(server) = &server
-                        && let Some(pos) = server.position
-                    {
-                        let byte = plumb_sql::byte_offset_of_char_position(sql, pos);
-                        let at = SourceLocation::new(&m.path, &m.sql, range.start + byte..range.start + byte + 1);
-                        outcome.line = at.line;
-                        outcome.column = at.column;
-                    }
+                    let at = m.error_location(Some(index), 0, server.as_ref().and_then(|s| s.position));
+                    (outcome.line, outcome.column) = (at.line, at.column);
                     outcome.status = "failed";
                     outcome.error = Some(StatementError {
                         code: server.as_ref().map_or_else(String::new, |s| s.code.clone()),

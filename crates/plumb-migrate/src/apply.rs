@@ -334,11 +334,8 @@ async fn locate_transactional_failure(
     error: PgError,
 ) -> ApplyError {
     let Some(server) = error.server_error().cloned() else { return ApplyError::Pg(error) };
-    if let Some(position) = server.position {
-        let byte = plumb_sql::byte_offset_of_char_position(&m.sql, position);
-        let end =
-            m.script.statements.iter().find(|s| s.range.contains(&byte)).map_or(byte, |s| s.range.end.min(byte + 1));
-        return failed(m, SourceLocation::new(&m.path, &m.sql, byte..end.max(byte)), server, 0);
+    if server.position.is_some() {
+        return failed(m, m.error_location(None, 0, server.position), server, 0);
     }
     let mut location = None;
     if conn.batch(&format!("BEGIN;\n{}", timeout_settings(options, "LOCAL"))).await.is_ok() {
@@ -500,20 +497,8 @@ async fn record_failure(conn: &Connection, m: &Migration, index: usize, prefix_l
             &[&m.version.as_str(), &server.to_string()],
         )
         .await;
-    let statement = &m.script.statements[index];
-    let sql = m.statement_sql(index);
-    let span = match server.position {
-        Some(pos) if pos as usize > prefix_len => {
-            let byte = plumb_sql::byte_offset_of_char_position(sql, pos - prefix_len as u32);
-            if byte < sql.len() {
-                statement.range.start + byte..statement.range.start + byte + 1
-            } else {
-                statement.range.clone()
-            }
-        }
-        _ => statement.range.clone(),
-    };
-    failed(m, SourceLocation::new(&m.path, &m.sql, span), server, index)
+    let location = m.error_location(Some(index), prefix_len as u32, server.position);
+    failed(m, location, server, index)
 }
 
 /// The SQL an apply would run, as one script that runs unchanged in psql and in

@@ -122,6 +122,22 @@ impl Migration {
         &self.sql[self.script.statements[index].range.clone()]
     }
 
+    /// Where a server error points in the file. `position` (1-based characters) counts into
+    /// what was sent: `prefix_chars` characters of plumb's own, then statement `index` (or the
+    /// whole file when `None`). Without a usable position: the statement (or the file's start).
+    pub fn error_location(&self, index: Option<usize>, prefix_chars: u32, position: Option<u32>) -> SourceLocation {
+        let whole = index.map_or(0..0, |i| self.script.statements[i].range.clone());
+        let sent = if index.is_some() { &self.sql[whole.clone()] } else { &self.sql[..] };
+        let span = match position.and_then(|p| p.checked_sub(prefix_chars)).filter(|p| *p > 0) {
+            Some(p) => {
+                let byte = plumb_sql::byte_offset_of_char_position(sent, p);
+                if byte < sent.len() { whole.start + byte..whole.start + byte + 1 } else { whole }
+            }
+            None => whole,
+        };
+        SourceLocation::new(&self.path, &self.sql, span)
+    }
+
     /// Whether it runs in one transaction with its history row.
     pub fn is_transactional(&self) -> bool {
         !self.directives.no_transaction

@@ -181,14 +181,6 @@ impl Cluster {
     pub fn started_in(&self) -> Duration {
         self.started_in
     }
-
-    /// The server log so far (for test failures and diagnostics).
-    pub fn log(&self) -> String {
-        self.dir
-            .as_ref()
-            .map(|d| fs::read_to_string(d.path().join("server.log")).unwrap_or_default())
-            .unwrap_or_default()
-    }
 }
 
 impl Drop for Cluster {

@@ -60,7 +60,8 @@ pub async fn run(settings: &GlobalSettings, output: Output) -> Result<Exit> {
     .await?;
     let shadow = fresh_database(&cluster, "plumb_demo_shadow", output).await?;
     let replay = plumb_doctor::replay(&shadow, &set).await?;
-    let live = plumb_doctor::objects(&plumb_catalog::inspect(&conn, &InspectOptions::default()).await?);
+    let target_schema = plumb_catalog::inspect(&conn, &InspectOptions::default()).await?;
+    let live = plumb_doctor::objects(&target_schema);
     let history = plumb_migrate::read_history(&conn).await?.unwrap_or_default();
     super::verify::render(&plumb_doctor::diagnose(&set, &replay, &history, &live), conn.target(), output);
 
@@ -75,7 +76,6 @@ pub async fn run(settings: &GlobalSettings, output: Output) -> Result<Exit> {
     )?);
     let with_pending = MigrationSet::new(with_pending)?;
     let (pending, _) = plumb_migrate::plan(&with_pending, &history, &options)?;
-    let target_schema = plumb_catalog::inspect(&conn, &InspectOptions::default()).await?;
     let clone_db = fresh_database(&cluster, "plumb_demo_clone", output).await?;
     let clone = plumb_doctor::clone_target(&clone_db, &target_schema).await?;
     let checked = plumb_doctor::check(&clone_db, &with_pending, &pending, &target_schema, clone).await?;
