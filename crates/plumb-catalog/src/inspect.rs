@@ -15,9 +15,17 @@ use crate::model::*;
 pub struct InspectOptions {
     /// Only these schemas (unquoted names); `None`: every non-system schema.
     pub schemas: Option<Vec<String>>,
-    /// Include plumb's own history schema (`plumb`); left out by default, it is bookkeeping, not the user's schema.
+    /// Include the schemas that hold migration history (`plumb`, and the Supabase CLI's
+    /// `supabase_migrations`); left out by default, they are bookkeeping, not the user's schema.
     pub include_plumb: bool,
+    /// Read inside the transaction the caller has open (a repair re-inspects its own
+    /// uncommitted work): the settings are scoped to a savepoint that is rolled back,
+    /// and nothing commits.
+    pub within_transaction: bool,
 }
+
+/// Schemas that hold migration history rather than the user's objects.
+pub const HISTORY_SCHEMAS: [&str; 2] = ["plumb", "supabase_migrations"];
 
 /// Inspection failed.
 #[derive(Debug, thiserror::Error)]
@@ -105,7 +113,7 @@ async fn inspect_using(
     let major = conn.server_major();
     let mut excluded: Vec<String> = Vec::new();
     if !options.include_plumb {
-        excluded.push("plumb".into());
+        excluded.extend(HISTORY_SCHEMAS.iter().map(|s| s.to_string()));
     }
     let included = options.schemas.clone();
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&included, &excluded];
@@ -116,6 +124,16 @@ async fn inspect_using(
     // JIT compiling these catalog queries costs far more than running them (seconds on big catalogs).
     const SETTINGS: &str = "SET LOCAL search_path = ''; SET LOCAL jit = off";
     let client = conn.client();
+    if options.within_transaction {
+        client.batch_execute(&format!("SAVEPOINT plumb_inspect; {SETTINGS}")).await?;
+        let result = match prepared {
+            Some(prepared) => fetch(client, client, prepared, &params).await,
+            None => fetch(client, client, &Queries::new(major), &params).await,
+        };
+        // Rolling back to the savepoint undoes the settings; the caller's work stays.
+        client.batch_execute("ROLLBACK TO SAVEPOINT plumb_inspect; RELEASE SAVEPOINT plumb_inspect").await?;
+        return assemble(result?);
+    }
     client.batch_execute(&format!("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; {SETTINGS}")).await?;
     let mut second = client;
     if let Some(helper) = helper.filter(|_| prepared.is_none())
@@ -141,6 +159,11 @@ async fn inspect_using(
     if !std::ptr::eq(second, client) {
         second.batch_execute("COMMIT").await?;
     }
+    assemble(result?)
+}
+
+/// The model, built from the rows of every catalog query.
+fn assemble(fetched: Fetched) -> Result<Schema, InspectError> {
     let (
         schemas,
         extensions,
@@ -159,7 +182,7 @@ async fn inspect_using(
         publications,
         default_privileges,
         descriptions,
-    ) = result?;
+    ) = fetched;
     let comments = Comments(
         descriptions.iter().map(|r| ((r.get::<_, Oid>(0), r.get::<_, Oid>(1), r.get::<_, i32>(2)), r.get(3))).collect(),
     );

@@ -164,7 +164,8 @@ pub fn diagnose(set: &MigrationSet, replay: &Replay, history: &[HistoryRow], liv
             (Some(HistoryStatus::InProgress), _) => Status::InProgress,
             (Some(HistoryStatus::Failed), _) => Status::Failed,
             (_, None) => Status::Unknown,
-            _ if recorded && row.is_some_and(|r| r.checksum != m.checksum) => Status::Modified,
+            // An empty recorded checksum: the history format keeps none (Supabase).
+            _ if recorded && row.is_some_and(|r| !r.checksum.is_empty() && r.checksum != m.checksum) => Status::Modified,
             _ if checked == 0 => {
                 if recorded {
                     Status::Unverifiable

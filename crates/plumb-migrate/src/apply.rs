@@ -18,7 +18,7 @@ use plumb_sql::StatementKind;
 
 use crate::error::{ApplyError, LockHolder, MigrationFailure, SourceLocation};
 use crate::failpoint::failpoint;
-use crate::history::{self, HistoryRow, HistoryStatus};
+use crate::history::{self, HistoryFormat, HistoryRow, HistoryStatus};
 use crate::migration::{Migration, MigrationSet, Version};
 
 /// The advisory lock key all plumb applies take: "plumb" in ASCII.
@@ -120,7 +120,8 @@ pub fn plan<'a>(
                 row.name,
                 row.status.as_str()
             )),
-            Some(m) if m.checksum != row.checksum => problems.push(format!(
+            // An empty recorded checksum: the history format keeps none, so no change can be seen.
+            Some(m) if !row.checksum.is_empty() && m.checksum != row.checksum => problems.push(format!(
                 "{} changed after it was {} (recorded checksum {}, file {})",
                 m.path.display(),
                 if row.status == HistoryStatus::Applied { "applied" } else { "started" },
@@ -194,6 +195,7 @@ async fn apply_locked(
     options: &ApplyOptions,
     observer: &dyn ApplyObserver,
 ) -> Result<ApplyReport, ApplyError> {
+    let format = HistoryFormat::detect(conn).await?.unwrap_or(HistoryFormat::Plumb);
     let history = match history::read_history(conn).await? {
         Some(h) => h,
         None => {
@@ -211,7 +213,9 @@ async fn apply_locked(
         let started = Instant::now();
         observer.migration_started(p.migration, p.resume_from);
         if p.migration.is_transactional() {
-            run_transactional(conn, p.migration, options).await?;
+            run_transactional(conn, p.migration, options, format).await?;
+        } else if format == HistoryFormat::Supabase {
+            run_unrecorded_statements(conn, p.migration, options, observer).await?;
         } else {
             run_no_transaction(conn, &p, options, observer).await?;
         }
@@ -278,7 +282,12 @@ fn timeout_settings(options: &ApplyOptions, scope: &str) -> String {
     sql
 }
 
-async fn run_transactional(conn: &Connection, m: &Migration, options: &ApplyOptions) -> Result<(), ApplyError> {
+async fn run_transactional(
+    conn: &Connection,
+    m: &Migration,
+    options: &ApplyOptions,
+    format: HistoryFormat,
+) -> Result<(), ApplyError> {
     let started = Instant::now();
     failpoint(&format!("before:{}", m.version));
     conn.batch(&format!("BEGIN;\n{}", timeout_settings(options, "LOCAL"))).await?;
@@ -287,7 +296,10 @@ async fn run_transactional(conn: &Connection, m: &Migration, options: &ApplyOpti
         return Err(locate_transactional_failure(conn, m, options, e).await);
     }
     failpoint(&format!("before-commit:{}", m.version));
-    let record = record_applied(conn, m, options, started.elapsed()).await;
+    let record = match format {
+        HistoryFormat::Plumb => record_applied(conn, m, options, started.elapsed()).await,
+        HistoryFormat::Supabase => conn.batch(&format.record_sql(m, &options.plumb_version)).await.map_err(Into::into),
+    };
     if let Err(e) = record {
         let _ = conn.batch("ROLLBACK").await;
         return Err(e);
@@ -441,6 +453,27 @@ async fn run_no_transaction(
     Ok(())
 }
 
+/// A no-transaction migration under a history format that keeps no progress (Supabase):
+/// each statement on its own, the history row once all have run. An interruption is not
+/// resumable here; the next verify shows the migration partial.
+async fn run_unrecorded_statements(
+    conn: &Connection,
+    m: &Migration,
+    options: &ApplyOptions,
+    observer: &dyn ApplyObserver,
+) -> Result<(), ApplyError> {
+    for index in 0..m.script.statements.len() {
+        if let Err(e) = conn.batch(m.statement_sql(index)).await {
+            let Some(server) = e.server_error().cloned() else { return Err(ApplyError::Pg(e)) };
+            let location = m.error_location(Some(index), 0, server.position);
+            return Err(failed(m, location, server, index));
+        }
+        observer.statement_done(m, index);
+    }
+    conn.batch(&HistoryFormat::Supabase.record_sql(m, &options.plumb_version)).await?;
+    Ok(())
+}
+
 /// One statement and its counter update, committed together.
 async fn run_with_counter(conn: &Connection, sql: &str, version: &str, done: usize) -> Result<(), PgError> {
     // The prefix length matters: error positions count from the start of this string.
@@ -511,7 +544,7 @@ pub fn plan_script(planned: &[PlannedMigration<'_>], history_exists: bool, optio
     ));
     if !history_exists {
         out.push_str("-- The history table, created on first apply.\n");
-        out.push_str(history::create_history_sql());
+        out.push_str(history::HistoryFormat::Plumb.create_sql());
         out.push_str("\n\n");
     }
     for p in planned {

@@ -1,10 +1,15 @@
-//! plumb's history table, `plumb.migrations`: the claims plumb makes about what ran.
+//! History tables: the claims a migration tool makes about what ran.
+//!
+//! plumb's own is `plumb.migrations`. A database whose migrations the Supabase CLI
+//! ran keeps them in `supabase_migrations.schema_migrations` (version, name and the
+//! statements, no checksum); plumb reads and writes that one instead, so that the
+//! Supabase CLI agrees with every history plumb writes.
 
 use plumb_pg::Connection;
 use tokio_postgres::Row;
 
 use crate::error::ApplyError;
-use crate::migration::Version;
+use crate::migration::{Migration, Version};
 
 /// The qualified name of the history table.
 pub const HISTORY_TABLE: &str = "plumb.migrations";
@@ -57,7 +62,7 @@ pub struct HistoryRow {
     pub version: Version,
     /// Its name when it ran.
     pub name: String,
-    /// SHA-256 of the file that ran.
+    /// SHA-256 of the file that ran; empty when the history format keeps none (Supabase).
     pub checksum: String,
     /// How far it got.
     pub status: HistoryStatus,
@@ -75,17 +80,152 @@ pub struct HistoryRow {
     pub error: Option<String>,
 }
 
-/// Reads the history; `None` when no history table exists yet (nothing was ever applied).
-pub async fn read_history(conn: &Connection) -> Result<Option<Vec<HistoryRow>>, ApplyError> {
-    let exists: bool = conn
-        .client()
-        .query_one("SELECT to_regclass('plumb.migrations') IS NOT NULL", &[])
-        .await
-        .map_err(plumb_pg::PgError::from)?
-        .get(0);
-    if !exists {
-        return Ok(None);
+/// Which tool's history table a database keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryFormat {
+    /// `plumb.migrations`.
+    Plumb,
+    /// The Supabase CLI's `supabase_migrations.schema_migrations`.
+    Supabase,
+}
+
+impl HistoryFormat {
+    /// The qualified name of the table.
+    pub fn table(self) -> &'static str {
+        match self {
+            HistoryFormat::Plumb => HISTORY_TABLE,
+            HistoryFormat::Supabase => "supabase_migrations.schema_migrations",
+        }
     }
+
+    /// The tool that owns the table.
+    pub fn tool(self) -> &'static str {
+        match self {
+            HistoryFormat::Plumb => "plumb",
+            HistoryFormat::Supabase => "the Supabase CLI",
+        }
+    }
+
+    /// Which history table `conn`'s database keeps (`None`: none yet). plumb's own wins
+    /// when both exist: it is the one plumb wrote last.
+    pub async fn detect(conn: &Connection) -> Result<Option<HistoryFormat>, ApplyError> {
+        let row = conn
+            .client()
+            .query_one(
+                "SELECT to_regclass('plumb.migrations') IS NOT NULL,
+                        to_regclass('supabase_migrations.schema_migrations') IS NOT NULL",
+                &[],
+            )
+            .await
+            .map_err(plumb_pg::PgError::from)?;
+        Ok(if row.get(0) {
+            Some(HistoryFormat::Plumb)
+        } else if row.get(1) {
+            Some(HistoryFormat::Supabase)
+        } else {
+            None
+        })
+    }
+
+    /// The DDL that creates the table if it is missing.
+    pub fn create_sql(self) -> &'static str {
+        match self {
+            HistoryFormat::Plumb => CREATE_HISTORY.trim(),
+            HistoryFormat::Supabase => CREATE_SUPABASE_HISTORY.trim(),
+        }
+    }
+
+    /// A statement recording `m` as applied (replacing any row of its version).
+    pub fn record_sql(self, m: &Migration, plumb_version: &str) -> String {
+        let version = m.version.as_str();
+        let name = literal(&m.name);
+        match self {
+            HistoryFormat::Plumb => format!(
+                "INSERT INTO plumb.migrations (version, name, checksum, status, statements_done, plumb_version)\n  VALUES ('{version}', {name}, '{}', 'applied', {}, {})\n  ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, status = 'applied',\n    statements_done = EXCLUDED.statements_done, plumb_version = EXCLUDED.plumb_version, applied_at = now(),\n    applied_by = current_user, error = NULL;",
+                m.checksum,
+                m.script.statements.len(),
+                literal(plumb_version)
+            ),
+            HistoryFormat::Supabase => {
+                let statements: Vec<String> =
+                    (0..m.script.statements.len()).map(|i| literal(m.statement_sql(i).trim())).collect();
+                format!(
+                    "INSERT INTO supabase_migrations.schema_migrations (version, name, statements)\n  VALUES ('{version}', {name}, ARRAY[{}]::text[])\n  ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, statements = EXCLUDED.statements;",
+                    statements.join(", ")
+                )
+            }
+        }
+    }
+
+    /// A statement removing the row of `version`.
+    pub fn unrecord_sql(self, version: &Version) -> String {
+        format!("DELETE FROM {} WHERE version = '{}';", self.table(), version.as_str())
+    }
+}
+
+/// The Supabase CLI's history table, as the CLI creates it.
+const CREATE_SUPABASE_HISTORY: &str = "
+CREATE SCHEMA IF NOT EXISTS supabase_migrations;
+CREATE TABLE IF NOT EXISTS supabase_migrations.schema_migrations (version text NOT NULL PRIMARY KEY);
+ALTER TABLE supabase_migrations.schema_migrations ADD COLUMN IF NOT EXISTS statements text[];
+ALTER TABLE supabase_migrations.schema_migrations ADD COLUMN IF NOT EXISTS name text;
+";
+
+/// `text` as an SQL string literal; `E''` escapes are never needed with standard strings on.
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// Reads the history, from whichever table the database keeps; `None` when it keeps
+/// none yet (nothing was ever applied). Rows of the Supabase CLI carry no checksum:
+/// their `checksum` is empty, meaning unknown.
+pub async fn read_history(conn: &Connection) -> Result<Option<Vec<HistoryRow>>, ApplyError> {
+    match HistoryFormat::detect(conn).await? {
+        None => Ok(None),
+        Some(HistoryFormat::Plumb) => read_plumb_history(conn).await.map(Some),
+        Some(HistoryFormat::Supabase) => read_supabase_history(conn).await.map(Some),
+    }
+}
+
+async fn read_supabase_history(conn: &Connection) -> Result<Vec<HistoryRow>, ApplyError> {
+    let table = HistoryFormat::Supabase.table();
+    let rows = conn
+        .client()
+        .query(&format!("SELECT version::text, coalesce(name::text, '') FROM {table}"), &[])
+        .await
+        .map_err(|e| corrupt_table(table, plumb_pg::PgError::from(e).to_string()))?;
+    let mut history = Vec::new();
+    for row in rows {
+        let text: Option<String> = row.get(0);
+        let text = text.unwrap_or_default();
+        let version = Version::parse(&text)
+            .ok_or_else(|| corrupt_table(table, format!("row with version \"{text}\" is not a number")))?;
+        history.push(HistoryRow {
+            version,
+            name: row.get(1),
+            checksum: String::new(),
+            status: HistoryStatus::Applied,
+            statements_done: 0,
+            applied_at: String::new(),
+            duration_ms: None,
+            applied_by: String::new(),
+            plumb_version: String::new(),
+            error: None,
+        });
+    }
+    history.sort_by(|a, b| a.version.cmp(&b.version));
+    Ok(history)
+}
+
+fn corrupt_table(table: &str, reason: String) -> ApplyError {
+    ApplyError::CorruptHistory {
+        table: table.to_owned(),
+        reason: format!("{reason}. Inspect it with `SELECT * FROM {table}`"),
+    }
+}
+
+async fn read_plumb_history(conn: &Connection) -> Result<Vec<HistoryRow>, ApplyError> {
     let rows = conn
         .client()
         .query(
@@ -99,7 +239,7 @@ pub async fn read_history(conn: &Connection) -> Result<Option<Vec<HistoryRow>>, 
         .map_err(|e| corrupt(plumb_pg::PgError::from(e).to_string()))?;
     let mut history = rows.iter().map(parse_row).collect::<Result<Vec<_>, _>>()?;
     history.sort_by(|a, b| a.version.cmp(&b.version));
-    Ok(Some(history))
+    Ok(history)
 }
 
 fn corrupt(reason: String) -> ApplyError {
@@ -141,9 +281,4 @@ fn parse_row(row: &Row) -> Result<HistoryRow, ApplyError> {
 pub(crate) async fn ensure_history(conn: &Connection) -> Result<(), ApplyError> {
     conn.batch(CREATE_HISTORY).await?;
     Ok(())
-}
-
-/// The DDL that creates the history table, for `--dry-run` scripts.
-pub(crate) fn create_history_sql() -> &'static str {
-    CREATE_HISTORY.trim()
 }

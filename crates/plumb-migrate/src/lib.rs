@@ -18,7 +18,7 @@ pub use apply::{
     AppliedMigration, ApplyObserver, ApplyOptions, ApplyReport, PlannedMigration, apply, plan, plan_script,
 };
 pub use error::{ApplyError, LoadError, LockHolder, MigrationFailure, SourceLocation};
-pub use history::{HISTORY_TABLE, HistoryRow, HistoryStatus, read_history};
+pub use history::{HISTORY_TABLE, HistoryFormat, HistoryRow, HistoryStatus, read_history};
 pub use migration::{Directives, Migration, MigrationSet, Version};
 pub use source::{MigrationSource, NativeDir};
 pub use status::{MigrationState, StatusEntry, status};
