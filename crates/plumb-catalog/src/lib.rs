@@ -9,5 +9,5 @@
 mod inspect;
 mod model;
 
-pub use inspect::{InspectError, InspectOptions, Inspector, inspect, inspect_with};
+pub use inspect::{HISTORY_SCHEMAS, InspectError, InspectOptions, Inspector, inspect, inspect_with};
 pub use model::*;

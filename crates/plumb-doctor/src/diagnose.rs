@@ -298,7 +298,7 @@ mod tests {
                 .collect(),
         )
         .unwrap();
-        (set, Replay { snapshots, footprints, failure: None })
+        (set, Replay { snapshots, footprints, failure: None, schema: Default::default() })
     }
 
     fn recorded(set: &MigrationSet, versions: &[&str]) -> Vec<HistoryRow> {

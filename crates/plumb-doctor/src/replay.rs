@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use plumb_catalog::InspectOptions;
+use plumb_catalog::{InspectOptions, Schema};
 use plumb_migrate::{ApplyOptions, MigrationSet};
 use plumb_pg::Connection;
 use serde::{Deserialize, Serialize};
@@ -19,7 +19,13 @@ pub struct Replay {
     pub footprints: Vec<Footprint>,
     /// The migration that failed in the shadow (its index and the error): nothing after it was replayed.
     pub failure: Option<(usize, String)>,
+    /// The expected schema in full (after every replayed migration): what a repair
+    /// restores missing or drifted objects from.
+    pub schema: Schema,
 }
+
+/// Bumped whenever [`CachedReplay`] changes shape: older files are then ignored.
+const CACHE_FORMAT: u32 = 2;
 
 /// What is kept on disk: the empty snapshot and the footprints; the rest follows from them.
 #[derive(Serialize, Deserialize)]
@@ -28,17 +34,23 @@ struct CachedReplay {
     empty: Objects,
     footprints: Vec<Footprint>,
     failure: Option<(usize, String)>,
+    schema: Schema,
 }
 
 impl Replay {
     /// Builds a replay from the empty snapshot and the footprints.
-    fn from_footprints(empty: Objects, footprints: Vec<Footprint>, failure: Option<(usize, String)>) -> Replay {
+    fn from_footprints(
+        empty: Objects,
+        footprints: Vec<Footprint>,
+        failure: Option<(usize, String)>,
+        schema: Schema,
+    ) -> Replay {
         let mut snapshots = vec![empty];
         for f in &footprints {
             let next = apply_footprint(snapshots.last().expect("never empty"), f);
             snapshots.push(next);
         }
-        Replay { snapshots, footprints, failure }
+        Replay { snapshots, footprints, failure, schema }
     }
 
     /// The cache key of replaying `set` on a server of `server_major`: changes whenever a
@@ -54,16 +66,18 @@ impl Replay {
     /// Reads a cached replay, if there is a usable one.
     pub fn load(path: &Path) -> Option<Replay> {
         let cached: CachedReplay = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-        (cached.format == 1).then(|| Replay::from_footprints(cached.empty, cached.footprints, cached.failure))
+        (cached.format == CACHE_FORMAT)
+            .then(|| Replay::from_footprints(cached.empty, cached.footprints, cached.failure, cached.schema))
     }
 
     /// Writes the replay for the next run (best effort: a cache that cannot be written only costs time).
     pub fn store(&self, path: &Path) {
         let cached = CachedReplay {
-            format: 1,
+            format: CACHE_FORMAT,
             empty: self.snapshots[0].clone(),
             footprints: self.footprints.clone(),
             failure: self.failure.clone(),
+            schema: self.schema.clone(),
         };
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
@@ -99,7 +113,8 @@ impl plumb_migrate::ApplyObserver for Quiet {}
 /// not establish is said by [`Replay::failure`].
 pub async fn replay(shadow: &Connection, set: &MigrationSet) -> Result<Replay, ReplayError> {
     let inspector = plumb_catalog::Inspector::prepare(shadow).await.map_err(|e| ReplayError::Shadow(e.to_string()))?;
-    let mut snapshots = vec![snapshot(&inspector, shadow).await?];
+    let mut schema = inspect(&inspector, shadow).await?;
+    let mut snapshots = vec![objects(&schema)];
     let mut footprints = Vec::new();
     let mut failure = None;
     for (i, m) in set.migrations().iter().enumerate() {
@@ -108,17 +123,14 @@ pub async fn replay(shadow: &Connection, set: &MigrationSet) -> Result<Replay, R
             failure = Some((i, plumb_pg::redact(&e.to_string())));
             break;
         }
-        let after = snapshot(&inspector, shadow).await?;
+        schema = inspect(&inspector, shadow).await?;
+        let after = objects(&schema);
         footprints.push(footprint(snapshots.last().expect("never empty"), &after));
         snapshots.push(after);
     }
-    Ok(Replay { snapshots, footprints, failure })
+    Ok(Replay { snapshots, footprints, failure, schema })
 }
 
-async fn snapshot(inspector: &plumb_catalog::Inspector, conn: &Connection) -> Result<Objects, ReplayError> {
-    inspector
-        .inspect(conn, &InspectOptions::default())
-        .await
-        .map(|s| objects(&s))
-        .map_err(|e| ReplayError::Shadow(e.to_string()))
+async fn inspect(inspector: &plumb_catalog::Inspector, conn: &Connection) -> Result<Schema, ReplayError> {
+    inspector.inspect(conn, &InspectOptions::default()).await.map_err(|e| ReplayError::Shadow(e.to_string()))
 }

@@ -232,6 +232,17 @@ async fn apply_locked(
     Ok(report)
 }
 
+/// Takes the session-level advisory lock every plumb apply and repair holds on a
+/// database, waiting up to `wait` for another holder (named in the error).
+pub async fn lock(conn: &Connection, wait: Duration) -> Result<(), ApplyError> {
+    acquire_lock(conn, wait).await
+}
+
+/// Releases [`lock`] (best effort: a broken connection released it already).
+pub async fn unlock(conn: &Connection) {
+    let _ = conn.batch(&format!("SELECT pg_advisory_unlock({LOCK_KEY})")).await;
+}
+
 async fn acquire_lock(conn: &Connection, wait: Duration) -> Result<(), ApplyError> {
     let started = Instant::now();
     loop {

@@ -7,7 +7,8 @@
 //! lookup. This is the one place below the CLI that writes to stderr: it is a
 //! test harness hook, not output.
 
-pub(crate) fn failpoint(name: &str) {
+/// Pauses at the point `name` when `PLUMB_FAILPOINT` names it (see the module documentation).
+pub fn failpoint(name: &str) {
     let Some(wanted) = std::env::var_os("PLUMB_FAILPOINT") else { return };
     if wanted.to_string_lossy() != name {
         return;

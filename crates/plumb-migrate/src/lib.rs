@@ -15,9 +15,10 @@ mod source;
 mod status;
 
 pub use apply::{
-    AppliedMigration, ApplyObserver, ApplyOptions, ApplyReport, PlannedMigration, apply, plan, plan_script,
+    AppliedMigration, ApplyObserver, ApplyOptions, ApplyReport, PlannedMigration, apply, lock, plan, plan_script, unlock,
 };
 pub use error::{ApplyError, LoadError, LockHolder, MigrationFailure, SourceLocation};
+pub use failpoint::failpoint;
 pub use history::{HISTORY_TABLE, HistoryFormat, HistoryRow, HistoryStatus, read_history};
 pub use migration::{Directives, Migration, MigrationSet, Version};
 pub use source::{MigrationSource, NativeDir};

@@ -1,0 +1,413 @@
+//! Running a repair plan, guarded: the advisory lock; the guards before anything runs;
+//! a backup of what the plan touches; then one transaction in which the plan runs, the
+//! schema is inspected and verified again, and every table the plan does not name is
+//! held to its row count and content checksum. Only if all of that holds does it commit;
+//! otherwise it rolls back and says why. Either way, `plumb.events` records it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use plumb_catalog::{HISTORY_SCHEMAS, InspectOptions};
+use plumb_migrate::{MigrationSet, failpoint};
+use plumb_pg::{ConnInfo, Connection, PgError};
+use serde::Serialize;
+
+use crate::diagnose::{Status, diagnose};
+use crate::objects::objects;
+use crate::plan::Plan;
+use crate::replay::Replay;
+
+/// How to run a plan.
+#[derive(Debug, Clone)]
+pub struct ExecuteOptions {
+    /// `lock_timeout` inside the transaction: a repair waits this long for a table, then gives up.
+    pub lock_timeout: Duration,
+    /// How long to wait for another apply or repair to finish.
+    pub lock_wait: Duration,
+    /// Where the backup goes (created).
+    pub backup_dir: PathBuf,
+    /// `pg_dump` to back up with; `None` (or a failing one): plumb's own `COPY`.
+    pub pg_dump: Option<PathBuf>,
+    /// Recorded in `plumb.events`.
+    pub plumb_version: String,
+}
+
+/// A repair that could not start, or broke off; the database is as it was.
+#[derive(Debug, thiserror::Error)]
+pub enum RepairError {
+    /// A guard failed: nothing ran.
+    #[error("refused before anything ran: {0}")]
+    Guard(String),
+    /// Another apply or repair holds the lock, or the lock could not be taken.
+    #[error(transparent)]
+    Lock(#[from] plumb_migrate::ApplyError),
+    /// The backup could not be written: nothing ran.
+    #[error("could not back up before repairing: {0}")]
+    Backup(String),
+    /// A step failed; the transaction was rolled back.
+    #[error("step {index} ({summary}) failed, so nothing was changed: {error}")]
+    Step {
+        /// 1-based.
+        index: usize,
+        /// What the step does.
+        summary: String,
+        /// The server's error.
+        error: String,
+    },
+    /// Talking to the database failed.
+    #[error(transparent)]
+    Pg(#[from] PgError),
+    /// Inspecting the result failed; the transaction was rolled back.
+    #[error("could not re-inspect the result, so nothing was changed: {0}")]
+    Inspect(String),
+}
+
+/// The row count and a content checksum of one table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fingerprint {
+    /// Rows.
+    pub rows: i64,
+    /// Order-independent sum of the rows' hashes.
+    pub checksum: String,
+}
+
+/// Where the backup is and how to restore it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Backup {
+    /// The folder.
+    pub dir: PathBuf,
+    /// `pg_dump` or `copy`.
+    pub method: &'static str,
+    /// The tables in it.
+    pub tables: Vec<String>,
+    /// How to restore it, in words.
+    pub restore: String,
+}
+
+/// What an execution did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Executed {
+    /// The backup taken first.
+    pub backup: Backup,
+    /// Whether the plan committed.
+    pub committed: bool,
+    /// Why it rolled back (empty when it committed).
+    pub reasons: Vec<String>,
+    /// Tables held to their row count and checksum.
+    pub tables_checked: usize,
+    /// Per table: rows before and after the plan.
+    pub rows: BTreeMap<String, (Option<i64>, Option<i64>)>,
+    /// Milliseconds the transaction took.
+    pub duration_ms: u128,
+}
+
+const AUDIT_TABLE: &str = "
+CREATE SCHEMA IF NOT EXISTS plumb;
+CREATE TABLE IF NOT EXISTS plumb.events (
+    id            bigserial   PRIMARY KEY,
+    at            timestamptz NOT NULL DEFAULT now(),
+    command       text        NOT NULL,
+    outcome       text        NOT NULL,
+    detail        text,
+    plan          jsonb       NOT NULL,
+    by_role       text        NOT NULL DEFAULT current_user,
+    plumb_version text        NOT NULL
+);
+COMMENT ON TABLE plumb.events IS 'What plumb repair did to this database, and how it ended.';
+";
+
+/// Runs `plan` on `conn` (the database described by `info`), checking its result against
+/// `set` as `replay` expects it. See the module documentation for the guarantees.
+pub async fn execute(
+    conn: &Connection,
+    info: &ConnInfo,
+    plan: &Plan,
+    set: &MigrationSet,
+    replay: &Replay,
+    options: &ExecuteOptions,
+) -> Result<Executed, RepairError> {
+    plumb_migrate::lock(conn, options.lock_wait).await?;
+    let result = execute_locked(conn, info, plan, set, replay, options).await;
+    plumb_migrate::unlock(conn).await;
+    result
+}
+
+async fn execute_locked(
+    conn: &Connection,
+    info: &ConnInfo,
+    plan: &Plan,
+    set: &MigrationSet,
+    replay: &Replay,
+    options: &ExecuteOptions,
+) -> Result<Executed, RepairError> {
+    // Guards first, read-only: a refusal leaves not even a backup behind.
+    conn.batch("BEGIN READ ONLY").await?;
+    let guards = run_guards(conn, plan).await;
+    conn.batch("ROLLBACK").await?;
+    guards?;
+
+    let existing = existing_tables(conn).await?;
+    let mut touched: Vec<String> = plan.tables.iter().filter(|t| existing.contains(*t)).cloned().collect();
+    touched.push(plan.history.table().to_owned());
+    let backup = backup(conn, info, &touched, &options.backup_dir, options.pg_dump.as_deref()).await?;
+
+    let started = Instant::now();
+    conn.batch(&format!(
+        "BEGIN ISOLATION LEVEL REPEATABLE READ;\nSET LOCAL lock_timeout = '{}ms';\nSET LOCAL check_function_bodies = false;",
+        options.lock_timeout.as_millis()
+    ))
+    .await?;
+    let outcome = run_in_transaction(conn, plan, set, replay).await;
+    let (reasons, rows, tables_checked) = match outcome {
+        Ok(checked) => checked,
+        Err(e) => {
+            let _ = conn.batch("ROLLBACK").await;
+            audit(conn, plan, "failed", &e.to_string(), options).await;
+            return Err(e);
+        }
+    };
+    let committed = reasons.is_empty();
+    if committed {
+        audit_in_transaction(conn, plan, options).await?;
+        failpoint("repair:before-commit");
+        conn.batch("COMMIT").await?;
+    } else {
+        conn.batch("ROLLBACK").await?;
+        audit(conn, plan, "rolled back", &reasons.join("; "), options).await;
+    }
+    Ok(Executed { backup, committed, reasons, tables_checked, rows, duration_ms: started.elapsed().as_millis() })
+}
+
+type Checked = (Vec<String>, BTreeMap<String, (Option<i64>, Option<i64>)>, usize);
+
+/// Inside the transaction: guards again, the steps, then the checks. Returns why it must
+/// roll back (nothing: commit), the row counts and how many tables were held to theirs.
+async fn run_in_transaction(
+    conn: &Connection,
+    plan: &Plan,
+    set: &MigrationSet,
+    replay: &Replay,
+) -> Result<Checked, RepairError> {
+    run_guards(conn, plan).await?;
+    let before = fingerprints(conn).await?;
+    for (i, step) in plan.steps.iter().enumerate() {
+        failpoint(&format!("repair:step:{}", i + 1));
+        conn.batch(&step.sql).await.map_err(|e| RepairError::Step {
+            index: i + 1,
+            summary: step.summary.clone(),
+            error: plumb_pg::redact(&e.to_string()),
+        })?;
+    }
+    failpoint("repair:before-verify");
+    let mut reasons = Vec::new();
+
+    // The schema and the history, as this transaction leaves them, must agree.
+    let options = InspectOptions { within_transaction: true, ..InspectOptions::default() };
+    let live = plumb_catalog::inspect(conn, &options).await.map_err(|e| RepairError::Inspect(e.to_string()))?;
+    let history = plumb_migrate::read_history(conn)
+        .await
+        .map_err(|e| RepairError::Inspect(e.to_string()))?
+        .unwrap_or_default();
+    let diagnosis = diagnose(set, replay, &history, &objects(&live));
+    for m in &diagnosis.migrations {
+        let deferred = m.status == Status::Pending;
+        if !matches!(m.status, Status::Verified | Status::Unverifiable) && !deferred {
+            reasons.push(format!(
+                "after the plan, {} {} is {:?} (missing: {})",
+                m.version,
+                m.name,
+                m.status,
+                m.missing.join(", ")
+            ));
+        }
+    }
+    let kept: BTreeSet<&String> = plan.kept.iter().collect();
+    for u in diagnosis.unexplained.iter().filter(|u| !kept.contains(u)) {
+        reasons.push(format!("after the plan, {u} exists and no migration creates it"));
+    }
+
+    // Every table the plan does not name keeps its rows, exactly.
+    let after = fingerprints(conn).await?;
+    let named: BTreeSet<&str> = plan.tables.iter().map(String::as_str).collect();
+    let mut checked = 0;
+    let mut rows = BTreeMap::new();
+    for (table, fp) in &before {
+        let now = after.get(table);
+        rows.insert(table.clone(), (Some(fp.rows), now.map(|f| f.rows)));
+        if named.contains(table.as_str()) {
+            continue;
+        }
+        checked += 1;
+        match now {
+            None => reasons.push(format!("{table} is gone, and the plan does not name it")),
+            Some(now) if now != fp => reasons.push(format!(
+                "{table} changed ({} rows before, {} after, checksum {}), and the plan does not name it",
+                fp.rows,
+                now.rows,
+                if now.checksum == fp.checksum { "same" } else { "differs" }
+            )),
+            Some(_) => {}
+        }
+    }
+    for (table, fp) in &after {
+        rows.entry(table.clone()).or_insert((None, Some(fp.rows)));
+    }
+    Ok((reasons, rows, checked))
+}
+
+async fn run_guards(conn: &Connection, plan: &Plan) -> Result<(), RepairError> {
+    for guard in &plan.guards {
+        if let Err(e) = conn.batch(&guard.sql()).await {
+            let message = e.server_error().map(|s| s.message.clone()).unwrap_or_else(|| e.to_string());
+            return Err(RepairError::Guard(plumb_pg::redact(&message)));
+        }
+    }
+    Ok(())
+}
+
+/// Every user table (leaf tables and materialized views hold the rows), outside the history schemas.
+async fn existing_tables(conn: &Connection) -> Result<BTreeSet<String>, PgError> {
+    let rows = conn
+        .client()
+        .query(
+            "SELECT n.nspname::text, c.relname::text
+               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE c.relkind IN ('r', 'm')
+                AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'
+                AND n.nspname <> ALL ($1)",
+            &[&HISTORY_SCHEMAS.to_vec()],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| format!("{}.{}", r.get::<_, String>(0), r.get::<_, String>(1))).collect())
+}
+
+fn quote_qualified(table: &str) -> String {
+    let (schema, name) = table.split_once('.').unwrap_or(("public", table));
+    format!("{}.{}", quote(schema), quote(name))
+}
+
+fn quote(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+/// Row count and content checksum of every user table. The checksum sums a hash of each
+/// row's text, so it is independent of row order and sees every changed, added or removed row.
+pub async fn fingerprints(conn: &Connection) -> Result<BTreeMap<String, Fingerprint>, PgError> {
+    let mut out = BTreeMap::new();
+    for table in existing_tables(conn).await? {
+        let sql = format!(
+            "SELECT count(*), coalesce(sum(('x' || substr(md5(t::text), 1, 15))::bit(60)::bigint), 0)::text FROM {} t",
+            quote_qualified(&table)
+        );
+        let row = conn.client().query_one(&sql, &[]).await?;
+        out.insert(table, Fingerprint { rows: row.get(0), checksum: row.get(1) });
+    }
+    Ok(out)
+}
+
+/// Backs up `tables` (qualified, unquoted names) with `pg_dump`, else with `COPY`.
+async fn backup(
+    conn: &Connection,
+    info: &ConnInfo,
+    tables: &[String],
+    dir: &Path,
+    pg_dump: Option<&Path>,
+) -> Result<Backup, RepairError> {
+    std::fs::create_dir_all(dir).map_err(|e| RepairError::Backup(format!("{}: {e}", dir.display())))?;
+    let existing = existing_tables(conn).await?;
+    let tables: Vec<String> = tables
+        .iter()
+        .filter(|t| existing.contains(*t) || t.starts_with("plumb.") || t.starts_with("supabase_migrations."))
+        .cloned()
+        .collect();
+    let mut why_not_pg_dump = String::from("pg_dump not found");
+    if let Some(pg_dump) = pg_dump {
+        let file = dir.join("backup.sql");
+        let mut without_password = info.clone();
+        without_password.password = None;
+        let mut command = std::process::Command::new(pg_dump);
+        command.arg("--dbname").arg(without_password.to_url_with_password()).arg("--file").arg(&file);
+        for t in &tables {
+            command.arg("--table").arg(quote_qualified(t));
+        }
+        // The password goes by environment, never on a command line others can read.
+        if let Some(p) = &info.password {
+            command.env("PGPASSWORD", p);
+        }
+        match command.output() {
+            Ok(out) if out.status.success() => {
+                return Ok(Backup {
+                    dir: dir.to_owned(),
+                    method: "pg_dump",
+                    restore: format!(
+                        "the touched tables, schema and rows, are in {}: to restore, drop them and run that file with psql (psql -1 -f backup.sql)",
+                        file.display()
+                    ),
+                    tables,
+                });
+            }
+            Ok(out) => why_not_pg_dump = plumb_pg::redact(String::from_utf8_lossy(&out.stderr).trim()),
+            Err(e) => why_not_pg_dump = e.to_string(),
+        }
+    }
+    for t in &tables {
+        let present: bool =
+            conn.client().query_one("SELECT to_regclass($1) IS NOT NULL", &[&quote_qualified(t)]).await.map_err(PgError::from)?.get(0);
+        if !present {
+            continue;
+        }
+        let file = dir.join(format!("{t}.copy"));
+        let data = copy_out(conn, &format!("COPY {} TO STDOUT", quote_qualified(t))).await?;
+        std::fs::write(&file, data).map_err(|e| RepairError::Backup(format!("{}: {e}", file.display())))?;
+    }
+    Ok(Backup {
+        dir: dir.to_owned(),
+        method: "copy",
+        restore: format!(
+            "pg_dump was not usable ({why_not_pg_dump}); the rows of each touched table are in {}/<table>.copy (COPY text format): to restore one, TRUNCATE it and load the file with psql's \\copy <table> FROM '<file>'",
+            dir.display()
+        ),
+        tables,
+    })
+}
+
+async fn copy_out(conn: &Connection, sql: &str) -> Result<Vec<u8>, PgError> {
+    let stream = conn.client().copy_out(sql).await?;
+    let mut stream = std::pin::pin!(stream);
+    let mut data = Vec::new();
+    while let Some(chunk) = std::future::poll_fn(|cx| futures_core::Stream::poll_next(stream.as_mut(), cx)).await {
+        data.extend_from_slice(&chunk?);
+    }
+    Ok(data)
+}
+
+/// The audit row of a committing repair, in its own transaction.
+async fn audit_in_transaction(conn: &Connection, plan: &Plan, options: &ExecuteOptions) -> Result<(), PgError> {
+    conn.batch(AUDIT_TABLE).await?;
+    insert_event(conn, plan, "committed", "", options).await
+}
+
+/// The audit row of a repair that did not commit (best effort: the connection may be gone).
+async fn audit(conn: &Connection, plan: &Plan, outcome: &str, detail: &str, options: &ExecuteOptions) {
+    if conn.batch(AUDIT_TABLE).await.is_ok() {
+        let _ = insert_event(conn, plan, outcome, detail, options).await;
+    }
+}
+
+async fn insert_event(
+    conn: &Connection,
+    plan: &Plan,
+    outcome: &str,
+    detail: &str,
+    options: &ExecuteOptions,
+) -> Result<(), PgError> {
+    let plan_json = plumb_pg::redact(&serde_json::to_string(plan).expect("plans serialize"));
+    conn.client()
+        .execute(
+            "INSERT INTO plumb.events (command, outcome, detail, plan, plumb_version) VALUES ('repair', $1, $2, $3::text::jsonb, $4)",
+            &[&outcome, &detail, &plan_json, &options.plumb_version],
+        )
+        .await?;
+    Ok(())
+}
