@@ -13,7 +13,7 @@ mod error;
 pub mod redact;
 pub mod tls;
 
-pub use binaries::{PgBinaries, discover};
+pub use binaries::{PgBinaries, discover, installed};
 pub use cluster::{Cluster, ClusterConfig, ProjectCluster, ProjectClusterState};
 pub use connect::{Connection, NoticeSink, connect};
 pub use conninfo::{ConnInfo, Environment, Host, SslMode};

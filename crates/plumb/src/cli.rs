@@ -122,6 +122,25 @@ pub enum Command {
     )]
     Check(CheckArgs),
 
+    /// A reviewed plan that brings history and schema back to the truth; --execute runs it.
+    ///
+    /// Plans from `verify`'s diagnosis: phantom migrations are un-recorded and applied
+    /// again, unrecorded ones recorded, partial ones completed (or, with --partial undo,
+    /// their empty tables dropped and the migration applied again), drifted objects
+    /// restored with their dependents, then the pending migrations applied. Unexplained
+    /// objects are kept (--adopt captures them in a new migration). Without --execute,
+    /// prints the plan in words and as a SQL script that runs unchanged in psql or a web
+    /// SQL editor, and exits 1 when there is something to repair.
+    ///
+    /// --execute: the guards first (values that would not convert, tables that are not
+    /// empty), a backup under .plumb/backups/, then one transaction that re-inspects and
+    /// re-verifies before COMMIT and holds every table the plan does not name to its row
+    /// count and content checksum; otherwise ROLLBACK. Recorded in plumb.events.
+    #[command(
+        after_help = "Examples:\n  plumb repair\n  plumb repair > repair.sql   (the script; review it, or run it with psql -1 -f)\n  plumb repair --execute --yes\n  plumb repair --partial undo --json"
+    )]
+    Repair(RepairArgs),
+
     /// Dangerous or broken statements in migration files, without a database.
     ///
     /// Each finding names its rule (`plumb lint --rules` lists them). Suppress one with a
@@ -136,11 +155,55 @@ pub enum Command {
     #[command(subcommand)]
     Pg(PgCommand),
 
-    /// Run plumb on its embedded example in a throwaway local cluster.
+    /// The five incidents of plumb's INCIDENTS.md, each built, diagnosed and repaired.
     ///
-    /// Starts a throwaway PostgreSQL, applies the quickstart migrations, shows status,
-    /// applies again (nothing to do), and removes the cluster.
-    Demo,
+    /// On a throwaway local cluster: each incident gets a database with data in it; plumb
+    /// runs status, verify, locate and check on it, shows the diagnosis, repairs it, verifies
+    /// it clean and prints a summary table. Nothing outside the throwaway cluster is touched.
+    #[command(after_help = "Examples:\n  plumb demo\n  plumb demo --report demo-report")]
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Also write the summary as Markdown and HTML (demo.md, demo.html) into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RepairArgs {
+    #[command(flatten)]
+    pub doctor: DoctorArgs,
+
+    /// Run the plan (asks for confirmation on a terminal; pass --yes otherwise).
+    #[arg(long)]
+    pub execute: bool,
+
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// How to repair a partially applied migration.
+    #[arg(long, value_enum, default_value_t = PartialChoice::Complete)]
+    pub partial: PartialChoice,
+
+    /// Write a new migration that creates the unexplained objects, and record it.
+    #[arg(long)]
+    pub adopt: bool,
+
+    /// How long a step may wait for a lock before the repair gives up (and changes nothing).
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "5s", value_name = "DURATION")]
+    pub lock_timeout: std::time::Duration,
+}
+
+/// How to repair a partially applied migration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PartialChoice {
+    /// Create only what is missing, from the expected schema; keep what exists.
+    Complete,
+    /// Drop what exists (only tables without rows; dependents listed), then apply it whole.
+    Undo,
 }
 
 #[derive(Debug, Args)]

@@ -54,7 +54,8 @@ fn main() -> ExitCode {
             Command::Verify(args) => commands::verify::verify(&settings, args, output).await,
             Command::Locate(args) => commands::verify::locate(&settings, args, output).await,
             Command::Pg(command) => commands::pg::run(&settings, command, output),
-            Command::Demo => commands::demo::run(&settings, output).await,
+            Command::Repair(args) => commands::repair::run(&settings, args, output).await,
+            Command::Demo(args) => commands::demo::run(&settings, args, output).await,
         }
     });
     match result {

@@ -190,3 +190,101 @@ pub struct CheckSummary {
     pub lint_errors: usize,
     pub warnings: usize,
 }
+
+/// `repair --json`: the plan and, with `--execute`, how it ended.
+#[derive(Debug, Serialize)]
+pub struct RepairReport<'a> {
+    pub format: u32,
+    pub target: &'a str,
+    /// The history table the plan writes.
+    pub history_table: &'static str,
+    /// Checked before anything runs, in words.
+    pub guards: Vec<String>,
+    pub steps: Vec<RepairStep<'a>>,
+    /// Tables whose rows the plan may change, with their row counts now.
+    pub tables: Vec<RepairTable<'a>>,
+    /// Unexplained objects, kept as they are.
+    pub kept: &'a [String],
+    pub alternatives: &'a [String],
+    pub unresolved: &'a [String],
+    pub deferred: &'a [String],
+    /// The plan as one SQL script (psql or a web SQL editor).
+    pub script: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub executed: Option<RepairExecuted<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RepairStep<'a> {
+    /// unrecord · record · apply · complete · undo
+    pub kind: plumb_doctor::StepKind,
+    pub migration: Option<&'a str>,
+    pub summary: &'a str,
+    pub sql: &'a str,
+    /// What it can lose (null: nothing).
+    pub loses: Option<&'a str>,
+    pub locks: &'a [String],
+}
+
+#[derive(Debug, Serialize)]
+pub struct RepairTable<'a> {
+    pub table: &'a str,
+    pub rows: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RepairExecuted<'a> {
+    pub committed: bool,
+    /// Why it rolled back.
+    pub reasons: &'a [String],
+    pub backup_dir: String,
+    /// pg_dump · copy
+    pub backup_method: &'static str,
+    pub restore: &'a str,
+    /// Tables held to their row count and content checksum.
+    pub tables_checked: usize,
+    pub duration_ms: u128,
+}
+
+impl<'a> RepairReport<'a> {
+    pub fn new(
+        target: &'a str,
+        plan: &'a plumb_doctor::Plan,
+        rows: &'a std::collections::BTreeMap<String, i64>,
+        executed: Option<&'a plumb_doctor::Executed>,
+    ) -> Self {
+        RepairReport {
+            format: FORMAT,
+            target,
+            history_table: plan.history.table(),
+            guards: plan.guards.iter().map(|g| g.describe()).collect(),
+            steps: plan
+                .steps
+                .iter()
+                .map(|s| RepairStep {
+                    kind: s.kind,
+                    migration: s.migration.as_deref(),
+                    summary: &s.summary,
+                    sql: &s.sql,
+                    loses: s.loses.as_deref(),
+                    locks: &s.locks,
+                })
+                .collect(),
+            tables: plan.tables.iter().map(|t| RepairTable { table: t, rows: rows.get(t).copied() }).collect(),
+            kept: &plan.kept,
+            alternatives: &plan.alternatives,
+            unresolved: &plan.unresolved,
+            deferred: &plan.deferred,
+            script: plan.script(),
+            executed: executed.map(|e| RepairExecuted {
+                committed: e.committed,
+                reasons: &e.reasons,
+                backup_dir: e.backup.dir.display().to_string(),
+                backup_method: e.backup.method,
+                restore: &e.backup.restore,
+                tables_checked: e.tables_checked,
+                duration_ms: e.duration_ms,
+            }),
+        }
+    }
+}

@@ -27,7 +27,7 @@ const QUICKSTART: [(&str, &str); 4] = [
     ),
 ];
 
-pub async fn run(settings: &GlobalSettings, output: Output) -> Result<Exit> {
+pub async fn run(settings: &GlobalSettings, _args: &crate::cli::DemoArgs, output: Output) -> Result<Exit> {
     let binaries = plumb_pg::discover(settings.pg_version)?;
     output.info(&format!("starting a throwaway PostgreSQL {} ({})", binaries.version, binaries.bin_dir.display()));
     let cluster = Cluster::start(&binaries, &ClusterConfig::default()).context("could not start a local cluster")?;

@@ -8,6 +8,7 @@ pub mod diff;
 pub mod inspect;
 pub mod lint;
 pub mod pg;
+pub mod repair;
 pub mod status;
 pub mod verify;
 
