@@ -169,6 +169,15 @@ pub struct DemoArgs {
     /// Also write the summary as Markdown and HTML (demo.md, demo.html) into this folder.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
+
+    /// Instead: build incident N (1-5) on the target database (--database-url), with its
+    /// migrations written to --dir, to try plumb status/verify/repair on it by hand.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub build: Option<u8>,
+
+    /// Where --build writes the incident's migrations.
+    #[arg(long, default_value = "migrations", requires = "build")]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod incidents;
 mod output;
 mod report;
 mod settings;

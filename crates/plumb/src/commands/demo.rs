@@ -1,120 +1,317 @@
-//! `plumb demo`: the embedded example, end to end, on a throwaway cluster.
+//! `plumb demo`: the five incidents of INCIDENTS.md, each built in its own database on
+//! a throwaway cluster, diagnosed (status, verify, locate, check), repaired and verified
+//! again. `--build N` builds one incident on the target instead, for trying plumb by hand.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use plumb_catalog::InspectOptions;
-use plumb_migrate::{ApplyOptions, Migration, MigrationSet, Version};
-use plumb_pg::{Cluster, ClusterConfig};
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use plumb_doctor::{Diagnosis, PlanOptions, Status};
+use plumb_migrate::{ApplyOptions, MigrationSource, NativeDir};
+use plumb_pg::{Cluster, ClusterConfig, Connection};
 
 use super::Exit;
-use crate::output::Output;
+use super::repair::{self, Situation};
+use crate::cli::DemoArgs;
+use crate::incidents::{self, INCIDENTS, Incident};
+use crate::output::{Output, Style};
 use crate::settings::GlobalSettings;
 use crate::target::{self, Access, Notices};
 
-/// The quickstart migrations, embedded so the demo needs no files.
-const QUICKSTART: [(&str, &str); 4] = [
-    (
-        "0001_organizations_and_users.sql",
-        include_str!("../../../../examples/quickstart/migrations/0001_organizations_and_users.sql"),
-    ),
-    ("0002_projects.sql", include_str!("../../../../examples/quickstart/migrations/0002_projects.sql")),
-    (
-        "0003_projects_by_owner_index.sql",
-        include_str!("../../../../examples/quickstart/migrations/0003_projects_by_owner_index.sql"),
-    ),
-    (
-        "0004_row_level_security.sql",
-        include_str!("../../../../examples/quickstart/migrations/0004_row_level_security.sql"),
-    ),
-];
+/// The outcome of an incident whose migration `check` refuses and that has nothing to repair.
+const PREVENTED: &str = "untouched: check refuses it";
 
-pub async fn run(settings: &GlobalSettings, _args: &crate::cli::DemoArgs, output: Output) -> Result<Exit> {
+/// One line of the summary table, and the details the report shows.
+struct Outcome {
+    number: u8,
+    title: &'static str,
+    found: String,
+    check: String,
+    repair: String,
+    after: String,
+    rows: String,
+    plan_summary: Vec<String>,
+    script: String,
+}
+
+pub async fn run(settings: &GlobalSettings, args: &DemoArgs, output: Output) -> Result<Exit> {
+    if let Some(number) = args.build {
+        return build_on_target(settings, number, &args.dir, output).await;
+    }
+    let started = Instant::now();
     let binaries = plumb_pg::discover(settings.pg_version)?;
     output.info(&format!("starting a throwaway PostgreSQL {} ({})", binaries.version, binaries.bin_dir.display()));
     let cluster = Cluster::start(&binaries, &ClusterConfig::default()).context("could not start a local cluster")?;
-    output.info(&format!("cluster ready in {} ms: {}", cluster.started_in().as_millis(), cluster.conninfo("postgres")));
+    output.info(&format!("cluster ready in {} ms", cluster.started_in().as_millis()));
+    let work = tempfile::tempdir().context("could not create a temporary folder")?;
 
-    let set = quickstart()?;
-    let notices = Notices::default();
-    let conn = target::connect_to(&cluster.conninfo("postgres"), output, Access::ReadWrite, &notices).await?;
-    let options = ApplyOptions { plumb_version: env!("CARGO_PKG_VERSION").to_owned(), ..ApplyOptions::default() };
+    let mut outcomes = Vec::new();
+    for incident in &INCIDENTS {
+        outcomes.push(run_incident(&cluster, incident, work.path(), output).await?);
+    }
 
-    output.result("\n== status before apply ==");
-    let history = plumb_migrate::read_history(&conn).await?;
-    super::status::render(&plumb_migrate::status(&set, history.as_deref()), None, conn.target(), output);
-
-    output.result("\n== apply ==");
-    super::apply::apply_and_report(&conn, &set, &options, output, &notices).await?;
-
-    output.result("\n== status after apply ==");
-    let history = plumb_migrate::read_history(&conn).await?;
-    super::status::render(&plumb_migrate::status(&set, history.as_deref()), None, conn.target(), output);
-
-    output.result("\n== apply again ==");
-    super::apply::apply_and_report(&conn, &set, &options, output, &notices).await?;
-
-    // Drift: the history says all four applied; someone changed the schema by hand since.
-    output.result("\n== someone drops a policy and adds an index by hand; plumb verify ==");
-    conn.batch(
-        "DROP POLICY projects_by_organization ON projects; CREATE INDEX hotfix_projects_name ON projects (name);",
-    )
-    .await?;
-    let shadow = fresh_database(&cluster, "plumb_demo_shadow", output).await?;
-    let replay = plumb_doctor::replay(&shadow, &set).await?;
-    let target_schema = plumb_catalog::inspect(&conn, &InspectOptions::default()).await?;
-    let live = plumb_doctor::objects(&target_schema);
-    let history = plumb_migrate::read_history(&conn).await?.unwrap_or_default();
-    super::verify::render(&plumb_doctor::diagnose(&set, &replay, &history, &live), conn.target(), output);
-
-    // Preflight: a pending migration written for another database (Supabase's auth schema).
-    output.result("\n== a new migration written for another database; plumb check ==");
-    let mut with_pending = set.migrations().to_vec();
-    with_pending.push(Migration::new(
-        Version::parse("0005").expect("digits"),
-        "project_members".into(),
-        "examples/quickstart/migrations/0005_project_members.sql".into(),
-        PENDING.to_owned(),
-    )?);
-    let with_pending = MigrationSet::new(with_pending)?;
-    let (pending, _) = plumb_migrate::plan(&with_pending, &history, &options)?;
-    let clone_db = fresh_database(&cluster, "plumb_demo_clone", output).await?;
-    let clone = plumb_doctor::clone_target(&clone_db, &target_schema).await?;
-    let checked = plumb_doctor::check(&clone_db, &with_pending, &pending, &target_schema, clone).await?;
-    super::check::text(conn.target(), &checked, &[], output);
-    drop((shadow, clone_db));
-    drop(conn);
+    output.result(&format!("\n{}", output.paint("== summary ==", Style::Ok)));
+    output.result(&summary_table(&outcomes).to_string());
+    output.result(&format!("{} incidents in {:.1} s", outcomes.len(), started.elapsed().as_secs_f64()));
+    if let Some(dir) = &args.report {
+        std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
+        std::fs::write(dir.join("demo.md"), markdown(&outcomes))?;
+        std::fs::write(dir.join("demo.html"), html(&outcomes))?;
+        output.info(&format!("wrote {0}/demo.md and {0}/demo.html", dir.display()));
+    }
     drop(cluster);
     output.info("throwaway cluster stopped and removed");
+    let all_good = outcomes.iter().all(|o| o.after == "clean" || o.after == PREVENTED);
+    Ok(if all_good { Exit::Ok } else { Exit::Findings })
+}
+
+/// `plumb demo --build N --dir DIR`: incident N on the target database, its migrations in DIR.
+async fn build_on_target(settings: &GlobalSettings, number: u8, dir: &Path, output: Output) -> Result<Exit> {
+    let incident = incidents::find(number).with_context(|| format!("no incident {number}: they are numbered 1 to 5"))?;
+    let conn = target::connect(settings, output, Access::ReadWrite, &Notices::silent()).await?;
+    incidents::build(&conn, incident, dir).await?;
+    output.info(&format!(
+        "built incident {number} ({}) on {}; its migrations are in {}",
+        incident.title,
+        conn.target(),
+        dir.display()
+    ));
     Ok(Exit::Ok)
 }
 
-/// The demo's pending migration: written for a database with Supabase's `auth` schema.
-const PENDING: &str = "CREATE TABLE project_members (
-    project_id bigint NOT NULL REFERENCES projects (id),
-    user_id    uuid NOT NULL REFERENCES auth.users (id),
-    PRIMARY KEY (project_id, user_id)
-);
-CREATE INDEX project_members_user ON project_members (user_id);
-";
+async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, output: Output) -> Result<Outcome> {
+    let n = incident.number;
+    output.result(&format!(
+        "\n{}",
+        output.paint(&format!("━━ incident {n}: {} ━━", incident.title), Style::Ok)
+    ));
+    let conn = fresh_database(cluster, &format!("incident_{n}"), output).await?;
+    let dir = work.join(incident.slug).join("migrations");
+    let set = incidents::build(&conn, incident, &dir).await?;
 
-async fn fresh_database(cluster: &Cluster, name: &str, output: Output) -> Result<plumb_pg::Connection> {
+    output.result("\n$ plumb status");
+    let history = plumb_migrate::read_history(&conn).await?.unwrap_or_default();
+    super::status::render(&plumb_migrate::status(&set, Some(&history)), None, conn.target(), output);
+
+    output.result("\n$ plumb verify");
+    let replay = replay_in(cluster, &format!("incident_{n}_shadow"), &set, output).await?;
+    let situation = Situation::read(&conn, set, replay).await?;
+    let live = plumb_doctor::objects(&situation.live);
+    let diagnosis = plumb_doctor::diagnose(&situation.set, &situation.replay, &situation.history, &live);
+    super::verify::render(&diagnosis, conn.target(), output);
+
+    output.result("\n$ plumb locate");
+    let located = plumb_doctor::locate(&situation.set, &situation.replay, &situation.history, &live);
+    output.result(&format!(
+        "the live schema is closest to {}; really present: {}",
+        located.best_version.as_deref().map_or("no migration applied".to_owned(), |v| format!("migration {v}")),
+        located.applied.join(", ")
+    ));
+
+    let options = ApplyOptions::default();
+    let (pending, _) = plumb_migrate::plan(&situation.set, &situation.history, &options)?;
+    let check = if pending.is_empty() {
+        "-".to_owned()
+    } else {
+        output.result("\n$ plumb check");
+        let clone_db = fresh_database(cluster, &format!("incident_{n}_clone"), output).await?;
+        let clone = plumb_doctor::clone_target(&clone_db, &situation.live).await?;
+        let checked = plumb_doctor::check(&clone_db, &situation.set, &pending, &situation.live, clone).await?;
+        super::check::text(conn.target(), &checked, &[], output);
+        match checked.statements.iter().find(|s| s.status == "failed") {
+            None => "PASS".to_owned(),
+            Some(_) if !checked.missing_objects.is_empty() => {
+                format!("FAIL: needs {}", checked.missing_objects.join(", "))
+            }
+            Some(s) => {
+                let file = Path::new(&s.file).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+                let error = s.error.as_ref().map(|e| e.message.clone()).unwrap_or_default();
+                format!("FAIL: {file}:{} {error}", s.line)
+            }
+        }
+    };
+
+    output.result(&format!("\n$ plumb repair --execute{}", if incident.adopt { " --adopt" } else { "" }));
+    let mut plan_options = PlanOptions { plumb_version: env!("CARGO_PKG_VERSION").to_owned(), ..PlanOptions::default() };
+    if incident.adopt && !diagnosis.unexplained.is_empty() {
+        let adopted = repair::write_adoption(&dir, &situation, &diagnosis.unexplained)?;
+        output.result(&format!("wrote {} for {}", adopted.path.display(), diagnosis.unexplained.join(", ")));
+        plan_options.adopt = Some(adopted);
+    }
+    let plan = situation.plan(&plan_options);
+    repair::render_plan(&plan, &BTreeMap::new(), output);
+    let before = plumb_doctor::fingerprints(&conn).await?;
+    let info = cluster.conninfo(&format!("incident_{n}"));
+    let repaired = if plan.is_empty() {
+        "nothing to repair".to_owned()
+    } else {
+        let executed =
+            repair::execute(&conn, &info, &situation, &plan, Duration::from_secs(5), &work.join("backups"), output)
+                .await?;
+        if executed.committed {
+            format!("{} step(s) committed", plan.steps.len())
+        } else {
+            format!("rolled back: {}", executed.reasons.join("; "))
+        }
+    };
+
+    output.result("\n$ plumb verify");
+    let set = NativeDir::new(&dir).load()?;
+    let replay = if set.migrations().len() == situation.set.migrations().len() {
+        situation.replay.clone()
+    } else {
+        replay_in(cluster, &format!("incident_{n}_shadow_after"), &set, output).await?
+    };
+    let after = Situation::read(&conn, set, replay).await?;
+    let after_diagnosis =
+        plumb_doctor::diagnose(&after.set, &after.replay, &after.history, &plumb_doctor::objects(&after.live));
+    super::verify::render(&after_diagnosis, conn.target(), output);
+    let rows = rows_intact(&before, &plumb_doctor::fingerprints(&conn).await?, &plan.tables);
+
+    let after = if after_diagnosis.is_clean() {
+        "clean".into()
+    } else if plan.is_empty() && check.starts_with("FAIL") {
+        // Nothing to repair: the history is right, and check stopped the migration before it ran.
+        PREVENTED.into()
+    } else {
+        "NOT clean".into()
+    };
+    Ok(Outcome {
+        after,
+        number: n,
+        title: incident.title,
+        found: found(&diagnosis),
+        check,
+        repair: repaired,
+        rows,
+        plan_summary: plan.summary(),
+        script: plan.script(),
+    })
+}
+
+/// The findings in a few words: `006 partial, 003 pending`.
+fn found(d: &Diagnosis) -> String {
+    let mut parts: Vec<String> = d
+        .migrations
+        .iter()
+        .filter(|m| !matches!(m.status, Status::Verified | Status::Unverifiable))
+        .map(|m| format!("{} {}", m.version, super::verify::status_word(m.status)))
+        .collect();
+    let drift: usize = d.migrations.iter().map(|m| m.drift.len()).sum();
+    if drift > 0 {
+        parts.push(format!("{drift} drifted"));
+    }
+    if !d.unexplained.is_empty() {
+        parts.push(format!("{} unexplained", d.unexplained.len()));
+    }
+    if parts.is_empty() { "history and schema agree".into() } else { parts.join(", ") }
+}
+
+/// Whether the rows that were there are still there: tables the plan does not name keep
+/// their content checksum; tables it names keep their row count.
+fn rows_intact(
+    before: &BTreeMap<String, plumb_doctor::Fingerprint>,
+    after: &BTreeMap<String, plumb_doctor::Fingerprint>,
+    named: &[String],
+) -> String {
+    let mut changed = Vec::new();
+    let mut total = 0;
+    for (table, fp) in before.iter().filter(|(_, fp)| fp.rows > 0) {
+        total += fp.rows;
+        let same = match after.get(table) {
+            Some(now) if named.contains(table) => now.rows == fp.rows,
+            Some(now) => now == fp,
+            None => false,
+        };
+        if !same {
+            changed.push(table.clone());
+        }
+    }
+    if changed.is_empty() {
+        format!("{total} rows intact")
+    } else {
+        format!("CHANGED: {}", changed.join(", "))
+    }
+}
+
+async fn replay_in(cluster: &Cluster, name: &str, set: &plumb_migrate::MigrationSet, output: Output) -> Result<plumb_doctor::Replay> {
+    let shadow = fresh_database(cluster, name, output).await?;
+    Ok(plumb_doctor::replay(&shadow, set).await?)
+}
+
+async fn fresh_database(cluster: &Cluster, name: &str, output: Output) -> Result<Connection> {
     let admin =
         target::connect_to(&cluster.conninfo("postgres"), output, Access::ReadWrite, &Notices::silent()).await?;
     admin.batch(&format!("CREATE DATABASE {name}")).await?;
     target::connect_to(&cluster.conninfo(name), output, Access::ReadWrite, &Notices::silent()).await
 }
 
-fn quickstart() -> Result<MigrationSet> {
-    let migrations = QUICKSTART
-        .iter()
-        .map(|(file, sql)| {
-            let (version, name) = file.trim_end_matches(".sql").split_once('_').expect("embedded names have versions");
-            Migration::new(
-                Version::parse(version).expect("embedded versions are digits"),
-                name.to_owned(),
-                format!("examples/quickstart/migrations/{file}").into(),
-                sql.to_string(),
-            )
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(MigrationSet::new(migrations)?)
+const HEADER: [&str; 6] = ["incident", "plumb found", "check", "repair", "after", "existing rows"];
+
+fn cells(o: &Outcome) -> [String; 6] {
+    [
+        format!("{}. {}", o.number, o.title),
+        o.found.clone(),
+        o.check.clone(),
+        o.repair.clone(),
+        o.after.clone(),
+        o.rows.clone(),
+    ]
+}
+
+fn summary_table(outcomes: &[Outcome]) -> Table {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(HEADER);
+    for o in outcomes {
+        table.add_row(cells(o));
+    }
+    table
+}
+
+fn markdown(outcomes: &[Outcome]) -> String {
+    let mut out = String::from("# plumb demo: the five incidents\n\n");
+    out.push_str(&format!("| {} |\n|{}\n", HEADER.join(" | "), "---|".repeat(HEADER.len())));
+    for o in outcomes {
+        out.push_str(&format!("| {} |\n", cells(o).map(|c| c.replace('|', "\\|")).join(" | ")));
+    }
+    for o in outcomes {
+        out.push_str(&format!("\n## {}. {}\n\nplumb found: {}\n\n", o.number, o.title, o.found));
+        for line in &o.plan_summary {
+            out.push_str(&format!("- {line}\n"));
+        }
+        out.push_str(&format!("\n```sql\n{}```\n", o.script));
+    }
+    out
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+fn html(outcomes: &[Outcome]) -> String {
+    let mut out = String::from(
+        "<!doctype html>\n<meta charset=\"utf-8\">\n<title>plumb demo</title>\n<style>body{font-family:sans-serif;max-width:72rem;margin:2rem auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}pre{background:#f6f6f6;padding:1rem;overflow:auto}</style>\n<h1>plumb demo: the five incidents</h1>\n<table>\n<tr>",
+    );
+    for h in HEADER {
+        out.push_str(&format!("<th>{h}</th>"));
+    }
+    out.push_str("</tr>\n");
+    for o in outcomes {
+        out.push_str("<tr>");
+        for c in cells(o) {
+            out.push_str(&format!("<td>{}</td>", escape(&c)));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table>\n");
+    for o in outcomes {
+        out.push_str(&format!("<h2>{}. {}</h2>\n<p>plumb found: {}</p>\n<ul>\n", o.number, escape(o.title), escape(&o.found)));
+        for line in &o.plan_summary {
+            out.push_str(&format!("<li>{}</li>\n", escape(line)));
+        }
+        out.push_str(&format!("</ul>\n<pre>{}</pre>\n", escape(&o.script)));
+    }
+    out
 }

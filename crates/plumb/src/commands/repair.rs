@@ -80,8 +80,11 @@ pub async fn run(settings: &GlobalSettings, args: &RepairArgs, output: Output) -
         if output.settings.json {
             output.json(&report::RepairReport::new(conn.target(), &plan, &rows, None));
         } else {
-            render_plan(&plan, &rows, output);
-            output.result("");
+            // The words on stderr, the script on stdout: `plumb repair > repair.sql` keeps a
+            // script that runs as it is (it carries the same words as comments).
+            for line in plan_lines(&plan, &rows) {
+                output.info(&line);
+            }
             output.result(&plan.script());
         }
         return Ok(if plan.is_empty() && plan.unresolved.is_empty() { Exit::Ok } else { Exit::Findings });
@@ -99,7 +102,8 @@ pub async fn run(settings: &GlobalSettings, args: &RepairArgs, output: Output) -
         render_plan(&plan, &rows, output);
     }
     confirm(args.yes, conn.target())?;
-    let executed = execute(&conn, &info, &situation, &plan, args.lock_timeout, output).await?;
+    let backups = std::env::current_dir()?.join(".plumb/backups");
+    let executed = execute(&conn, &info, &situation, &plan, args.lock_timeout, &backups, output).await?;
     if output.settings.json {
         output.json(&report::RepairReport::new(conn.target(), &plan, &rows, Some(&executed)));
     }
@@ -124,13 +128,14 @@ fn confirm(yes: bool, target: &str) -> Result<()> {
     Ok(())
 }
 
-/// Runs the plan with a backup under `.plumb/backups/<time>/`, and says what happened.
+/// Runs the plan with a backup under `<backups>/<time>/`, and says what happened.
 pub async fn execute(
     conn: &Connection,
     info: &ConnInfo,
     situation: &Situation,
     plan: &Plan,
     lock_timeout: Duration,
+    backups: &Path,
     output: Output,
 ) -> Result<Executed> {
     let stamp: String = conn
@@ -138,7 +143,7 @@ pub async fn execute(
         .query_one("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS.MS\"Z\"')", &[])
         .await?
         .get(0);
-    let backup_dir = std::env::current_dir()?.join(".plumb/backups").join(stamp);
+    let backup_dir = backups.join(stamp);
     // pg_dump must be at least as new as the server.
     let pg_dump = plumb_pg::installed()
         .into_iter()
@@ -191,27 +196,35 @@ async fn row_counts(conn: &Connection, plan: &Plan) -> BTreeMap<String, i64> {
     rows
 }
 
-/// The plan in plain words.
+/// The plan in plain words, on stdout.
 pub fn render_plan(plan: &Plan, rows: &BTreeMap<String, i64>, output: Output) {
-    if plan.is_empty() {
-        output.result(&output.paint("nothing to repair: history and schema agree", Style::Ok));
-    } else {
-        output.result(&format!("Repair plan ({} step(s), one transaction, history in {}):", plan.steps.len(), plan.history.table()));
-    }
-    for line in plan.summary() {
-        output.result(&format!("  {line}"));
-    }
-    if !rows.is_empty() {
-        let touched: Vec<String> = rows.iter().map(|(t, n)| format!("{t} ({n} rows)")).collect();
-        output.result(&format!("  rows touched: only in {}", touched.join(", ")));
-    }
-    for a in &plan.alternatives {
-        output.result(&format!("  alternative: {a}"));
+    for line in plan_lines(plan, rows) {
+        output.result(&line);
     }
 }
 
+/// The plan in plain words, line by line.
+fn plan_lines(plan: &Plan, rows: &BTreeMap<String, i64>) -> Vec<String> {
+    let mut lines = vec![if plan.is_empty() {
+        "nothing to run".to_owned()
+    } else {
+        format!(
+            "Repair plan ({} step(s), one transaction, history in {}):",
+            plan.steps.len(),
+            plan.history.table()
+        )
+    }];
+    lines.extend(plan.summary().into_iter().map(|l| format!("  {l}")));
+    if !rows.is_empty() {
+        let touched: Vec<String> = rows.iter().map(|(t, n)| format!("{t} ({n} rows)")).collect();
+        lines.push(format!("  rows touched: only in {}", touched.join(", ")));
+    }
+    lines.extend(plan.alternatives.iter().map(|a| format!("  alternative: {a}")));
+    lines
+}
+
 /// Writes the migration that adopts the unexplained objects; returns it as a value.
-fn write_adoption(dir: &Path, situation: &Situation, unexplained: &[String]) -> Result<Migration> {
+pub fn write_adoption(dir: &Path, situation: &Situation, unexplained: &[String]) -> Result<Migration> {
     let version = next_version(&situation.set);
     let path: PathBuf = dir.join(format!("{version}_adopted.sql"));
     let sql = plumb_doctor::adoption_sql(&situation.live, unexplained);

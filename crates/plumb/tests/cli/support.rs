@@ -189,7 +189,16 @@ impl Paused {
     /// Starts `plumb apply` and waits until it reaches `failpoint`.
     /// Returns `None` if plumb finished without reaching it.
     pub fn apply_until(db: &TestDb, dir: &Path, failpoint: &str) -> Option<Paused> {
-        let mut child = plumb_command(&["apply", "--dir", dir.to_str().unwrap()])
+        Paused::run_until(db, &["apply", "--dir", dir.to_str().unwrap()], failpoint, None)
+    }
+
+    /// Starts `plumb <args>` (in `workdir`, if given) and waits until it reaches `failpoint`.
+    pub fn run_until(db: &TestDb, args: &[&str], failpoint: &str, workdir: Option<&Path>) -> Option<Paused> {
+        let mut command = plumb_command(args);
+        if let Some(dir) = workdir {
+            command.current_dir(dir);
+        }
+        let mut child = command
             .env("DATABASE_URL", db.url())
             .env("PLUMB_FAILPOINT", failpoint)
             .stdin(Stdio::piped())

@@ -1,0 +1,163 @@
+//! The five incidents of INCIDENTS.md as data: their migration files (embedded from
+//! `examples/incidents/`), and how a database came to be broken — SQL run before the
+//! migrations, the version they were applied to, history rows stamped without running,
+//! SQL run by hand afterwards. `plumb demo` builds them; so do the tests, through
+//! `plumb demo --build N`.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use plumb_migrate::{ApplyOptions, HistoryFormat, MigrationSet, MigrationSource, NativeDir, Version};
+use plumb_pg::Connection;
+
+/// One incident, as a recipe.
+pub struct Incident {
+    /// 1 to 5, as numbered in INCIDENTS.md.
+    pub number: u8,
+    /// Its folder under `examples/incidents/`.
+    pub slug: &'static str,
+    /// Its title.
+    pub title: &'static str,
+    /// The migration files: (file name, text).
+    pub migrations: &'static [(&'static str, &'static str)],
+    /// SQL run before any migration (a history table of another tool, an older table).
+    pub before: &'static str,
+    /// The migrations were applied up to this version, properly.
+    pub applied_to: &'static str,
+    /// History rows written without running the migrations (a stamp, a lost schema change).
+    pub stamped: &'static [&'static str],
+    /// SQL run by hand afterwards: partial runs, hotfixes, and the data.
+    pub after: &'static str,
+    /// Whether the demo adopts the unexplained objects into a new migration.
+    pub adopt: bool,
+}
+
+macro_rules! migration {
+    ($dir:literal, $file:literal) => {
+        ($file, include_str!(concat!("../../../examples/incidents/", $dir, "/migrations/", $file)))
+    };
+}
+
+macro_rules! script {
+    ($dir:literal, $file:literal) => {
+        include_str!(concat!("../../../examples/incidents/", $dir, "/", $file))
+    };
+}
+
+/// The five, in order.
+pub const INCIDENTS: [Incident; 5] = [
+    Incident {
+        number: 1,
+        slug: "1-half-applied",
+        title: "half-applied migration",
+        migrations: &[
+            migration!("1-half-applied", "001_users.sql"),
+            migration!("1-half-applied", "002_reports.sql"),
+            migration!("1-half-applied", "003_organizations.sql"),
+            migration!("1-half-applied", "006_integration.sql"),
+        ],
+        before: "",
+        applied_to: "002",
+        stamped: &[],
+        after: script!("1-half-applied", "after.sql"),
+        adopt: false,
+    },
+    Incident {
+        number: 2,
+        slug: "2-stamped-ahead",
+        title: "history stamped to head",
+        migrations: &[
+            migration!("2-stamped-ahead", "001_organizations.sql"),
+            migration!("2-stamped-ahead", "002_users.sql"),
+            migration!("2-stamped-ahead", "003_projects.sql"),
+            migration!("2-stamped-ahead", "004_string_ids.sql"),
+            migration!("2-stamped-ahead", "005_folders.sql"),
+            migration!("2-stamped-ahead", "006_pipeline_templates.sql"),
+            migration!("2-stamped-ahead", "007_rbac_audit_logs.sql"),
+        ],
+        before: "",
+        applied_to: "003",
+        stamped: &["004", "005", "006", "007"],
+        after: script!("2-stamped-ahead", "after.sql"),
+        adopt: false,
+    },
+    Incident {
+        number: 3,
+        slug: "3-if-not-exists",
+        title: "IF NOT EXISTS hid an older table",
+        migrations: &[
+            migration!("3-if-not-exists", "001_organizations.sql"),
+            migration!("3-if-not-exists", "002_calls.sql"),
+        ],
+        before: script!("3-if-not-exists", "before.sql"),
+        applied_to: "001",
+        stamped: &[],
+        after: script!("3-if-not-exists", "after.sql"),
+        adopt: true,
+    },
+    Incident {
+        number: 4,
+        slug: "4-never-applies",
+        title: "migration that can never apply",
+        migrations: &[
+            migration!("4-never-applies", "0023_sync_jobs.sql"),
+            migration!("4-never-applies", "0024_sync_preview_progress_logs.sql"),
+        ],
+        before: "",
+        applied_to: "0023",
+        stamped: &[],
+        after: script!("4-never-applies", "after.sql"),
+        adopt: false,
+    },
+    Incident {
+        number: 5,
+        slug: "5-phantom-supabase",
+        title: "phantom migrations (Supabase)",
+        migrations: &[
+            migration!("5-phantom-supabase", "20250101000000_collections.sql"),
+            migration!("5-phantom-supabase", "20250201000000_user_consents.sql"),
+            migration!("5-phantom-supabase", "20250413093000_organizations.sql"),
+            migration!("5-phantom-supabase", "20251001211923_prompts_catalog.sql"),
+            migration!("5-phantom-supabase", "20251101000000_collections_organization.sql"),
+        ],
+        before: script!("5-phantom-supabase", "before.sql"),
+        applied_to: "20250201000000",
+        stamped: &["20250413093000", "20251001211923"],
+        after: script!("5-phantom-supabase", "after.sql"),
+        adopt: false,
+    },
+];
+
+/// The incident numbered `number`.
+pub fn find(number: u8) -> Option<&'static Incident> {
+    INCIDENTS.iter().find(|i| i.number == number)
+}
+
+struct Quiet;
+impl plumb_migrate::ApplyObserver for Quiet {}
+
+/// Writes the incident's migrations into `dir` and breaks the empty database behind
+/// `conn` the way the incident broke its team's. Returns the migrations as loaded from `dir`.
+pub async fn build(conn: &Connection, incident: &Incident, dir: &Path) -> Result<MigrationSet> {
+    std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
+    for (file, sql) in incident.migrations {
+        std::fs::write(dir.join(file), sql).with_context(|| format!("could not write {file}"))?;
+    }
+    let set = NativeDir::new(dir).load()?;
+    if !incident.before.is_empty() {
+        conn.batch(incident.before).await?;
+    }
+    let options = ApplyOptions {
+        to: Version::parse(incident.applied_to),
+        plumb_version: env!("CARGO_PKG_VERSION").to_owned(),
+        ..ApplyOptions::default()
+    };
+    plumb_migrate::apply(conn, &set, &options, &Quiet).await?;
+    let format = HistoryFormat::detect(conn).await?.unwrap_or(HistoryFormat::Plumb);
+    for version in incident.stamped {
+        let m = set.migrations().iter().find(|m| m.version.as_str() == *version).expect("stamped versions exist");
+        conn.batch(&format.record_sql(m, env!("CARGO_PKG_VERSION"))).await?;
+    }
+    conn.batch(incident.after).await?;
+    Ok(set)
+}

@@ -1,0 +1,4 @@
+CREATE TABLE organizations (
+    id   uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    name text NOT NULL
+);

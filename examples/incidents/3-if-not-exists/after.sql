@@ -1,0 +1,1 @@
+INSERT INTO organizations (name) VALUES ('Acme'), ('Globex');

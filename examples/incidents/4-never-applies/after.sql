@@ -1,0 +1,1 @@
+INSERT INTO sync_jobs (source) VALUES ('stripe'), ('hubspot'), ('salesforce');
