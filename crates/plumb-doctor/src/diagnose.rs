@@ -165,7 +165,9 @@ pub fn diagnose(set: &MigrationSet, replay: &Replay, history: &[HistoryRow], liv
             (Some(HistoryStatus::Failed), _) => Status::Failed,
             (_, None) => Status::Unknown,
             // An empty recorded checksum: the history format keeps none (Supabase).
-            _ if recorded && row.is_some_and(|r| !r.checksum.is_empty() && r.checksum != m.checksum) => Status::Modified,
+            _ if recorded && row.is_some_and(|r| !r.checksum.is_empty() && r.checksum != m.checksum) => {
+                Status::Modified
+            }
             _ if checked == 0 => {
                 if recorded {
                     Status::Unverifiable

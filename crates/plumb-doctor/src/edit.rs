@@ -173,9 +173,9 @@ pub fn copy(to: &mut Schema, from: &Schema, id: &str, created: &mut BTreeSet<Str
                 return copy_entry(&mut t.indexes, &owner.indexes, index);
             }
             // An index of a materialized view.
-            let Some((key, view)) =
-                from.views.iter().find(|(_, v)| split_member(name).is_some_and(|(ns, _)| v.schema == ns) && v.indexes.contains_key(index))
-            else {
+            let Some((key, view)) = from.views.iter().find(|(_, v)| {
+                split_member(name).is_some_and(|(ns, _)| v.schema == ns) && v.indexes.contains_key(index)
+            }) else {
                 return false;
             };
             let Some(v) = to.views.get_mut(key) else { return false };
@@ -291,14 +291,16 @@ mod tests {
     }
 
     fn table(name: &str, columns: &[(&str, &str)]) -> serde_json::Value {
-        let columns: Vec<_> = columns.iter().map(|(n, t)| json!({"name": n, "data_type": t, "not_null": true})).collect();
+        let columns: Vec<_> =
+            columns.iter().map(|(n, t)| json!({"name": n, "data_type": t, "not_null": true})).collect();
         json!({"schema": "public", "name": name, "kind": "ordinary", "columns": columns})
     }
 
     #[test]
     fn copied_table_takes_only_the_named_parts_in_expected_order() {
-        let expected =
-            schema(json!({"tables": {"public.jobs": table("jobs", &[("id", "bigint"), ("name", "text"), ("extra", "text")])}}));
+        let expected = schema(
+            json!({"tables": {"public.jobs": table("jobs", &[("id", "bigint"), ("name", "text"), ("extra", "text")])}}),
+        );
         let mut live = Schema::default();
         let mut created = BTreeSet::new();
         assert!(copy(&mut live, &expected, "table public.jobs", &mut created));
@@ -318,7 +320,8 @@ mod tests {
             "name": "posts_author_id_fkey", "kind": "foreign_key",
             "definition": "FOREIGN KEY (author_id) REFERENCES public.users(id)",
             "columns": ["author_id"], "references": ["public.users", ["id"]]}});
-        let mut live = schema(json!({"tables": {"public.users": table("users", &[("id", "uuid")]), "public.posts": posts}}));
+        let mut live =
+            schema(json!({"tables": {"public.users": table("users", &[("id", "uuid")]), "public.posts": posts}}));
         assert!(copy(&mut live, &expected, "column public.users.id", &mut BTreeSet::new()));
         assert_eq!(live.tables["public.users"].columns[0].data_type, "character varying(36)");
         let users = BTreeSet::from(["public.users".to_owned()]);

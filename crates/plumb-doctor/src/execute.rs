@@ -205,10 +205,8 @@ async fn run_in_transaction(
     // The schema and the history, as this transaction leaves them, must agree.
     let options = InspectOptions { within_transaction: true, ..InspectOptions::default() };
     let live = plumb_catalog::inspect(conn, &options).await.map_err(|e| RepairError::Inspect(e.to_string()))?;
-    let history = plumb_migrate::read_history(conn)
-        .await
-        .map_err(|e| RepairError::Inspect(e.to_string()))?
-        .unwrap_or_default();
+    let history =
+        plumb_migrate::read_history(conn).await.map_err(|e| RepairError::Inspect(e.to_string()))?.unwrap_or_default();
     let diagnosis = diagnose(set, replay, &history, &objects(&live));
     for m in &diagnosis.migrations {
         let deferred = m.status == Status::Pending;
@@ -352,8 +350,12 @@ async fn backup(
         }
     }
     for t in &tables {
-        let present: bool =
-            conn.client().query_one("SELECT to_regclass($1) IS NOT NULL", &[&quote_qualified(t)]).await.map_err(PgError::from)?.get(0);
+        let present: bool = conn
+            .client()
+            .query_one("SELECT to_regclass($1) IS NOT NULL", &[&quote_qualified(t)])
+            .await
+            .map_err(PgError::from)?
+            .get(0);
         if !present {
             continue;
         }
@@ -384,14 +386,19 @@ async fn copy_out(conn: &Connection, sql: &str) -> Result<Vec<u8>, PgError> {
 
 /// The audit row of a committing repair, in its own transaction.
 async fn audit_in_transaction(conn: &Connection, plan: &Plan, options: &ExecuteOptions) -> Result<(), PgError> {
-    conn.batch(AUDIT_TABLE).await?;
+    // "schema plumb already exists" is no news.
+    conn.batch(&format!("SET LOCAL client_min_messages = warning;\n{AUDIT_TABLE}")).await?;
     insert_event(conn, plan, "committed", "", options).await
 }
 
 /// The audit row of a repair that did not commit (best effort: the connection may be gone).
 async fn audit(conn: &Connection, plan: &Plan, outcome: &str, detail: &str, options: &ExecuteOptions) {
-    if conn.batch(AUDIT_TABLE).await.is_ok() {
-        let _ = insert_event(conn, plan, outcome, detail, options).await;
+    if conn.batch(&format!("BEGIN;\nSET LOCAL client_min_messages = warning;\n{AUDIT_TABLE}")).await.is_ok()
+        && insert_event(conn, plan, outcome, detail, options).await.is_ok()
+    {
+        let _ = conn.batch("COMMIT").await;
+    } else {
+        let _ = conn.batch("ROLLBACK").await;
     }
 }
 

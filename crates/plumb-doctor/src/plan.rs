@@ -477,12 +477,24 @@ impl<'a> Planner<'a> {
         }
         let diff = plumb_diff::diff(self.live, &target);
         self.name_tables(&target);
-        let losses: Vec<String> =
-            diff.changes.iter().filter(|c| c.data_loss).map(|c| format!("{} {}", c.action.as_str(), c.object)).collect();
-        let locks: Vec<String> = diff.changes.iter().filter_map(|c| c.lock.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+        // A type change whose every value the guards check to convert loses nothing.
+        let guarded = |object: &str| {
+            self.plan.guards.iter().any(
+                |g| matches!(g, Guard::Converts { table, column, .. } if object == format!("column {table}.{column}")),
+            )
+        };
+        let losses: Vec<String> = diff
+            .changes
+            .iter()
+            .filter(|c| c.data_loss && !guarded(&c.object))
+            .map(|c| format!("{} {}", c.action.as_str(), c.object))
+            .collect();
+        let locks: Vec<String> =
+            diff.changes.iter().filter_map(|c| c.lock.clone()).collect::<BTreeSet<_>>().into_iter().collect();
         let mut sql = diff.script();
         let what = if missing.len() == 1 { "object" } else { "objects" };
-        let mut summary = format!("complete {} {}: create or restore its {} missing {what}", m.version, m.name, missing.len());
+        let mut summary =
+            format!("complete {} {}: create or restore its {} missing {what}", m.version, m.name, missing.len());
         if record {
             sql.push_str(&self.format.record_sql(m, &self.options.plumb_version));
             sql.push('\n');
@@ -502,11 +514,8 @@ impl<'a> Planner<'a> {
     /// False when it cannot.
     fn undo(&mut self, m: &Migration, present: &[String]) -> bool {
         let index = self.set.migrations().iter().position(|x| x.version == m.version).expect("in the set");
-        let created: BTreeSet<&str> = self.replay.footprints[index]
-            .iter()
-            .filter(|e| e.before.is_none())
-            .map(|e| e.object.as_str())
-            .collect();
+        let created: BTreeSet<&str> =
+            self.replay.footprints[index].iter().filter(|e| e.before.is_none()).map(|e| e.object.as_str()).collect();
         let changed: Vec<&String> = present.iter().filter(|p| !created.contains(p.as_str())).collect();
         if !changed.is_empty() {
             self.plan.unresolved.push(format!(
@@ -585,5 +594,8 @@ pub fn adoption_sql(live: &Schema, unexplained: &[String]) -> String {
         edit::remove(&mut without, id);
     }
     let diff = plumb_diff::diff(&without, live);
-    format!("-- Objects found in the database that no migration created, adopted by plumb repair --adopt.\n{}", diff.script())
+    format!(
+        "-- Objects found in the database that no migration created, adopted by plumb repair --adopt.\n{}",
+        diff.script()
+    )
 }

@@ -15,7 +15,8 @@ mod source;
 mod status;
 
 pub use apply::{
-    AppliedMigration, ApplyObserver, ApplyOptions, ApplyReport, PlannedMigration, apply, lock, plan, plan_script, unlock,
+    AppliedMigration, ApplyObserver, ApplyOptions, ApplyReport, PlannedMigration, apply, lock, plan, plan_script,
+    unlock,
 };
 pub use error::{ApplyError, LoadError, LockHolder, MigrationFailure, SourceLocation};
 pub use failpoint::failpoint;

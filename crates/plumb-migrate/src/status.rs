@@ -76,7 +76,9 @@ pub fn status(set: &MigrationSet, history: Option<&[HistoryRow]>) -> Vec<StatusE
             Some(r) => match r.status {
                 HistoryStatus::InProgress => MigrationState::InProgress,
                 HistoryStatus::Failed => MigrationState::Failed,
-                HistoryStatus::Applied if !r.checksum.is_empty() && r.checksum != m.checksum => MigrationState::Modified,
+                HistoryStatus::Applied if !r.checksum.is_empty() && r.checksum != m.checksum => {
+                    MigrationState::Modified
+                }
                 HistoryStatus::Applied => MigrationState::Applied,
             },
         };

@@ -69,7 +69,8 @@ pub async fn run(settings: &GlobalSettings, args: &DemoArgs, output: Output) -> 
 
 /// `plumb demo --build N --dir DIR`: incident N on the target database, its migrations in DIR.
 async fn build_on_target(settings: &GlobalSettings, number: u8, dir: &Path, output: Output) -> Result<Exit> {
-    let incident = incidents::find(number).with_context(|| format!("no incident {number}: they are numbered 1 to 5"))?;
+    let incident =
+        incidents::find(number).with_context(|| format!("no incident {number}: they are numbered 1 to 5"))?;
     let conn = target::connect(settings, output, Access::ReadWrite, &Notices::silent()).await?;
     incidents::build(&conn, incident, dir).await?;
     output.info(&format!(
@@ -83,10 +84,7 @@ async fn build_on_target(settings: &GlobalSettings, number: u8, dir: &Path, outp
 
 async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, output: Output) -> Result<Outcome> {
     let n = incident.number;
-    output.result(&format!(
-        "\n{}",
-        output.paint(&format!("━━ incident {n}: {} ━━", incident.title), Style::Ok)
-    ));
+    output.result(&format!("\n{}", output.paint(&format!("━━ incident {n}: {} ━━", incident.title), Style::Ok)));
     let conn = fresh_database(cluster, &format!("incident_{n}"), output).await?;
     let dir = work.join(incident.slug).join("migrations");
     let set = incidents::build(&conn, incident, &dir).await?;
@@ -134,7 +132,8 @@ async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, outpu
     };
 
     output.result(&format!("\n$ plumb repair --execute{}", if incident.adopt { " --adopt" } else { "" }));
-    let mut plan_options = PlanOptions { plumb_version: env!("CARGO_PKG_VERSION").to_owned(), ..PlanOptions::default() };
+    let mut plan_options =
+        PlanOptions { plumb_version: env!("CARGO_PKG_VERSION").to_owned(), ..PlanOptions::default() };
     if incident.adopt && !diagnosis.unexplained.is_empty() {
         let adopted = repair::write_adoption(&dir, &situation, &diagnosis.unexplained)?;
         output.result(&format!("wrote {} for {}", adopted.path.display(), diagnosis.unexplained.join(", ")));
@@ -229,14 +228,15 @@ fn rows_intact(
             changed.push(table.clone());
         }
     }
-    if changed.is_empty() {
-        format!("{total} rows intact")
-    } else {
-        format!("CHANGED: {}", changed.join(", "))
-    }
+    if changed.is_empty() { format!("{total} rows intact") } else { format!("CHANGED: {}", changed.join(", ")) }
 }
 
-async fn replay_in(cluster: &Cluster, name: &str, set: &plumb_migrate::MigrationSet, output: Output) -> Result<plumb_doctor::Replay> {
+async fn replay_in(
+    cluster: &Cluster,
+    name: &str,
+    set: &plumb_migrate::MigrationSet,
+    output: Output,
+) -> Result<plumb_doctor::Replay> {
     let shadow = fresh_database(cluster, name, output).await?;
     Ok(plumb_doctor::replay(&shadow, set).await?)
 }
@@ -307,7 +307,12 @@ fn html(outcomes: &[Outcome]) -> String {
     }
     out.push_str("</table>\n");
     for o in outcomes {
-        out.push_str(&format!("<h2>{}. {}</h2>\n<p>plumb found: {}</p>\n<ul>\n", o.number, escape(o.title), escape(&o.found)));
+        out.push_str(&format!(
+            "<h2>{}. {}</h2>\n<p>plumb found: {}</p>\n<ul>\n",
+            o.number,
+            escape(o.title),
+            escape(&o.found)
+        ));
         for line in &o.plan_summary {
             out.push_str(&format!("<li>{}</li>\n", escape(line)));
         }

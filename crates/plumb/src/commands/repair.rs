@@ -164,7 +164,9 @@ pub async fn execute(
         executed.backup.tables.join(", "),
         executed.backup.restore
     ));
-    if executed.committed {
+    if output.settings.json {
+        // The JSON report says it all.
+    } else if executed.committed {
         output.result(&output.paint(
             &format!(
                 "repaired: {} step(s) committed in {} ms; history and schema agree; {} other table(s) kept their rows and checksums",
@@ -208,11 +210,7 @@ fn plan_lines(plan: &Plan, rows: &BTreeMap<String, i64>) -> Vec<String> {
     let mut lines = vec![if plan.is_empty() {
         "nothing to run".to_owned()
     } else {
-        format!(
-            "Repair plan ({} step(s), one transaction, history in {}):",
-            plan.steps.len(),
-            plan.history.table()
-        )
+        format!("Repair plan ({} step(s), one transaction, history in {}):", plan.steps.len(), plan.history.table())
     }];
     lines.extend(plan.summary().into_iter().map(|l| format!("  {l}")));
     if !rows.is_empty() {

@@ -10,5 +10,6 @@ mod lint;
 mod local;
 mod network;
 mod preflight;
+mod repair;
 mod schema;
 mod support;

@@ -2,7 +2,15 @@
 
 use crate::support::{Migrations, TestDb, plumb};
 
-const INCIDENT_4: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cli/incident4");
+const INCIDENT_4: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/incidents/4-never-applies/migrations");
+
+/// A database where incident 4's first migration (0023) is applied: only 0024 is pending.
+fn incident_4_target() -> TestDb {
+    let db = TestDb::new();
+    let run = plumb(&db.url(), &["apply", "--dir", INCIDENT_4, "--to", "0023"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    db
+}
 
 fn check_json(db: &TestDb, dir: &str) -> (i32, serde_json::Value) {
     let run = plumb(&db.url(), &["check", "--dir", dir, "--json"]);
@@ -12,7 +20,7 @@ fn check_json(db: &TestDb, dir: &str) -> (i32, serde_json::Value) {
 
 #[test]
 fn incident_4_fails_naming_exactly_what_the_target_lacks_and_changes_nothing() {
-    let db = TestDb::new();
+    let db = incident_4_target();
     db.query("CREATE TABLE unrelated (id int); INSERT INTO unrelated VALUES (1)");
     let before = plumb(&db.url(), &["inspect", "--json"]).stdout;
     let (code, json) = check_json(&db, INCIDENT_4);
@@ -31,7 +39,7 @@ fn incident_4_fails_naming_exactly_what_the_target_lacks_and_changes_nothing() {
     assert_eq!(first_failure["error"]["code"], "42P01");
     assert!(json["summary"]["failed"].as_u64().unwrap() > 0);
     assert_eq!(plumb(&db.url(), &["inspect", "--json"]).stdout, before, "check wrote to the target");
-    assert!(!db.exists("plumb.migrations"));
+    assert_eq!(db.history().len(), 1, "check wrote history");
 
     let markdown = plumb(&db.url(), &["check", "--dir", INCIDENT_4, "--format", "markdown"]);
     assert!(markdown.stdout.contains("| RLS and policies | FAIL |"), "{}", markdown.stdout);
@@ -41,7 +49,7 @@ fn incident_4_fails_naming_exactly_what_the_target_lacks_and_changes_nothing() {
 
 #[test]
 fn incident_4_passes_on_a_target_that_has_what_it_needs() {
-    let db = TestDb::new();
+    let db = incident_4_target();
     db.query(
         "CREATE TABLE organization (id uuid PRIMARY KEY);
          CREATE SCHEMA auth;
@@ -104,6 +112,7 @@ fn incident_1_already_exists_from_a_partial_earlier_run() {
 
 #[test]
 fn check_needs_only_a_role_that_reads_the_catalog() {
+    // No history table: the role reads nothing but the catalog.
     let db = TestDb::new();
     db.query("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'catalog_reader') THEN CREATE ROLE catalog_reader LOGIN; END IF; END $$");
     let mut reader = db.info.clone();
@@ -117,7 +126,7 @@ fn check_needs_only_a_role_that_reads_the_catalog() {
 /// The incident-4 report in every format, with the run's paths, target and timings masked.
 #[test]
 fn report_snapshots() {
-    let db = TestDb::new();
+    let db = incident_4_target();
     let target = db.info.to_string();
     let mask = |text: &str| {
         text.replace(INCIDENT_4, "[INCIDENT4]")
