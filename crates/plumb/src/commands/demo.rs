@@ -44,7 +44,7 @@ pub async fn run(settings: &GlobalSettings, args: &DemoArgs, output: Output) -> 
     let binaries = plumb_pg::discover(settings.pg_version)?;
     output.info(&format!("starting a throwaway PostgreSQL {} ({})", binaries.version, binaries.bin_dir.display()));
     let cluster = Cluster::start(&binaries, &ClusterConfig::default()).context("could not start a local cluster")?;
-    output.info(&format!("cluster ready in {} ms", cluster.started_in().as_millis()));
+    output.info(&format!("cluster ready in {} ms: {}", cluster.started_in().as_millis(), cluster.conninfo("postgres")));
     let work = tempfile::tempdir().context("could not create a temporary folder")?;
 
     let mut outcomes = Vec::new();

@@ -144,9 +144,11 @@ pub async fn execute(
         .await?
         .get(0);
     let backup_dir = backups.join(stamp);
-    // pg_dump must be at least as new as the server.
-    let pg_dump = plumb_pg::installed()
+    // pg_dump must be at least as new as the server: the server's own major first (PLUMB_PG_BIN
+    // is honoured there), else any newer installation.
+    let pg_dump = plumb_pg::discover(Some(conn.server_major()))
         .into_iter()
+        .chain(plumb_pg::installed())
         .filter(|b| b.major >= conn.server_major())
         .map(|b| b.program("pg_dump"))
         .find(|p| p.is_file());

@@ -60,7 +60,7 @@ fn project_cluster_is_used_when_no_url_is_given() {
 fn ctrl_c_stops_and_removes_a_throwaway_cluster() {
     let mut child = plumb_command(&["demo"])
         .env("PLUMB_PG_BIN", binaries().bin_dir)
-        .env("PLUMB_FAILPOINT", "before:0002")
+        .env("PLUMB_FAILPOINT", "before:002")
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -75,7 +75,7 @@ fn ctrl_c_stops_and_removes_a_throwaway_cluster() {
         if let Some(host) = line.split("host=").nth(1) {
             socket_dir = Some(host.split('&').next().unwrap().trim().to_owned());
         }
-        if line.contains("plumb-failpoint: before:0002") {
+        if line.contains("plumb-failpoint: before:002") {
             break;
         }
         line.clear();
@@ -101,12 +101,30 @@ fn missing_binaries_say_how_to_install_them() {
 }
 
 #[test]
-fn demo_runs_end_to_end_and_shows_what_plumb_finds() {
-    let out = plumb_command(&["demo"]).env("PLUMB_PG_BIN", binaries().bin_dir).output().unwrap();
+fn demo_runs_the_five_incidents_end_to_end_and_repairs_them() {
+    let report = tempfile::tempdir().unwrap();
+    let out = plumb_command(&["demo", "--report", report.path().to_str().unwrap()])
+        .env("PLUMB_PG_BIN", binaries().bin_dir)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("applied 4 migration(s)"), "{stdout}");
-    assert!(stdout.contains("missing  policy public.projects.projects_by_organization"), "{stdout}");
-    assert!(stdout.contains("index public.hotfix_projects_name"), "{stdout}");
-    assert!(stdout.contains("missing: relation auth.users, schema auth"), "{stdout}");
+    // What each incident is diagnosed as, and how it ends.
+    for expected in [
+        "003 pending, 006 partial",
+        "004 partial, 005 phantom, 006 phantom, 007 phantom",
+        "002 partial, 1 unexplained",
+        "FAIL: needs function auth.uid, relation auth.users_extended, relation organization, schema auth",
+        "20250413093000 phantom, 20251001211923 phantom, 20251101000000 pending",
+    ] {
+        assert!(stdout.contains(expected), "missing {expected:?} in:\n{stdout}");
+    }
+    let markdown = std::fs::read_to_string(report.path().join("demo.md")).unwrap();
+    let rows: Vec<&str> = markdown.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| incident")).collect();
+    assert_eq!(rows.len(), 5, "{markdown}");
+    for row in &rows {
+        assert!(row.contains("| clean |") || row.contains("| untouched: check refuses it |"), "{row}");
+        assert!(row.contains("rows intact"), "{row}");
+    }
+    assert!(std::fs::read_to_string(report.path().join("demo.html")).unwrap().contains("<table>"));
 }
