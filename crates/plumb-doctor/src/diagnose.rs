@@ -53,6 +53,10 @@ pub struct MigrationDiagnosis {
     pub drift: Vec<String>,
     /// Share of its surviving effects that are present (none: nothing to check).
     pub confidence: Option<f64>,
+    /// Tables its missing foreign keys reference that the live schema lacks: what blocks
+    /// the rest of a partial run (`table public.organizations`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocked_by: Vec<String>,
 }
 
 /// Every migration's verdict, and what no migration explains.
@@ -191,7 +195,13 @@ pub fn diagnose(set: &MigrationSet, replay: &Replay, history: &[HistoryRow], liv
             }
             _ => Status::Partial,
         };
+        let blocked_by = if matches!(status, Status::Partial | Status::Phantom) {
+            blockers(&missing, replay, live)
+        } else {
+            Vec::new()
+        };
         migrations.push(MigrationDiagnosis {
+            blocked_by,
             version: m.version.to_string(),
             name: m.name.clone(),
             recorded,
@@ -208,6 +218,26 @@ pub fn diagnose(set: &MigrationSet, replay: &Replay, history: &[HistoryRow], liv
     let unexplained =
         live.0.keys().filter(|id| expected.get(id).is_none() && !dropped.contains(id.as_str())).cloned().collect();
     Diagnosis { migrations, unexplained }
+}
+
+/// The tables that `missing` foreign keys reference and `live` lacks.
+fn blockers(missing: &[String], replay: &Replay, live: &Objects) -> Vec<String> {
+    let mut out = BTreeSet::new();
+    for id in missing {
+        let Some((table, name)) = id.strip_prefix("constraint ").and_then(|rest| rest.rsplit_once('.')) else {
+            continue;
+        };
+        let references =
+            replay.schema.tables.get(table).and_then(|t| t.constraints.get(name)).and_then(|c| c.references.as_ref());
+        if let Some((target, _)) = references {
+            // A table the migration itself creates is missing because the run stopped, not a cause.
+            let target = format!("table {target}");
+            if live.get(&target).is_none() && !missing.contains(&target) {
+                out.insert(target);
+            }
+        }
+    }
+    out.into_iter().collect()
 }
 
 /// Which migrations the live schema really contains.

@@ -57,6 +57,9 @@ pub fn render(diagnosis: &plumb_doctor::Diagnosis, target: &str, output: Output)
             continue;
         }
         output.result(&format!("{} {} ({}):", m.version, m.name, status_word(m.status)));
+        for b in &m.blocked_by {
+            output.result(&format!("  blocked  by the missing {b}, which its foreign keys reference"));
+        }
         for d in &m.drift {
             output.result(&format!("  drift    {d}"));
         }

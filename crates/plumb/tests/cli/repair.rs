@@ -125,6 +125,10 @@ fn incident_1_half_applied_migration_is_completed_and_nothing_is_lost() {
     assert_eq!(code, 1);
     assert_eq!(statuses["006"], "partial");
     assert_eq!(statuses["003"], "pending");
+    // What blocked the rest of 006: the table its foreign keys reference.
+    let (_, verify) = incident.json("verify", &[]);
+    let partial = verify["migrations"].as_array().unwrap().iter().find(|m| m["version"] == "006").unwrap();
+    assert_eq!(partial["blocked_by"], serde_json::json!(["table public.organizations"]), "{partial:#}");
     let before = rows(&incident.db);
 
     let (code, plan) = incident.json("repair", &[]);
