@@ -599,3 +599,119 @@ pub fn adoption_sql(live: &Schema, unexplained: &[String]) -> String {
         diff.script()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::objects::{Objects, footprint};
+    use plumb_migrate::{HistoryStatus, Version};
+
+    fn objs(items: &[&str]) -> Objects {
+        Objects(items.iter().map(|k| (k.to_string(), "v".to_string())).collect())
+    }
+
+    /// Three migrations creating tables a, b and c, one each.
+    fn fixture() -> (MigrationSet, Replay) {
+        let snapshots = vec![
+            objs(&[]),
+            objs(&["table public.a"]),
+            objs(&["table public.a", "table public.b"]),
+            objs(&["table public.a", "table public.b", "table public.c"]),
+        ];
+        let footprints = snapshots.windows(2).map(|w| footprint(&w[0], &w[1])).collect();
+        let set = MigrationSet::new(
+            ["a", "b", "c"]
+                .iter()
+                .enumerate()
+                .map(|(i, name)| {
+                    let version = Version::parse(&format!("00{}", i + 1)).unwrap();
+                    let sql = format!("CREATE TABLE {name} ();");
+                    Migration::new(version, name.to_string(), format!("{name}.sql").into(), sql).unwrap()
+                })
+                .collect(),
+        )
+        .unwrap();
+        (set, Replay { snapshots, footprints, failure: None, schema: Schema::default() })
+    }
+
+    fn recorded(set: &MigrationSet, versions: &[&str]) -> Vec<HistoryRow> {
+        set.migrations()
+            .iter()
+            .filter(|m| versions.contains(&m.version.as_str()))
+            .map(|m| HistoryRow {
+                version: m.version.clone(),
+                name: m.name.clone(),
+                checksum: m.checksum.clone(),
+                status: HistoryStatus::Applied,
+                statements_done: 1,
+                applied_at: String::new(),
+                duration_ms: None,
+                applied_by: String::new(),
+                plumb_version: String::new(),
+                error: None,
+            })
+            .collect()
+    }
+
+    fn plan_for(history: &[HistoryRow], live: &Objects) -> Plan {
+        let (set, replay) = fixture();
+        let diagnosis = diagnose(&set, &replay, history, live);
+        plan_from(&set, &replay, &diagnosis, HistoryFormat::Plumb, &Schema::default(), &PlanOptions::default())
+    }
+
+    fn kinds(plan: &Plan) -> Vec<(StepKind, Option<&str>)> {
+        plan.steps.iter().map(|s| (s.kind, s.migration.as_deref())).collect()
+    }
+
+    #[test]
+    fn phantom_is_unrecorded_then_applied_with_the_pending_ones() {
+        let (set, _) = fixture();
+        // 002 recorded but absent; 003 pending.
+        let plan = plan_for(&recorded(&set, &["001", "002"]), &objs(&["table public.a"]));
+        assert_eq!(
+            kinds(&plan),
+            [(StepKind::Unrecord, None), (StepKind::Apply, Some("002")), (StepKind::Apply, Some("003"))]
+        );
+        assert_eq!(plan.steps[0].sql, "DELETE FROM plumb.migrations WHERE version = '002';");
+        assert!(plan.steps[1].sql.starts_with("CREATE TABLE b ();\n;\nINSERT INTO plumb.migrations"));
+        assert_eq!(plan.tables, ["public.b", "public.c"]);
+        let script = plan.script();
+        assert!(script.contains("\nBEGIN;\n") && script.trim_end().ends_with("COMMIT;"), "{script}");
+        assert!(!script.lines().any(|l| l.trim_start().starts_with('\\')), "no psql meta-commands: {script}");
+    }
+
+    #[test]
+    fn unrecorded_is_recorded_and_nothing_runs() {
+        let (set, _) = fixture();
+        let plan = plan_for(&recorded(&set, &["001"]), &objs(&["table public.a", "table public.b"]));
+        assert_eq!(kinds(&plan), [(StepKind::Record, Some("002")), (StepKind::Apply, Some("003"))]);
+        assert!(plan.tables == ["public.c"], "recording touches no rows: {:?}", plan.tables);
+    }
+
+    #[test]
+    fn pending_migrations_alone_are_apply_s_job_and_unexplained_objects_are_kept() {
+        let (set, _) = fixture();
+        let plan = plan_for(&recorded(&set, &["001"]), &objs(&["table public.a", "table public.hotfix"]));
+        assert!(plan.is_empty(), "{:?}", kinds(&plan));
+        assert_eq!(plan.kept, ["table public.hotfix"]);
+        assert!(plan.alternatives[0].starts_with("--adopt"));
+        assert_eq!(plan.script().lines().last(), Some("-- nothing to run"));
+    }
+
+    #[test]
+    fn guards_raise_with_a_count_and_a_sample() {
+        let converts = Guard::Converts {
+            table: "public.accounts".into(),
+            column: "Ref".into(),
+            from: "text".into(),
+            to: "uuid".into(),
+        };
+        let sql = converts.sql();
+        assert!(sql.contains("SELECT \"Ref\"::text FROM public.accounts WHERE \"Ref\" IS NOT NULL"), "{sql}");
+        assert!(sql.contains("PERFORM value::uuid;"), "{sql}");
+        assert!(sql.contains("do not convert to uuid, e.g. %', bad, sample;"), "{sql}");
+        let empty = Guard::Empty { table: "public.jobs".into() };
+        assert!(empty.sql().contains("IF EXISTS (SELECT FROM public.jobs) THEN"));
+        assert_eq!(empty.describe(), "public.jobs holds no rows");
+    }
+}
