@@ -2,6 +2,7 @@
 //! - `cargo run -p xtask --release -- bench apply [--corpus DIR] [--rounds N]`
 //! - `cargo run -p xtask --release -- bench inspect [--tables 1000,10000]`
 //! - `cargo run -p xtask --release -- bench verify [--corpus DIR]`
+//! - `cargo run -p xtask --release -- bench repair [--rows N]`
 //!
 //! Benchmarks print ratios against a reference measured in the same run on the
 //! same machine; they assert nothing about time.
@@ -14,6 +15,7 @@ use anyhow::{Context, Result, bail};
 use plumb_pg::{Cluster, ClusterConfig};
 
 mod inspect_bench;
+mod repair_bench;
 mod verify_bench;
 
 fn main() -> Result<()> {
@@ -22,7 +24,8 @@ fn main() -> Result<()> {
         ["bench", "apply", rest @ ..] => bench_apply(rest),
         ["bench", "inspect", rest @ ..] => inspect_bench::run(rest),
         ["bench", "verify", rest @ ..] => verify_bench::run(rest),
-        _ => bail!("usage: cargo run -p xtask --release -- bench apply|inspect [options]"),
+        ["bench", "repair", rest @ ..] => repair_bench::run(rest),
+        _ => bail!("usage: cargo run -p xtask --release -- bench apply|inspect|verify|repair [options]"),
     }
 }
 
