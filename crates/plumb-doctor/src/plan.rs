@@ -160,6 +160,8 @@ pub struct Plan {
     pub tables: Vec<String>,
     /// Live objects no migration explains: kept as they are.
     pub kept: Vec<String>,
+    /// The new migration that captures the kept objects (with `adopt`).
+    pub adopted: Option<String>,
     /// Other ways to fix what the plan fixes, in words.
     pub alternatives: Vec<String>,
     /// Findings the plan leaves to the user, and why.
@@ -224,7 +226,10 @@ impl Plan {
             lines.push(format!("checked first: {}", guard.describe()));
         }
         for k in &self.kept {
-            lines.push(format!("kept: {k} (no migration creates it)"));
+            match &self.adopted {
+                Some(version) => lines.push(format!("kept: {k} (now created by the adopted migration {version})")),
+                None => lines.push(format!("kept: {k} (no migration creates it)")),
+            }
         }
         for d in &self.deferred {
             lines.push(format!("after the repair: {d}"));
@@ -272,6 +277,7 @@ pub fn plan_from(
             steps: Vec::new(),
             tables: Vec::new(),
             kept: Vec::new(),
+            adopted: None,
             alternatives: Vec::new(),
             unresolved: Vec::new(),
             deferred: Vec::new(),
@@ -572,6 +578,7 @@ impl<'a> Planner<'a> {
             }
             return;
         };
+        self.plan.adopted = Some(adopted.version.to_string());
         self.plan.steps.push(Step {
             kind: StepKind::Record,
             migration: Some(adopted.version.to_string()),
