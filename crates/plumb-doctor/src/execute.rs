@@ -149,8 +149,13 @@ async fn execute_locked(
 
     let existing = existing_tables(conn).await?;
     let mut touched: Vec<String> = plan.tables.iter().filter(|t| existing.contains(*t)).cloned().collect();
-    touched.push(plan.history.table().to_owned());
-    let backup = backup(conn, info, &touched, &options.backup_dir, options.pg_dump.as_deref()).await?;
+    let history = plan.history.table();
+    let history_exists: bool =
+        conn.client().query_one("SELECT to_regclass($1) IS NOT NULL", &[&history]).await.map_err(PgError::from)?.get(0);
+    if history_exists {
+        touched.push(history.to_owned());
+    }
+    let backup = backup(conn, info, touched, &options.backup_dir, options.pg_dump.as_deref()).await?;
 
     let started = Instant::now();
     conn.batch(&format!(
@@ -264,12 +269,14 @@ async fn run_guards(conn: &Connection, plan: &Plan) -> Result<(), RepairError> {
     Ok(())
 }
 
-/// Every user table (leaf tables and materialized views hold the rows), outside the history schemas.
+/// Every user table (leaf tables and materialized views hold the rows), outside the history
+/// schemas, named as the catalog model names them: `schema.table`, each part quoted where SQL
+/// needs it, so a name is usable in SQL as it is.
 async fn existing_tables(conn: &Connection) -> Result<BTreeSet<String>, PgError> {
     let rows = conn
         .client()
         .query(
-            "SELECT n.nspname::text, c.relname::text
+            "SELECT format('%I.%I', n.nspname, c.relname)
                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
               WHERE c.relkind IN ('r', 'm')
                 AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'
@@ -277,16 +284,18 @@ async fn existing_tables(conn: &Connection) -> Result<BTreeSet<String>, PgError>
             &[&HISTORY_SCHEMAS.to_vec()],
         )
         .await?;
-    Ok(rows.iter().map(|r| format!("{}.{}", r.get::<_, String>(0), r.get::<_, String>(1))).collect())
+    Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 
-fn quote_qualified(table: &str) -> String {
-    let (schema, name) = table.split_once('.').unwrap_or(("public", table));
-    format!("{}.{}", quote(schema), quote(name))
-}
-
-fn quote(ident: &str) -> String {
-    format!("\"{}\"", ident.replace('"', "\"\""))
+/// Rows of each of `tables` that exists (one the plan creates has none yet).
+pub async fn count_rows(conn: &Connection, tables: &[String]) -> Result<BTreeMap<String, i64>, PgError> {
+    let existing = existing_tables(conn).await?;
+    let mut out = BTreeMap::new();
+    for table in tables.iter().filter(|t| existing.contains(*t)) {
+        let row = conn.client().query_one(&format!("SELECT count(*) FROM {table}"), &[]).await?;
+        out.insert(table.clone(), row.get(0));
+    }
+    Ok(out)
 }
 
 /// Row count and content checksum of every user table; only the count for the tables in
@@ -298,28 +307,23 @@ pub async fn fingerprints(conn: &Connection, count_only: &[String]) -> Result<BT
     for table in existing_tables(conn).await? {
         let checksum =
             if count_only.contains(&table) { "''" } else { "coalesce(sum(hashtextextended(t::text, 0)), 0)::text" };
-        let sql = format!("SELECT count(*), {checksum} FROM {} t", quote_qualified(&table));
+        let sql = format!("SELECT count(*), {checksum} FROM {table} t");
         let row = conn.client().query_one(&sql, &[]).await?;
         out.insert(table, Fingerprint { rows: row.get(0), checksum: row.get(1) });
     }
     Ok(out)
 }
 
-/// Backs up `tables` (qualified, unquoted names) with `pg_dump`, else with `COPY`.
+/// Backs up `tables` (existing ones, named as the catalog model names them) with `pg_dump`,
+/// else with `COPY`.
 async fn backup(
     conn: &Connection,
     info: &ConnInfo,
-    tables: &[String],
+    tables: Vec<String>,
     dir: &Path,
     pg_dump: Option<&Path>,
 ) -> Result<Backup, RepairError> {
     std::fs::create_dir_all(dir).map_err(|e| RepairError::Backup(format!("{}: {e}", dir.display())))?;
-    let existing = existing_tables(conn).await?;
-    let tables: Vec<String> = tables
-        .iter()
-        .filter(|t| existing.contains(*t) || t.starts_with("plumb.") || t.starts_with("supabase_migrations."))
-        .cloned()
-        .collect();
     let mut why_not_pg_dump = String::from("pg_dump not found");
     if let Some(pg_dump) = pg_dump {
         let file = dir.join("backup.sql");
@@ -328,7 +332,7 @@ async fn backup(
         let mut command = std::process::Command::new(pg_dump);
         command.arg("--dbname").arg(without_password.to_url_with_password()).arg("--file").arg(&file);
         for t in &tables {
-            command.arg("--table").arg(quote_qualified(t));
+            command.arg("--table").arg(t);
         }
         // The password goes by environment, never on a command line others can read.
         if let Some(p) = &info.password {
@@ -351,17 +355,8 @@ async fn backup(
         }
     }
     for t in &tables {
-        let present: bool = conn
-            .client()
-            .query_one("SELECT to_regclass($1) IS NOT NULL", &[&quote_qualified(t)])
-            .await
-            .map_err(PgError::from)?
-            .get(0);
-        if !present {
-            continue;
-        }
         let file = dir.join(format!("{t}.copy"));
-        let data = copy_out(conn, &format!("COPY {} TO STDOUT", quote_qualified(t))).await?;
+        let data = copy_out(conn, &format!("COPY {t} TO STDOUT")).await?;
         std::fs::write(&file, data).map_err(|e| RepairError::Backup(format!("{}: {e}", file.display())))?;
     }
     Ok(Backup {

@@ -97,7 +97,7 @@ pub enum Guard {
     Converts {
         /// The table.
         table: String,
-        /// The column (unquoted name).
+        /// The column, as the catalog model names it (quoted where SQL needs it).
         column: String,
         /// The type it changes from.
         from: String,
@@ -114,8 +114,8 @@ impl Guard {
             Guard::Empty { table } => format!(
                 "DO $plumb$\nBEGIN\n  IF EXISTS (SELECT FROM {table}) THEN\n    RAISE EXCEPTION 'plumb guard: % holds rows; refusing to drop it', '{table}';\n  END IF;\nEND\n$plumb$;"
             ),
-            Guard::Converts { table, column, to, .. } => {
-                let col = quote_ident(column);
+            // Table and column are named as the catalog model names them: quoted where SQL needs it.
+            Guard::Converts { table, column: col, to, .. } => {
                 let label = format!("{table}.{col}").replace('\'', "''");
                 let to_label = to.replace('\'', "''");
                 format!(
@@ -133,16 +133,6 @@ impl Guard {
                 format!("every value of {table}.{column} converts from {from} to {to}")
             }
         }
-    }
-}
-
-fn quote_ident(name: &str) -> String {
-    if name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && !name.starts_with(|c: char| c.is_ascii_digit())
-    {
-        name.to_owned()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
     }
 }
 
@@ -709,7 +699,7 @@ mod tests {
     fn guards_raise_with_a_count_and_a_sample() {
         let converts = Guard::Converts {
             table: "public.accounts".into(),
-            column: "Ref".into(),
+            column: "\"Ref\"".into(),
             from: "text".into(),
             to: "uuid".into(),
         };

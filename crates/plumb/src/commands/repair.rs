@@ -74,7 +74,7 @@ pub async fn run(settings: &GlobalSettings, args: &RepairArgs, output: Output) -
         }
     }
     let plan = situation.plan(&options);
-    let rows = row_counts(&conn, &plan).await;
+    let rows = plumb_doctor::count_rows(&conn, &plan.tables).await?;
 
     if !args.execute {
         if output.settings.json {
@@ -185,19 +185,6 @@ pub async fn execute(
         }
     }
     Ok(executed)
-}
-
-/// Rows of each table the plan names, for the summary (a table it creates has none yet).
-async fn row_counts(conn: &Connection, plan: &Plan) -> BTreeMap<String, i64> {
-    let mut rows = BTreeMap::new();
-    for table in &plan.tables {
-        let (schema, name) = table.split_once('.').unwrap_or(("public", table));
-        let sql = format!("SELECT count(*) FROM \"{}\".\"{}\"", schema.replace('"', "\"\""), name.replace('"', "\"\""));
-        if let Ok(row) = conn.client().query_one(&sql, &[]).await {
-            rows.insert(table.clone(), row.get(0));
-        }
-    }
-    rows
 }
 
 /// The plan in plain words, on stdout.

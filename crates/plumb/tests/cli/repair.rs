@@ -26,6 +26,20 @@ impl Incident {
         incident
     }
 
+    /// Migrations `files`, applied up to `applied_to`, then `by_hand` run on the database.
+    fn custom(files: &[(&str, &str)], applied_to: &str, by_hand: &str) -> Incident {
+        let incident = Incident { db: TestDb::new(), work: tempfile::tempdir().unwrap() };
+        let dir = incident.dir();
+        std::fs::create_dir(&dir).unwrap();
+        for (name, sql) in files {
+            std::fs::write(dir.join(name), sql).unwrap();
+        }
+        let run = plumb(&incident.db.url(), &["apply", "--dir", dir.to_str().unwrap(), "--to", applied_to]);
+        assert_eq!(run.code, 0, "{run:?}");
+        incident.db.query(by_hand);
+        incident
+    }
+
     fn dir(&self) -> PathBuf {
         self.work.path().join("migrations")
     }
@@ -316,23 +330,18 @@ fn a_plan_whose_result_is_not_the_expected_schema_is_rolled_back() {
 
 #[test]
 fn a_conversion_that_would_fail_is_refused_before_anything_runs() {
-    let db = TestDb::new();
-    let work = tempfile::tempdir().unwrap();
-    let dir = work.path().join("migrations");
-    std::fs::create_dir(&dir).unwrap();
-    std::fs::write(dir.join("001_accounts.sql"), "CREATE TABLE accounts (id bigint PRIMARY KEY, ref text);\n").unwrap();
-    std::fs::write(
-        dir.join("002_uuid_refs.sql"),
-        "ALTER TABLE accounts ALTER COLUMN ref TYPE uuid USING ref::uuid;\nALTER TABLE accounts ADD COLUMN note text;\n",
-    )
-    .unwrap();
-    let run = plumb(&db.url(), &["apply", "--dir", dir.to_str().unwrap(), "--to", "001"]);
-    assert_eq!(run.code, 0, "{run:?}");
-    db.query(
+    let incident = Incident::custom(
+        &[
+            ("001_accounts.sql", "CREATE TABLE accounts (id bigint PRIMARY KEY, ref text);\n"),
+            (
+                "002_uuid_refs.sql",
+                "ALTER TABLE accounts ALTER COLUMN ref TYPE uuid USING ref::uuid;\nALTER TABLE accounts ADD COLUMN note text;\n",
+            ),
+        ],
+        "001",
         "INSERT INTO accounts VALUES (1, '2f1e0c6a-8a51-4f9e-b1d2-3c4d5e6f7a8b'), (2, 'legacy-7'), (3, NULL);
          ALTER TABLE accounts ADD COLUMN note text;",
     );
-    let incident = Incident { db, work };
     let (_, statuses) = incident.statuses();
     assert_eq!(statuses["002"], "partial");
     let before = rows(&incident.db);
@@ -348,6 +357,29 @@ fn a_conversion_that_would_fail_is_refused_before_anything_runs() {
         incident.db.value("SELECT data_type FROM information_schema.columns WHERE column_name = 'ref'"),
         Some("text".into())
     );
+}
+
+/// Names that need quotes are used as the catalog gives them, never quoted twice.
+#[test]
+fn drift_on_a_quoted_column_of_a_quoted_table_is_restored() {
+    let incident = Incident::custom(
+        &[
+            ("001_accounts.sql", "CREATE TABLE \"Accounts\" (id bigint PRIMARY KEY, \"Ref\" uuid);\n"),
+            (
+                "002_string_refs.sql",
+                "ALTER TABLE \"Accounts\" ALTER COLUMN \"Ref\" TYPE varchar(36);\nALTER TABLE \"Accounts\" ADD COLUMN note text;\n",
+            ),
+        ],
+        "001",
+        "INSERT INTO \"Accounts\" VALUES (1, '2f1e0c6a-8a51-4f9e-b1d2-3c4d5e6f7a8b'), (2, NULL);
+         ALTER TABLE \"Accounts\" ADD COLUMN note text;",
+    );
+    let (_, plan) = incident.json("repair", &[]);
+    assert_eq!(plan["tables"], serde_json::json!([{"table": "public.\"Accounts\"", "rows": 2}]), "{plan:#}");
+    let before = rows(&incident.db);
+    incident.execute(&[]);
+    incident.assert_clean();
+    assert_eq!(rows(&incident.db), before, "the text of every value is kept");
 }
 
 #[test]
