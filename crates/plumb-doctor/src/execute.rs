@@ -64,12 +64,12 @@ pub enum RepairError {
 }
 
 /// The row count and a content checksum of one table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Fingerprint {
+#[derive(Debug, PartialEq, Eq)]
+struct Fingerprint {
     /// Rows.
-    pub rows: i64,
+    rows: i64,
     /// Order-independent sum of the rows' hashes (empty: not computed, only counted).
-    pub checksum: String,
+    checksum: String,
 }
 
 /// Where the backup is and how to restore it.
@@ -302,7 +302,7 @@ pub async fn count_rows(conn: &Connection, tables: &[String]) -> Result<BTreeMap
 /// `count_only` (a plan's own tables, whose content it may change). The checksum sums a 64-bit
 /// hash of each row's text, so it is independent of row order and sees every changed, added or
 /// removed row.
-pub async fn fingerprints(conn: &Connection, count_only: &[String]) -> Result<BTreeMap<String, Fingerprint>, PgError> {
+async fn fingerprints(conn: &Connection, count_only: &[String]) -> Result<BTreeMap<String, Fingerprint>, PgError> {
     let mut out = BTreeMap::new();
     for table in existing_tables(conn).await? {
         let checksum =

@@ -19,7 +19,7 @@ mod replay;
 
 pub use check::{CheckReport, Clone, StatementOutcome, check, clone_target};
 pub use diagnose::{Diagnosis, Locate, MigrationDiagnosis, Status, diagnose, locate};
-pub use execute::{Backup, ExecuteOptions, Executed, Fingerprint, RepairError, count_rows, execute, fingerprints};
+pub use execute::{Backup, ExecuteOptions, Executed, RepairError, count_rows, execute};
 pub use objects::{Effect, Footprint, Objects, apply_footprint, footprint, objects};
-pub use plan::{Guard, PartialFix, Plan, PlanOptions, Step, StepKind, adoption_sql, plan, plan_from};
+pub use plan::{Guard, PartialFix, Plan, PlanOptions, Step, StepKind, adoption_sql, plan};
 pub use replay::{Replay, ReplayError, replay};

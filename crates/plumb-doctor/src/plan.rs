@@ -21,12 +21,11 @@
 use std::collections::BTreeSet;
 
 use plumb_catalog::Schema;
-use plumb_migrate::{HistoryFormat, HistoryRow, Migration, MigrationSet};
+use plumb_migrate::{HistoryFormat, Migration, MigrationSet};
 use serde::Serialize;
 
-use crate::diagnose::{Diagnosis, Status, diagnose};
+use crate::diagnose::{Diagnosis, Status};
 use crate::edit;
-use crate::objects::objects;
 use crate::replay::Replay;
 
 /// What to do with a partially applied migration.
@@ -231,23 +230,9 @@ impl Plan {
     }
 }
 
-/// Plans the repair of `live` (whose history is `history`, kept in `format`) against the
-/// migrations `set` as `replay` learned them.
+/// Plans the repair of `live`, whose history (kept in `format`) `diagnosis` has held against
+/// the migrations `set` as `replay` learned them.
 pub fn plan(
-    set: &MigrationSet,
-    replay: &Replay,
-    history: &[HistoryRow],
-    format: HistoryFormat,
-    live: &Schema,
-    options: &PlanOptions,
-) -> Plan {
-    let live_objects = objects(live);
-    let diagnosis = diagnose(set, replay, history, &live_objects);
-    plan_from(set, replay, &diagnosis, format, live, options)
-}
-
-/// As [`plan`], from a diagnosis already made.
-pub fn plan_from(
     set: &MigrationSet,
     replay: &Replay,
     diagnosis: &Diagnosis,
@@ -653,7 +638,7 @@ mod tests {
     fn plan_for(history: &[HistoryRow], live: &Objects) -> Plan {
         let (set, replay) = fixture();
         let diagnosis = diagnose(&set, &replay, history, live);
-        plan_from(&set, &replay, &diagnosis, HistoryFormat::Plumb, &Schema::default(), &PlanOptions::default())
+        plan(&set, &replay, &diagnosis, HistoryFormat::Plumb, &Schema::default(), &PlanOptions::default())
     }
 
     fn kinds(plan: &Plan) -> Vec<(StepKind, Option<&str>)> {

@@ -181,11 +181,19 @@ fn literal(text: &str) -> String {
 /// none yet (nothing was ever applied). Rows of the Supabase CLI carry no checksum:
 /// their `checksum` is empty, meaning unknown.
 pub async fn read_history(conn: &Connection) -> Result<Option<Vec<HistoryRow>>, ApplyError> {
-    match HistoryFormat::detect(conn).await? {
-        None => Ok(None),
-        Some(HistoryFormat::Plumb) => read_plumb_history(conn).await.map(Some),
-        Some(HistoryFormat::Supabase) => read_supabase_history(conn).await.map(Some),
-    }
+    Ok(read_history_with_format(conn).await?.map(|(_, rows)| rows))
+}
+
+/// As [`read_history`], saying which table it read.
+pub async fn read_history_with_format(
+    conn: &Connection,
+) -> Result<Option<(HistoryFormat, Vec<HistoryRow>)>, ApplyError> {
+    let Some(format) = HistoryFormat::detect(conn).await? else { return Ok(None) };
+    let rows = match format {
+        HistoryFormat::Plumb => read_plumb_history(conn).await?,
+        HistoryFormat::Supabase => read_supabase_history(conn).await?,
+    };
+    Ok(Some((format, rows)))
 }
 
 async fn read_supabase_history(conn: &Connection) -> Result<Vec<HistoryRow>, ApplyError> {

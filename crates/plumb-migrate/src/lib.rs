@@ -20,7 +20,7 @@ pub use apply::{
 };
 pub use error::{ApplyError, LoadError, LockHolder, MigrationFailure, SourceLocation};
 pub use failpoint::failpoint;
-pub use history::{HISTORY_TABLE, HistoryFormat, HistoryRow, HistoryStatus, read_history};
+pub use history::{HISTORY_TABLE, HistoryFormat, HistoryRow, HistoryStatus, read_history, read_history_with_format};
 pub use migration::{Directives, Migration, MigrationSet, Version};
 pub use source::{MigrationSource, NativeDir};
 pub use status::{MigrationState, StatusEntry, status};

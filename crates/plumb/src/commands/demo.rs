@@ -96,11 +96,11 @@ async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, outpu
     output.result("\n$ plumb verify");
     let replay = replay_in(cluster, &format!("incident_{n}_shadow"), &set, output).await?;
     let situation = Situation::read(&conn, set, replay).await?;
-    let live = plumb_doctor::objects(&situation.live);
-    let diagnosis = plumb_doctor::diagnose(&situation.set, &situation.replay, &situation.history, &live);
+    let diagnosis = situation.diagnose();
     super::verify::render(&diagnosis, conn.target(), output);
 
     output.result("\n$ plumb locate");
+    let live = plumb_doctor::objects(&situation.live);
     let located = plumb_doctor::locate(&situation.set, &situation.replay, &situation.history, &live);
     output.result(&format!(
         "the live schema is closest to {}; really present: {}",
@@ -139,22 +139,19 @@ async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, outpu
         output.result(&format!("wrote {} for {}", adopted.path.display(), diagnosis.unexplained.join(", ")));
         plan_options.adopt = Some(adopted);
     }
-    let plan = situation.plan(&plan_options);
+    let plan = situation.plan(&diagnosis, &plan_options);
     repair::render_plan(&plan, &BTreeMap::new(), output);
-    // Every table fully hashed, the plan's own too: the demo shows what changed, not just counts.
-    let before = plumb_doctor::fingerprints(&conn, &[]).await?;
     let info = cluster.conninfo(&format!("incident_{n}"));
-    let repaired = if plan.is_empty() {
-        "nothing to repair".to_owned()
+    let executed = if plan.is_empty() {
+        None
     } else {
-        let executed =
-            repair::execute(&conn, &info, &situation, &plan, Duration::from_secs(5), &work.join("backups"), output)
-                .await?;
-        if executed.committed {
-            format!("{} step(s) committed", plan.steps.len())
-        } else {
-            format!("rolled back: {}", executed.reasons.join("; "))
-        }
+        let backups = work.join("backups");
+        Some(repair::execute(&conn, &info, &situation, &plan, Duration::from_secs(5), &backups, output).await?)
+    };
+    let repaired = match &executed {
+        None => "nothing to repair".to_owned(),
+        Some(e) if e.committed => format!("{} step(s) committed", plan.steps.len()),
+        Some(e) => format!("rolled back: {}", e.reasons.join("; ")),
     };
 
     output.result("\n$ plumb verify");
@@ -164,11 +161,8 @@ async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, outpu
     } else {
         replay_in(cluster, &format!("incident_{n}_shadow_after"), &set, output).await?
     };
-    let after = Situation::read(&conn, set, replay).await?;
-    let after_diagnosis =
-        plumb_doctor::diagnose(&after.set, &after.replay, &after.history, &plumb_doctor::objects(&after.live));
+    let after_diagnosis = Situation::read(&conn, set, replay).await?.diagnose();
     super::verify::render(&after_diagnosis, conn.target(), output);
-    let rows = rows_intact(&before, &plumb_doctor::fingerprints(&conn, &[]).await?, &plan.tables);
 
     let after = if after_diagnosis.is_clean() {
         "clean".into()
@@ -185,7 +179,7 @@ async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, outpu
         found: found(&diagnosis),
         check,
         repair: repaired,
-        rows,
+        rows: rows_intact(executed.as_ref(), &plan.tables),
         plan_summary: plan.summary(),
         script: plan.script(),
     })
@@ -209,26 +203,21 @@ fn found(d: &Diagnosis) -> String {
     if parts.is_empty() { "history and schema agree".into() } else { parts.join(", ") }
 }
 
-/// Whether the rows that were there are still there: tables the plan does not name keep
-/// their content checksum; tables it names keep their row count.
-fn rows_intact(
-    before: &BTreeMap<String, plumb_doctor::Fingerprint>,
-    after: &BTreeMap<String, plumb_doctor::Fingerprint>,
-    named: &[String],
-) -> String {
-    let mut changed = Vec::new();
-    let mut total = 0;
-    for (table, fp) in before.iter().filter(|(_, fp)| fp.rows > 0) {
-        total += fp.rows;
-        let same = match after.get(table) {
-            Some(now) if named.contains(table) => now.rows == fp.rows,
-            Some(now) => now == fp,
-            None => false,
-        };
-        if !same {
-            changed.push(table.clone());
-        }
+/// What became of the rows that were there. A committed repair has held every table its plan
+/// does not name to its row count and content checksum; here the tables it names must keep
+/// their row count too.
+fn rows_intact(executed: Option<&plumb_doctor::Executed>, named: &[String]) -> String {
+    let Some(executed) = executed else { return "nothing ran: rows intact".into() };
+    if !executed.committed {
+        return "rolled back: rows as they were".into();
     }
+    let total: i64 = executed.rows.values().filter_map(|(before, _)| *before).sum();
+    let changed: Vec<&str> = executed
+        .rows
+        .iter()
+        .filter(|(table, (before, after))| named.contains(table) && before.is_some() && before != after)
+        .map(|(table, _)| table.as_str())
+        .collect();
     if changed.is_empty() { format!("{total} rows intact") } else { format!("CHANGED: {}", changed.join(", ")) }
 }
 

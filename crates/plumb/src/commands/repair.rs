@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use plumb_catalog::{InspectOptions, Schema};
-use plumb_doctor::{Executed, PartialFix, Plan, PlanOptions, Replay};
+use plumb_doctor::{Diagnosis, Executed, PartialFix, Plan, PlanOptions, Replay};
 use plumb_migrate::{HistoryFormat, HistoryRow, Migration, MigrationSet, Version};
 use plumb_pg::{ConnInfo, Connection};
 
@@ -31,15 +31,20 @@ pub struct Situation {
 impl Situation {
     /// Reads the history and the live schema of `conn`; `replay` is the set's.
     pub async fn read(conn: &Connection, set: MigrationSet, replay: Replay) -> Result<Situation> {
-        let format = HistoryFormat::detect(conn).await?.unwrap_or(HistoryFormat::Plumb);
-        let history = plumb_migrate::read_history(conn).await?.unwrap_or_default();
+        let (format, history) =
+            plumb_migrate::read_history_with_format(conn).await?.unwrap_or((HistoryFormat::Plumb, Vec::new()));
         let live = plumb_catalog::inspect(conn, &InspectOptions::default()).await?;
         Ok(Situation { set, history, format, live, replay })
     }
 
-    /// The plan for this situation.
-    pub fn plan(&self, options: &PlanOptions) -> Plan {
-        plumb_doctor::plan(&self.set, &self.replay, &self.history, self.format, &self.live, options)
+    /// What is true of each migration, and what no migration explains.
+    pub fn diagnose(&self) -> Diagnosis {
+        plumb_doctor::diagnose(&self.set, &self.replay, &self.history, &plumb_doctor::objects(&self.live))
+    }
+
+    /// The plan that repairs what `diagnosis` (of this situation) found.
+    pub fn plan(&self, diagnosis: &Diagnosis, options: &PlanOptions) -> Plan {
+        plumb_doctor::plan(&self.set, &self.replay, diagnosis, self.format, &self.live, options)
     }
 }
 
@@ -60,20 +65,15 @@ pub async fn run(settings: &GlobalSettings, args: &RepairArgs, output: Output) -
         adopt: None,
         plumb_version: env!("CARGO_PKG_VERSION").to_owned(),
     };
+    let diagnosis = situation.diagnose();
     if args.adopt {
-        let diagnosis = plumb_doctor::diagnose(
-            &situation.set,
-            &situation.replay,
-            &situation.history,
-            &plumb_doctor::objects(&situation.live),
-        );
         if !diagnosis.unexplained.is_empty() {
             let adopted = write_adoption(dir, &situation, &diagnosis.unexplained)?;
             output.info(&format!("wrote {}: it creates the unexplained objects", adopted.path.display()));
             options.adopt = Some(adopted);
         }
     }
-    let plan = situation.plan(&options);
+    let plan = situation.plan(&diagnosis, &options);
     let rows = plumb_doctor::count_rows(&conn, &plan.tables).await?;
 
     if !args.execute {
