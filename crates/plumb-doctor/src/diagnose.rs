@@ -302,6 +302,7 @@ fn residual(expected: &Objects, live: &Objects) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::objects::footprint;
+    use crate::test_support::recorded;
     use plumb_migrate::{Migration, Version};
 
     fn objs(items: &[(&str, &str)]) -> Objects {
@@ -331,25 +332,6 @@ mod tests {
         )
         .unwrap();
         (set, Replay { snapshots, footprints, failure: None, schema: Default::default() })
-    }
-
-    fn recorded(set: &MigrationSet, versions: &[&str]) -> Vec<HistoryRow> {
-        set.migrations()
-            .iter()
-            .filter(|m| versions.contains(&m.version.as_str()))
-            .map(|m| HistoryRow {
-                version: m.version.clone(),
-                name: m.name.clone(),
-                checksum: m.checksum.clone(),
-                status: HistoryStatus::Applied,
-                statements_done: 1,
-                applied_at: String::new(),
-                duration_ms: None,
-                applied_by: String::new(),
-                plumb_version: String::new(),
-                error: None,
-            })
-            .collect()
     }
 
     fn statuses(d: &Diagnosis) -> Vec<Status> {

@@ -16,6 +16,8 @@ mod execute;
 mod objects;
 mod plan;
 mod replay;
+#[cfg(test)]
+mod test_support;
 
 pub use check::{CheckReport, Clone, StatementOutcome, check, clone_target};
 pub use diagnose::{Diagnosis, Locate, MigrationDiagnosis, Status, diagnose, locate};

@@ -585,8 +585,10 @@ pub fn adoption_sql(live: &Schema, unexplained: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnose::diagnose;
     use crate::objects::{Objects, footprint};
-    use plumb_migrate::{HistoryStatus, Version};
+    use crate::test_support::recorded;
+    use plumb_migrate::{HistoryRow, Version};
 
     fn objs(items: &[&str]) -> Objects {
         Objects(items.iter().map(|k| (k.to_string(), "v".to_string())).collect())
@@ -614,25 +616,6 @@ mod tests {
         )
         .unwrap();
         (set, Replay { snapshots, footprints, failure: None, schema: Schema::default() })
-    }
-
-    fn recorded(set: &MigrationSet, versions: &[&str]) -> Vec<HistoryRow> {
-        set.migrations()
-            .iter()
-            .filter(|m| versions.contains(&m.version.as_str()))
-            .map(|m| HistoryRow {
-                version: m.version.clone(),
-                name: m.name.clone(),
-                checksum: m.checksum.clone(),
-                status: HistoryStatus::Applied,
-                statements_done: 1,
-                applied_at: String::new(),
-                duration_ms: None,
-                applied_by: String::new(),
-                plumb_version: String::new(),
-                error: None,
-            })
-            .collect()
     }
 
     fn plan_for(history: &[HistoryRow], live: &Objects) -> Plan {
