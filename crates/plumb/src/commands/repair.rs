@@ -66,12 +66,10 @@ pub async fn run(settings: &GlobalSettings, args: &RepairArgs, output: Output) -
         plumb_version: env!("CARGO_PKG_VERSION").to_owned(),
     };
     let diagnosis = situation.diagnose();
-    if args.adopt {
-        if !diagnosis.unexplained.is_empty() {
-            let adopted = write_adoption(dir, &situation, &diagnosis.unexplained)?;
-            output.info(&format!("wrote {}: it creates the unexplained objects", adopted.path.display()));
-            options.adopt = Some(adopted);
-        }
+    if args.adopt && !diagnosis.unexplained.is_empty() {
+        let adopted = write_adoption(dir, &situation, &diagnosis.unexplained)?;
+        output.info(&format!("wrote {}: it creates the unexplained objects", adopted.path.display()));
+        options.adopt = Some(adopted);
     }
     let plan = situation.plan(&diagnosis, &options);
     let rows = plumb_doctor::count_rows(&conn, &plan.tables).await?;
