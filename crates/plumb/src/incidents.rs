@@ -1,7 +1,7 @@
 //! The five incidents of INCIDENTS.md as data: their migration files (embedded from
 //! `examples/incidents/`), and how a database came to be broken — SQL run before the
-//! migrations, the version they were applied to, history rows stamped without running,
-//! SQL run by hand afterwards. `plumb demo` builds them; so do the tests, through
+//! migrations, the version they were applied to, history rows stamped without running, a
+//! migration that stopped part-way, SQL run by hand afterwards. `plumb demo` builds them; so do the tests, through
 //! `plumb demo --build N`.
 
 use std::path::Path;
@@ -26,6 +26,9 @@ pub struct Incident {
     pub applied_to: &'static str,
     /// History rows written without running the migrations (a stamp, a lost schema change).
     pub stamped: &'static [&'static str],
+    /// A migration run by hand in an editor that commits statement by statement, and the
+    /// number of its statements that ran before it stopped.
+    pub interrupted: Option<(&'static str, usize)>,
     /// SQL run by hand afterwards: partial runs, hotfixes, and the data.
     pub after: &'static str,
     /// Whether the demo adopts the unexplained objects into a new migration.
@@ -59,6 +62,7 @@ pub const INCIDENTS: [Incident; 5] = [
         before: "",
         applied_to: "002",
         stamped: &[],
+        interrupted: Some(("006", 3)),
         after: script!("1-half-applied", "after.sql"),
         adopt: false,
     },
@@ -78,6 +82,7 @@ pub const INCIDENTS: [Incident; 5] = [
         before: "",
         applied_to: "003",
         stamped: &["004", "005", "006", "007"],
+        interrupted: None,
         after: script!("2-stamped-ahead", "after.sql"),
         adopt: false,
     },
@@ -92,6 +97,7 @@ pub const INCIDENTS: [Incident; 5] = [
         before: script!("3-if-not-exists", "before.sql"),
         applied_to: "001",
         stamped: &[],
+        interrupted: None,
         after: script!("3-if-not-exists", "after.sql"),
         adopt: true,
     },
@@ -106,6 +112,7 @@ pub const INCIDENTS: [Incident; 5] = [
         before: "",
         applied_to: "0023",
         stamped: &[],
+        interrupted: None,
         after: script!("4-never-applies", "after.sql"),
         adopt: false,
     },
@@ -123,6 +130,7 @@ pub const INCIDENTS: [Incident; 5] = [
         before: script!("5-phantom-supabase", "before.sql"),
         applied_to: "20250201000000",
         stamped: &["20250413093000", "20251001211923"],
+        interrupted: None,
         after: script!("5-phantom-supabase", "after.sql"),
         adopt: false,
     },
@@ -154,9 +162,16 @@ pub async fn build(conn: &Connection, incident: &Incident, dir: &Path) -> Result
     };
     plumb_migrate::apply(conn, &set, &options, &Quiet).await?;
     let format = HistoryFormat::detect(conn).await?.unwrap_or(HistoryFormat::Plumb);
+    let migration = |version: &str| set.migrations().iter().find(|m| m.version.as_str() == version);
     for version in incident.stamped {
-        let m = set.migrations().iter().find(|m| m.version.as_str() == *version).expect("stamped versions exist");
+        let m = migration(version).expect("stamped versions exist");
         conn.batch(&format.record_sql(m, env!("CARGO_PKG_VERSION"))).await?;
+    }
+    if let Some((version, statements)) = incident.interrupted {
+        let m = migration(version).expect("interrupted versions exist");
+        for index in 0..statements {
+            conn.batch(m.statement_sql(index)).await?;
+        }
     }
     conn.batch(incident.after).await?;
     Ok(set)
