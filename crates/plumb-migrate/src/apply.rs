@@ -546,33 +546,29 @@ async fn record_failure(conn: &Connection, m: &Migration, index: usize, prefix_l
 }
 
 /// The SQL an apply would run, as one script that runs unchanged in psql and in
-/// a web SQL editor (no meta-commands). For `--dry-run`.
-pub fn plan_script(planned: &[PlannedMigration<'_>], history_exists: bool, options: &ApplyOptions) -> String {
+/// a web SQL editor (no meta-commands). For `--dry-run`. `history` is the table the
+/// database keeps (`None`: none yet, so plumb's own is created first).
+pub fn plan_script(planned: &[PlannedMigration<'_>], history: Option<HistoryFormat>, options: &ApplyOptions) -> String {
     let mut out = String::new();
     out.push_str(&format!(
         "-- plumb apply --dry-run: {} migration(s) pending.\n-- Each transactional migration and its history row commit together.\n\n",
         planned.len()
     ));
-    if !history_exists {
+    let format = history.unwrap_or_else(|| {
         out.push_str("-- The history table, created on first apply.\n");
-        out.push_str(history::HistoryFormat::Plumb.create_sql());
+        out.push_str(HistoryFormat::Plumb.create_sql());
         out.push_str("\n\n");
-    }
+        HistoryFormat::Plumb
+    });
     for p in planned {
         let m = p.migration;
-        let name = m.name.replace('\'', "''");
+        let record = format.record_sql(m, &options.plumb_version);
         out.push_str(&format!("-- {} ({})\n", m.path.display(), m.version));
         if m.is_transactional() {
             out.push_str("BEGIN;\n");
             out.push_str(&timeout_settings(options, "LOCAL"));
             out.push_str(m.sql.trim_end());
-            out.push_str(&format!(
-                "\n;\nINSERT INTO plumb.migrations (version, name, checksum, status, statements_done, plumb_version)\n  VALUES ('{}', '{name}', '{}', 'applied', {}, '{}');\nCOMMIT;\n\n",
-                m.version,
-                m.checksum,
-                m.script.statements.len(),
-                options.plumb_version
-            ));
+            out.push_str(&format!("\n;\n{record}\nCOMMIT;\n\n"));
         } else {
             out.push_str("-- no-transaction: each statement runs on its own.\n");
             if p.resume_from > 0 {
@@ -582,13 +578,7 @@ pub fn plan_script(planned: &[PlannedMigration<'_>], history_exists: bool, optio
                 out.push_str(m.statement_sql(index).trim_end());
                 out.push_str("\n;\n");
             }
-            out.push_str(&format!(
-                "INSERT INTO plumb.migrations (version, name, checksum, status, statements_done, plumb_version)\n  VALUES ('{}', '{name}', '{}', 'applied', {}, '{}')\n  ON CONFLICT (version) DO UPDATE SET status = 'applied', statements_done = EXCLUDED.statements_done;\n\n",
-                m.version,
-                m.checksum,
-                m.script.statements.len(),
-                options.plumb_version
-            ));
+            out.push_str(&format!("{record}\n\n"));
         }
     }
     out
@@ -689,7 +679,7 @@ mod tests {
             ("2", "-- plumb:no-transaction\nCREATE INDEX CONCURRENTLY i ON a (id);"),
         ]);
         let (planned, _) = plan(&s, &[], &ApplyOptions::default()).unwrap();
-        let script = plan_script(&planned, false, &ApplyOptions::default());
+        let script = plan_script(&planned, None, &ApplyOptions::default());
         assert!(script.contains("CREATE TABLE IF NOT EXISTS plumb.migrations"));
         assert!(script.contains("BEGIN;\nCREATE TABLE a (id int);\n;\nINSERT INTO plumb.migrations"));
         assert!(script.contains("CREATE INDEX CONCURRENTLY i ON a (id);\n;\nINSERT"));

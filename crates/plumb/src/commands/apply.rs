@@ -20,8 +20,9 @@ pub async fn run(settings: &GlobalSettings, args: &ApplyArgs, output: Output) ->
     let notices = Notices::default();
     if args.dry_run {
         let conn = target::connect(settings, output, Access::ReadOnly, &notices).await?;
-        let history = plumb_migrate::read_history(&conn).await?;
-        let (planned, warnings) = plumb_migrate::plan(&set, history.as_deref().unwrap_or(&[]), &options)?;
+        let history = plumb_migrate::read_history_with_format(&conn).await?;
+        let rows = history.as_ref().map_or(&[][..], |(_, rows)| rows.as_slice());
+        let (planned, warnings) = plumb_migrate::plan(&set, rows, &options)?;
         for w in &warnings {
             output.warn(w);
         }
@@ -43,7 +44,8 @@ pub async fn run(settings: &GlobalSettings, args: &ApplyArgs, output: Output) ->
                 warnings,
             });
         } else {
-            output.result(&plumb_migrate::plan_script(&planned, history.is_some(), &options));
+            let format = history.as_ref().map(|(format, _)| *format);
+            output.result(&plumb_migrate::plan_script(&planned, format, &options));
         }
         return Ok(Exit::Ok);
     }

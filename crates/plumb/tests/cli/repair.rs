@@ -441,3 +441,19 @@ fn the_printed_script_run_by_psql_does_what_execute_does() {
         assert_eq!(counts(&scripted.db), counts(&executed.db), "incident {number}");
     }
 }
+
+#[test]
+fn apply_dry_run_on_a_supabase_database_writes_the_supabase_history() {
+    let incident = Incident::build(5);
+    let dir = incident.dir();
+    let run = incident.plain(&["apply", "--dir", dir.to_str().unwrap(), "--dry-run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains(
+            "INSERT INTO supabase_migrations.schema_migrations (version, name, statements)\n  VALUES ('20251101000000'"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("plumb.migrations"), "{}", run.stdout);
+}
