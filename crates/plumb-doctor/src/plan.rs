@@ -243,7 +243,6 @@ pub fn plan(
     let mut planner = Planner {
         set,
         replay,
-        format,
         live,
         options,
         plan: Plan {
@@ -277,7 +276,6 @@ pub fn plan(
 struct Planner<'a> {
     set: &'a MigrationSet,
     replay: &'a Replay,
-    format: HistoryFormat,
     live: &'a Schema,
     options: &'a PlanOptions,
     plan: Plan,
@@ -285,6 +283,11 @@ struct Planner<'a> {
 }
 
 impl<'a> Planner<'a> {
+    /// The statement recording `m` in the plan's history table.
+    fn record(&self, m: &Migration) -> String {
+        self.plan.history.record_sql(m, &self.options.plumb_version)
+    }
+
     fn migration(&self, version: &str) -> &'a Migration {
         let set: &'a MigrationSet = self.set;
         set.migrations().iter().find(|m| m.version.as_str() == version).expect("diagnosed from this set")
@@ -292,7 +295,7 @@ impl<'a> Planner<'a> {
 
     /// First the history: what it claims and is not there goes, what is there and unclaimed comes in.
     fn history_rewrite(&mut self, diagnosis: &Diagnosis) {
-        let table = self.format.table();
+        let table = self.plan.history.table();
         let mut unrecord = Vec::new();
         for d in &diagnosis.migrations {
             let m = self.migration(&d.version);
@@ -306,7 +309,7 @@ impl<'a> Planner<'a> {
                         "record {} {} in {table}: all of it is present, the history does not say so",
                         d.version, d.name
                     ),
-                    sql: self.format.record_sql(m, &self.options.plumb_version),
+                    sql: self.record(m),
                     loses: None,
                     locks: Vec::new(),
                 }),
@@ -317,7 +320,7 @@ impl<'a> Planner<'a> {
                         "record the checksum of {} as it is now: it changed after it ran, and all it creates is present",
                         m.path.display()
                     ),
-                    sql: self.format.record_sql(m, &self.options.plumb_version),
+                    sql: self.record(m),
                     loses: None,
                     locks: Vec::new(),
                 }),
@@ -339,7 +342,8 @@ impl<'a> Planner<'a> {
         }
         if !unrecord.is_empty() {
             let versions: Vec<&str> = unrecord.iter().map(|m| m.version.as_str()).collect();
-            let sql = unrecord.iter().map(|m| self.format.unrecord_sql(&m.version)).collect::<Vec<_>>().join("\n");
+            let sql =
+                unrecord.iter().map(|m| self.plan.history.unrecord_sql(&m.version)).collect::<Vec<_>>().join("\n");
             self.plan.steps.insert(
                 0,
                 Step {
@@ -412,7 +416,7 @@ impl<'a> Planner<'a> {
             kind: StepKind::Apply,
             migration: Some(m.version.to_string()),
             summary: format!("apply {} ({reason}) and record it", m.path.display()),
-            sql: format!("{}\n;\n{}", m.sql.trim_end(), self.format.record_sql(m, &self.options.plumb_version)),
+            sql: format!("{}\n;\n{}", m.sql.trim_end(), self.record(m)),
             loses: None,
             locks: Vec::new(),
         });
@@ -423,6 +427,8 @@ impl<'a> Planner<'a> {
         let expected = &self.replay.schema;
         let mut target = self.live.clone();
         let mut created = BTreeSet::new();
+        // Columns whose type changes under a guard that every value converts.
+        let mut guarded: BTreeSet<&str> = BTreeSet::new();
         let mut unsupported = Vec::new();
         // Containers before their parts: a table must exist to receive its columns.
         let mut ordered: Vec<&String> = missing.iter().collect();
@@ -440,6 +446,7 @@ impl<'a> Planner<'a> {
                 if let (Some(oc), Some(nc)) = (old.column(column), new.column(column))
                     && oc.data_type != nc.data_type
                 {
+                    guarded.insert(id.as_str());
                     self.plan.guards.push(Guard::Converts {
                         table: table.clone(),
                         column: column.to_owned(),
@@ -459,25 +466,19 @@ impl<'a> Planner<'a> {
         let diff = plumb_diff::diff(self.live, &target);
         self.name_tables(&target);
         // A type change whose every value the guards check to convert loses nothing.
-        let guarded = |object: &str| {
-            self.plan.guards.iter().any(
-                |g| matches!(g, Guard::Converts { table, column, .. } if object == format!("column {table}.{column}")),
-            )
-        };
         let losses: Vec<String> = diff
             .changes
             .iter()
-            .filter(|c| c.data_loss && !guarded(&c.object))
+            .filter(|c| c.data_loss && !guarded.contains(c.object.as_str()))
             .map(|c| format!("{} {}", c.action.as_str(), c.object))
             .collect();
-        let locks: Vec<String> =
-            diff.changes.iter().filter_map(|c| c.lock.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+        let locks = locks(&diff);
         let mut sql = diff.script();
         let what = if missing.len() == 1 { "object" } else { "objects" };
         let mut summary =
             format!("complete {} {}: create or restore its {} missing {what}", m.version, m.name, missing.len());
         if record {
-            sql.push_str(&self.format.record_sql(m, &self.options.plumb_version));
+            sql.push_str(&self.record(m));
             sql.push('\n');
             summary.push_str(", and record it");
         }
@@ -528,7 +529,7 @@ impl<'a> Planner<'a> {
             summary,
             sql: diff.script(),
             loses: (!dependents.is_empty()).then(|| format!("{} (not re-created)", dependents.join(", "))),
-            locks: diff.changes.iter().filter_map(|c| c.lock.clone()).collect(),
+            locks: locks(&diff),
         });
         true
     }
@@ -562,11 +563,17 @@ impl<'a> Planner<'a> {
                 adopted.path.display(),
                 diagnosis.unexplained.len()
             ),
-            sql: self.format.record_sql(adopted, &self.options.plumb_version),
+            sql: self.record(adopted),
             loses: None,
             locks: Vec::new(),
         });
     }
+}
+
+/// The locks a diff takes, each once, in order.
+fn locks(diff: &plumb_diff::Diff) -> Vec<String> {
+    let locks: BTreeSet<&String> = diff.changes.iter().filter_map(|c| c.lock.as_ref()).collect();
+    locks.into_iter().cloned().collect()
 }
 
 /// The SQL of a migration that creates `unexplained` objects as they are in `live`.
