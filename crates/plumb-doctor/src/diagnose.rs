@@ -1,30 +1,47 @@
-//! Footprints held against the live schema and the history. Pure.
+//! The drift model v2: effects held against the live schema, the frontier, and a
+//! status per migration. Pure.
+//!
+//! - An effect `(id, before, after)` is *there* when the live schema has `after`, *not
+//!   there* when it has `before`, and *drift* when it has neither.
+//! - The frontier `F` is the number of migrations whose snapshot `S(F)` the live schema is
+//!   closest to: `d(F)` counts the managed ids (those some migration changed) where the
+//!   live schema differs from `S(F)`, computed for every `F` in one pass over the effects
+//!   (`d(F) = d(F-1) + Σ [L ≠ after] − [L ≠ before]`). Ties go to the position that agrees
+//!   best with the history (with no history at all: the latest).
+//! - A migration at or before the frontier is judged by its surviving effects (those no
+//!   later migration up to the frontier changed again): all there → verified (recorded) or
+//!   unrecorded; none → a hole (phantom if recorded); some → partial; none to judge →
+//!   unverifiable, applied by order, never pending.
+//! - A migration after the frontier is not applied, unless its own after-states, distinct
+//!   from `S(F)`, say otherwise (applied out of order, or partial at the frontier).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 
 use plumb_migrate::{HistoryRow, HistoryStatus, MigrationSet};
 use serde::Serialize;
 
-use crate::objects::Objects;
+use crate::objects::{Effect, ObjectId, ObjectKind, Objects, Part, Value};
 use crate::replay::Replay;
 
 /// What is true of one migration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
-    /// Recorded, and every surviving effect is present.
+    /// Recorded, and every surviving effect is there.
     Verified,
-    /// Recorded, and none of its surviving effects is present.
+    /// Recorded, and not there: after the frontier, or a hole before it.
     Phantom,
-    /// Some surviving effects present, some not.
+    /// Some of its effects there, some not.
     Partial,
-    /// Every surviving effect present, but not recorded.
+    /// There, but not recorded.
     Unrecorded,
     /// Recorded from a file that has changed since.
     Modified,
-    /// Recorded, but nothing it did survives later migrations: the catalog cannot tell.
+    /// At or before the frontier with nothing left to observe (created then dropped, or only
+    /// changed what later migrations changed again): applied by order.
     Unverifiable,
-    /// Not recorded, and nothing of it present.
+    /// Not there and not recorded.
     Pending,
     /// A no-transaction migration that stopped on an error.
     Failed,
@@ -34,8 +51,30 @@ pub enum Status {
     Unknown,
 }
 
+/// One object whose live value is not the one expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    /// The object.
+    pub id: ObjectId,
+    /// The value expected (`None`: expected absent).
+    pub expected: Option<String>,
+    /// The value found (`None`: absent).
+    pub found: Option<String>,
+}
+
+impl fmt::Display for Difference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.expected, &self.found) {
+            (Some(_), None) => write!(f, "missing {}", self.id),
+            (None, Some(_)) => write!(f, "unexpected {}", self.id),
+            (Some(e), Some(found)) => write!(f, "{}: expected {e}, found {found}", self.id),
+            (None, None) => write!(f, "{}", self.id),
+        }
+    }
+}
+
 /// The verdict on one migration.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct MigrationDiagnosis {
     /// Its version.
     pub version: String,
@@ -45,254 +84,327 @@ pub struct MigrationDiagnosis {
     pub recorded: bool,
     /// What is true.
     pub status: Status,
-    /// Surviving effects found in the live schema.
-    pub present: Vec<String>,
-    /// Surviving effects not found.
-    pub missing: Vec<String>,
-    /// Missing effects whose object exists with another value: `object: expected X, found Y`.
-    pub drift: Vec<String>,
-    /// Share of its surviving effects that are present (none: nothing to check).
+    /// Whether the live schema holds it, by the model: at or before the frontier and not a
+    /// hole, or after it with evidence of its own.
+    pub applied: bool,
+    /// Effects found in the live schema.
+    pub present: Vec<ObjectId>,
+    /// Effects not found.
+    pub missing: Vec<ObjectId>,
+    /// Missing effects whose object exists with another value.
+    pub drift: Vec<Difference>,
+    /// Share of its judged effects that are there (none: nothing to judge).
     pub confidence: Option<f64>,
     /// Tables its missing foreign keys reference that the live schema lacks: what blocks
-    /// the rest of a partial run (`table public.organizations`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub blocked_by: Vec<String>,
+    /// the rest of a partial run.
+    pub blocked_by: Vec<ObjectId>,
 }
 
-/// Every migration's verdict, and what no migration explains.
-#[derive(Debug, Clone, Serialize)]
+/// Where the live schema stands among the snapshots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frontier {
+    /// How many migrations the live schema is closest to having run (0: none).
+    pub position: usize,
+    /// `distances[k]`: managed objects where the live schema differs from `S(k)`, for every
+    /// replayed `k`.
+    pub distances: Vec<usize>,
+}
+
+impl Frontier {
+    /// The distance at the frontier.
+    pub fn distance(&self) -> usize {
+        self.distances[self.position]
+    }
+}
+
+/// A history row whose version no migration file has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingFile {
+    /// The recorded version.
+    pub version: String,
+    /// The recorded name.
+    pub name: String,
+}
+
+/// Every migration's verdict, the frontier, and what no migration explains.
+#[derive(Debug, Clone)]
 pub struct Diagnosis {
     /// In version order.
     pub migrations: Vec<MigrationDiagnosis>,
+    /// Where the live schema stands.
+    pub frontier: Frontier,
     /// Live objects that no migration creates.
-    pub unexplained: Vec<String>,
+    pub unexplained: Vec<ObjectId>,
+    /// History rows without a file.
+    pub missing_files: Vec<MissingFile>,
 }
 
 impl Diagnosis {
     /// Whether history and schema agree.
     pub fn is_clean(&self) -> bool {
         self.unexplained.is_empty()
-            && self
-                .migrations
-                .iter()
-                .all(|m| matches!(m.status, Status::Verified | Status::Unverifiable | Status::Pending))
+            && self.missing_files.is_empty()
+            && self.migrations.iter().all(|m| {
+                matches!(m.status, Status::Verified | Status::Pending)
+                    || (m.status == Status::Unverifiable && m.recorded)
+            })
+    }
+
+    /// How many migrations a repair converges to: the frontier, or further when a migration
+    /// after it is partly or wholly there (its objects are kept and the rest completed, never
+    /// dropped).
+    pub fn converge_to(&self) -> usize {
+        self.migrations
+            .iter()
+            .enumerate()
+            .skip(self.frontier.position)
+            .filter(|(_, m)| m.applied)
+            .map(|(i, _)| i + 1)
+            .max()
+            .unwrap_or(self.frontier.position)
     }
 }
 
-/// What one surviving effect expects of the live schema.
-enum Expect<'a> {
-    /// The object with exactly this value (this migration set it last).
-    Value(&'a str),
-    /// The object, whatever its value: this migration created it, later ones changed it.
+/// How an effect speaks for its migration.
+enum Judge {
+    /// The live value must be the effect's after-state (it set it last).
+    Value,
+    /// The object must exist (it created it; a later migration changed it).
     Exists,
-    /// No such object: this migration dropped it last.
-    Absent,
 }
 
-/// A migration's surviving effects: the values it set last, the objects it created that
-/// still exist at the end (whoever changed them since), and the objects it dropped last.
-fn surviving_effects(replay: &Replay) -> Vec<Vec<(&str, Expect<'_>)>> {
-    let mut last_value: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut created_by: BTreeMap<&str, usize> = BTreeMap::new();
-    for (i, footprint) in replay.footprints.iter().enumerate() {
+/// Whether `live` holds `value` at `id` (`None`: absent).
+fn holds(live: &Objects, id: &ObjectId, value: Option<&Value>) -> bool {
+    live.get(id) == value
+}
+
+/// `d(k)` for every replayed `k`, in one pass over the effects.
+fn distances(replay: &Replay, live: &Objects) -> Vec<usize> {
+    let managed: BTreeSet<&ObjectId> = replay.footprints.iter().flatten().map(|e| &e.id).collect();
+    let mut d = managed.iter().filter(|id| !holds(live, id, replay.empty.get(id))).count() as i64;
+    let mut out = vec![d as usize];
+    for footprint in &replay.footprints {
         for e in footprint {
-            last_value.insert(&e.object, i);
-            match (&e.before, &e.after) {
-                (None, Some(_)) => {
-                    created_by.insert(&e.object, i);
-                }
-                (_, None) => {
-                    created_by.remove(e.object.as_str());
-                }
-                _ => {}
+            d += i64::from(!holds(live, &e.id, e.after.as_ref())) - i64::from(!holds(live, &e.id, e.before.as_ref()));
+        }
+        out.push(d as usize);
+    }
+    out
+}
+
+/// The position minimising the distance; ties go to the one the history agrees with most,
+/// and among those to the latest. With no history the earliest wins: an absence is no
+/// evidence, so migrations that leave no trace at the end are not assumed to have run.
+fn frontier(replay: &Replay, live: &Objects, recorded: &[bool]) -> Frontier {
+    let distances = distances(replay, live);
+    // disagreement(k) = recorded migrations at or after k + unrecorded ones before k.
+    let mut disagreement: usize = recorded.iter().filter(|r| **r).count();
+    let mut best = (usize::MAX, usize::MAX, 0);
+    for (k, d) in distances.iter().enumerate() {
+        if k > 0 {
+            if recorded[k - 1] {
+                disagreement -= 1;
+            } else {
+                disagreement += 1;
+            }
+        }
+        if (*d, disagreement) <= (best.0, best.1) {
+            best = (*d, disagreement, k);
+        }
+    }
+    Frontier { position: best.2, distances }
+}
+
+/// Holds every migration's effects against the live schema and the history.
+pub fn diagnose(set: &MigrationSet, replay: &Replay, history: &[HistoryRow], live: &Objects) -> Diagnosis {
+    let migrations = set.migrations();
+    let rows: Vec<Option<&HistoryRow>> =
+        migrations.iter().map(|m| history.iter().find(|r| r.version.same_number(&m.version))).collect();
+    let recorded: Vec<bool> = rows.iter().map(|r| r.is_some_and(|r| r.status == HistoryStatus::Applied)).collect();
+    let replayed = replay.replayed();
+    let frontier = frontier(replay, live, &recorded[..replayed]);
+    let f = frontier.position;
+
+    // Up to the frontier: who last changed each id, and who last created it; the frontier's
+    // own snapshot.
+    let mut last_writer: BTreeMap<&ObjectId, usize> = BTreeMap::new();
+    let mut last_creator: BTreeMap<&ObjectId, usize> = BTreeMap::new();
+    for (i, footprint) in replay.footprints[..f].iter().enumerate() {
+        for e in footprint {
+            last_writer.insert(&e.id, i);
+            if e.before.is_none() {
+                last_creator.insert(&e.id, i);
             }
         }
     }
-    replay
-        .footprints
-        .iter()
-        .enumerate()
-        .map(|(i, footprint)| {
+    let at_frontier = replay.snapshot(f);
+
+    let mut out = Vec::with_capacity(migrations.len());
+    for (i, m) in migrations.iter().enumerate() {
+        let row = rows[i];
+        let mut d = MigrationDiagnosis {
+            version: m.version.to_string(),
+            name: m.name.clone(),
+            recorded: recorded[i],
+            status: Status::Unknown,
+            applied: false,
+            present: Vec::new(),
+            missing: Vec::new(),
+            drift: Vec::new(),
+            confidence: None,
+            blocked_by: Vec::new(),
+        };
+        let Some(footprint) = replay.footprints.get(i) else {
+            out.push(d);
+            continue;
+        };
+        // The effects that speak for this migration: before the frontier, those it set last;
+        // after it, those that would move the schema away from S(F).
+        // An object it created that still exists at the frontier speaks for it by existing,
+        // whatever later migrations changed about it.
+        let judged: Vec<(&Effect, Judge)> = if i < f {
             footprint
                 .iter()
                 .filter_map(|e| {
-                    let object = e.object.as_str();
-                    if last_value.get(object) == Some(&i) {
-                        Some((object, e.after.as_deref().map_or(Expect::Absent, Expect::Value)))
-                    } else if created_by.get(object) == Some(&i) {
-                        Some((object, Expect::Exists))
+                    if last_writer.get(&e.id) == Some(&i) {
+                        Some((e, Judge::Value))
+                    } else if last_creator.get(&e.id) == Some(&i) && at_frontier.get(&e.id).is_some() {
+                        Some((e, Judge::Exists))
                     } else {
                         None
                     }
                 })
                 .collect()
-        })
-        .collect()
-}
-
-/// Whether an effect holds in `live`; on a mismatch, the drift.
-fn check(object: &str, expect: &Expect<'_>, live: &Objects) -> Result<(), Option<String>> {
-    match (expect, live.get(object)) {
-        (Expect::Value(expected), Some(found)) if expected == &found => Ok(()),
-        (Expect::Value(expected), Some(found)) => Err(Some(format!("{object}: expected {expected}, found {found}"))),
-        (Expect::Exists, Some(_)) | (Expect::Absent, None) => Ok(()),
-        _ => Err(None),
-    }
-}
-
-/// Holds every migration's surviving effects against the live schema and the history.
-pub fn diagnose(set: &MigrationSet, replay: &Replay, history: &[HistoryRow], live: &Objects) -> Diagnosis {
-    let surviving = surviving_effects(replay);
-    let mut migrations = Vec::new();
-    for (i, m) in set.migrations().iter().enumerate() {
-        let row = history.iter().find(|r| r.version.same_number(&m.version));
-        let recorded = row.is_some_and(|r| r.status == HistoryStatus::Applied);
-        let (mut present, mut missing, mut drift) = (Vec::new(), Vec::new(), Vec::new());
-        let effects = surviving.get(i);
-        for (object, expect) in effects.into_iter().flatten() {
-            match check(object, expect, live) {
-                Ok(()) => present.push(object.to_string()),
-                Err(d) => {
-                    missing.push(object.to_string());
-                    drift.extend(d);
+        } else {
+            footprint
+                .iter()
+                .filter(|e| !holds(&at_frontier, &e.id, e.after.as_ref()))
+                .map(|e| (e, Judge::Value))
+                .collect()
+        };
+        for (e, judge) in &judged {
+            let there = match judge {
+                Judge::Value => holds(live, &e.id, e.after.as_ref()),
+                Judge::Exists => live.get(&e.id).is_some(),
+            };
+            if there {
+                d.present.push(e.id.clone());
+            } else {
+                d.missing.push(e.id.clone());
+                if let Some(found) = live.get(&e.id) {
+                    d.drift.push(Difference {
+                        id: e.id.clone(),
+                        expected: e.after.as_ref().map(|v| v.text.clone()),
+                        found: Some(found.text.clone()),
+                    });
                 }
             }
         }
-        // An absence proves nothing on its own: a table a migration drops is just as absent
-        // when the migration that created it never ran. Only migrations that leave something
-        // behind can be verified.
-        let evidence = effects.into_iter().flatten().any(|(_, expect)| !matches!(expect, Expect::Absent));
-        let checked = if evidence { present.len() + missing.len() } else { 0 };
-        let confidence = (checked > 0).then(|| present.len() as f64 / checked as f64);
-        let status = match (row.map(|r| r.status), effects) {
-            (Some(HistoryStatus::InProgress), _) => Status::InProgress,
-            (Some(HistoryStatus::Failed), _) => Status::Failed,
-            (_, None) => Status::Unknown,
+        let judged_count = judged.len();
+        d.confidence = (judged_count > 0).then(|| d.present.len() as f64 / judged_count as f64);
+        let (some, all) = (!d.present.is_empty(), d.missing.is_empty());
+        d.applied = if i < f { judged_count == 0 || some } else { some };
+        let there = match (i < f, judged_count) {
+            (true, 0) => None,
+            _ => Some((some, all)),
+        };
+        d.status = match row.map(|r| r.status) {
+            Some(HistoryStatus::InProgress) => Status::InProgress,
+            Some(HistoryStatus::Failed) => Status::Failed,
             // An empty recorded checksum: the history format keeps none (Supabase).
-            _ if recorded && row.is_some_and(|r| !r.checksum.is_empty() && r.checksum != m.checksum) => {
+            _ if d.recorded && row.is_some_and(|r| !r.checksum.is_empty() && r.checksum != m.checksum) => {
                 Status::Modified
             }
-            _ if checked == 0 => {
-                if recorded {
-                    Status::Unverifiable
-                } else {
-                    Status::Pending
-                }
-            }
-            _ if missing.is_empty() => {
-                if recorded {
-                    Status::Verified
-                } else {
-                    Status::Unrecorded
-                }
-            }
-            _ if present.is_empty() => {
-                if recorded {
-                    Status::Phantom
-                } else {
-                    Status::Pending
-                }
-            }
-            _ => Status::Partial,
+            _ => match there {
+                None => Status::Unverifiable,
+                Some((true, true)) if d.recorded => Status::Verified,
+                Some((true, true)) => Status::Unrecorded,
+                Some((true, false)) => Status::Partial,
+                Some((false, _)) if d.recorded => Status::Phantom,
+                Some((false, _)) => Status::Pending,
+            },
         };
-        let blocked_by = if matches!(status, Status::Partial | Status::Phantom) {
-            blockers(&missing, replay, live)
-        } else {
-            Vec::new()
-        };
-        migrations.push(MigrationDiagnosis {
-            blocked_by,
-            version: m.version.to_string(),
-            name: m.name.clone(),
-            recorded,
-            status,
-            present,
-            missing,
-            drift,
-            confidence,
-        });
+        if matches!(d.status, Status::Partial | Status::Phantom) {
+            d.blocked_by = blockers(&d.missing, footprint, replay, live);
+        }
+        out.push(d);
     }
-    let dropped: BTreeSet<&str> =
-        surviving.iter().flatten().filter(|(_, expect)| matches!(expect, Expect::Absent)).map(|(o, _)| *o).collect();
-    let expected = replay.expected();
+
+    let managed: BTreeSet<&ObjectId> = replay.footprints.iter().flatten().map(|e| &e.id).collect();
     let unexplained =
-        live.0.keys().filter(|id| expected.get(id).is_none() && !dropped.contains(id.as_str())).cloned().collect();
-    Diagnosis { migrations, unexplained }
+        live.0.keys().filter(|id| !managed.contains(id) && replay.empty.get(id).is_none()).cloned().collect();
+    let missing_files = history
+        .iter()
+        .filter(|r| !migrations.iter().any(|m| m.version.same_number(&r.version)))
+        .map(|r| MissingFile { version: r.version.to_string(), name: r.name.clone() })
+        .collect();
+    Diagnosis { migrations: out, frontier, unexplained, missing_files }
 }
 
-/// The tables that `missing` foreign keys reference and `live` lacks.
-fn blockers(missing: &[String], replay: &Replay, live: &Objects) -> Vec<String> {
+/// The tables that the `missing` foreign keys of a migration reference and `live` lacks
+/// (a table the migration itself creates is missing because the run stopped, not a cause).
+fn blockers(missing: &[ObjectId], footprint: &[Effect], replay: &Replay, live: &Objects) -> Vec<ObjectId> {
+    let tables: BTreeSet<&ObjectId> =
+        replay.footprints.iter().flatten().map(|e| &e.id).filter(|id| id.kind == ObjectKind::Table).collect();
     let mut out = BTreeSet::new();
-    for id in missing {
-        let Some((table, name)) = id.strip_prefix("constraint ").and_then(|rest| rest.rsplit_once('.')) else {
-            continue;
-        };
-        let references =
-            replay.schema.tables.get(table).and_then(|t| t.constraints.get(name)).and_then(|c| c.references.as_ref());
-        if let Some((target, _)) = references {
-            // A table the migration itself creates is missing because the run stopped, not a cause.
-            let target = format!("table {target}");
-            if live.get(&target).is_none() && !missing.contains(&target) {
-                out.insert(target);
-            }
+    for e in footprint.iter().filter(|e| e.id.kind == ObjectKind::Constraint && missing.contains(&e.id)) {
+        let Some(Part::Constraint(c)) = e.after.as_ref().map(|v| &v.part) else { continue };
+        let Some((target, _)) = &c.references else { continue };
+        let Some(table) = tables.iter().find(|id| id.qualified() == *target) else { continue };
+        let creates_it = footprint.iter().any(|x| x.id == **table);
+        if !creates_it && live.get(table).is_none() {
+            out.insert((*table).clone());
         }
     }
     out.into_iter().collect()
 }
 
 /// Which migrations the live schema really contains.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Locate {
-    /// Versions whose surviving effects are (mostly) present.
+    /// Versions the live schema holds, by the model.
     pub applied: Vec<String>,
-    /// The version whose expected schema is closest to the live one (`None`: closest to none applied).
+    /// Where the live schema stands.
+    pub frontier: Frontier,
+    /// The version at the frontier (`None`: closest to none applied).
     pub best_version: Option<String>,
-    /// Per migration: status and confidence.
+    /// Per migration: the verdict.
     pub migrations: Vec<MigrationDiagnosis>,
-    /// What separates the live schema from the schema at `best_version`.
-    pub residual: Vec<String>,
+    /// What separates the live schema from the schema at the frontier, every object included.
+    pub residual: Vec<Difference>,
 }
 
 /// Finds the best explanation of the live schema, whatever the history says.
 pub fn locate(set: &MigrationSet, replay: &Replay, history: &[HistoryRow], live: &Objects) -> Locate {
     let diagnosis = diagnose(set, replay, history, live);
-    let applied = diagnosis
-        .migrations
-        .iter()
-        .filter(|m| m.confidence.is_some_and(|c| c >= 0.5))
-        .map(|m| m.version.clone())
-        .collect();
-    // The prefix whose schema differs least from the live one; on a tie, the later one
-    // (migrations that leave no trace cannot be told apart).
-    let mut best = (usize::MAX, 0);
-    for (k, snapshot) in replay.snapshots.iter().enumerate() {
-        let distance = residual(snapshot, live).len();
-        if distance <= best.0 {
-            best = (distance, k);
-        }
-    }
-    let best_version = (best.1 > 0).then(|| set.migrations()[best.1 - 1].version.to_string());
+    let f = diagnosis.frontier.position;
+    let applied = diagnosis.migrations.iter().filter(|m| m.applied).map(|m| m.version.clone()).collect();
+    let best_version = (f > 0).then(|| set.migrations()[f - 1].version.to_string());
     Locate {
         applied,
         best_version,
-        residual: residual(&replay.snapshots[best.1], live),
+        residual: residual(&replay.snapshot(f), live),
+        frontier: diagnosis.frontier,
         migrations: diagnosis.migrations,
     }
 }
 
-/// Differences between an expected schema and the live one, in words.
-fn residual(expected: &Objects, live: &Objects) -> Vec<String> {
+/// Differences between an expected schema and the live one.
+fn residual(expected: &Objects, live: &Objects) -> Vec<Difference> {
     let mut out = Vec::new();
     for (id, value) in &expected.0 {
         match live.get(id) {
-            None => out.push(format!("missing {id}")),
-            Some(found) if found != value => out.push(format!("{id}: expected {value}, found {found}")),
-            Some(_) => {}
+            Some(found) if found == value => {}
+            found => out.push(Difference {
+                id: id.clone(),
+                expected: Some(value.text.clone()),
+                found: found.map(|v| v.text.clone()),
+            }),
         }
     }
-    for id in live.0.keys() {
+    for (id, value) in &live.0 {
         if expected.get(id).is_none() {
-            out.push(format!("unexpected {id}"));
+            out.push(Difference { id: id.clone(), expected: None, found: Some(value.text.clone()) });
         }
     }
     out
@@ -301,84 +413,167 @@ fn residual(expected: &Objects, live: &Objects) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::objects::footprint;
-    use crate::test_support::recorded;
-    use plumb_migrate::{Migration, Version};
-
-    fn objs(items: &[(&str, &str)]) -> Objects {
-        Objects(items.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
-    }
-
-    /// Three migrations: 1 creates a and b, 2 creates c and changes a, 3 creates and drops d.
-    fn fixture() -> (MigrationSet, Replay) {
-        let s0 = objs(&[]);
-        let s1 = objs(&[("table a", "1"), ("table b", "1")]);
-        let s2 = objs(&[("table a", "2"), ("table b", "1"), ("table c", "1")]);
-        let s3 = objs(&[("table a", "2"), ("table b", "1"), ("table c", "1")]);
-        let snapshots = vec![s0, s1, s2, s3];
-        let footprints = snapshots.windows(2).map(|w| footprint(&w[0], &w[1])).collect();
-        let set = MigrationSet::new(
-            (1..=3)
-                .map(|v| {
-                    Migration::new(
-                        Version::parse(&v.to_string()).unwrap(),
-                        format!("m{v}"),
-                        format!("{v}.sql").into(),
-                        format!("SELECT {v};"),
-                    )
-                    .unwrap()
-                })
-                .collect(),
-        )
-        .unwrap();
-        (set, Replay { snapshots, footprints, failure: None, schema: Default::default() })
-    }
+    use crate::test_support::{objects_of as live, recorded, replay_of, table};
 
     fn statuses(d: &Diagnosis) -> Vec<Status> {
         d.migrations.iter().map(|m| m.status).collect()
     }
 
+    /// 1 creates a and b; 2 creates c and retypes a; 3 creates d; 4 drops d; 5 creates e.
+    fn fixture() -> (MigrationSet, Replay) {
+        replay_of(&[
+            &[table("a", "1"), table("b", "1")],
+            &[table("a", "2"), table("b", "1"), table("c", "1")],
+            &[table("a", "2"), table("b", "1"), table("c", "1"), table("d", "1")],
+            &[table("a", "2"), table("b", "1"), table("c", "1")],
+            &[table("a", "2"), table("b", "1"), table("c", "1"), table("e", "1")],
+        ])
+    }
+
+    const ALL: [&str; 5] = ["1", "2", "3", "4", "5"];
+
     #[test]
-    fn all_present_and_recorded_is_verified() {
+    fn all_present_and_recorded_is_verified_and_created_then_dropped_is_unverifiable() {
         let (set, replay) = fixture();
-        let live = replay.expected().clone();
-        let d = diagnose(&set, &replay, &recorded(&set, &["1", "2", "3"]), &live);
-        assert_eq!(statuses(&d), [Status::Verified, Status::Verified, Status::Unverifiable]);
+        let d = diagnose(&set, &replay, &recorded(&set, &ALL), &replay.expected());
+        use Status::*;
+        assert_eq!(statuses(&d), [Verified, Verified, Unverifiable, Verified, Verified]);
+        assert_eq!(d.frontier.position, 5);
+        assert_eq!(d.frontier.distance(), 0);
         assert!(d.is_clean());
     }
 
     #[test]
-    fn recorded_but_absent_is_phantom_and_half_is_partial() {
+    fn without_history_created_then_dropped_is_applied_by_order_not_pending() {
         let (set, replay) = fixture();
-        let live = objs(&[("table a", "1"), ("table b", "1")]);
-        let d = diagnose(&set, &replay, &recorded(&set, &["1", "2", "3"]), &live);
-        // 2's surviving effects: a changed to "2", c created: both missing; a is drift.
-        assert_eq!(statuses(&d), [Status::Verified, Status::Phantom, Status::Unverifiable]);
-        assert_eq!(d.migrations[1].drift, ["table a: expected 2, found 1"]);
-        let live = objs(&[("table a", "2"), ("table b", "1")]);
-        let d = diagnose(&set, &replay, &recorded(&set, &["1", "2"]), &live);
+        let d = diagnose(&set, &replay, &[], &replay.expected());
+        assert_eq!(d.frontier.position, 5);
+        use Status::*;
+        assert_eq!(statuses(&d), [Unrecorded, Unrecorded, Unverifiable, Unrecorded, Unrecorded]);
+        assert!(d.migrations.iter().all(|m| m.applied && !m.recorded));
+        assert!(!d.is_clean(), "migrations applied but not recorded");
+    }
+
+    #[test]
+    fn stamped_history_is_phantom_after_the_frontier_with_the_retype_shown() {
+        let (set, replay) = fixture();
+        let l = live(&[table("a", "1"), table("b", "1")]);
+        let d = diagnose(&set, &replay, &recorded(&set, &ALL), &l);
+        assert_eq!(d.frontier.position, 1);
+        use Status::*;
+        assert_eq!(statuses(&d), [Verified, Phantom, Phantom, Phantom, Phantom]);
+        assert_eq!(
+            d.migrations[1].drift[0].to_string(),
+            "table public.a: expected ordinary partition by 2, found ordinary partition by 1"
+        );
+        let located = locate(&set, &replay, &recorded(&set, &ALL), &l);
+        assert_eq!(located.best_version.as_deref(), Some("1"));
+        assert_eq!(located.applied, ["1"]);
+        assert!(located.residual.is_empty());
+        assert_eq!(located.frontier.distances, [2, 0, 2, 3, 2, 3]);
+    }
+
+    #[test]
+    fn a_hole_in_the_middle_is_found_whatever_later_migrations_changed() {
+        let (set, replay) = fixture();
+        // c (from 2) is gone; everything else is there.
+        let l = live(&[table("a", "2"), table("b", "1"), table("e", "1")]);
+        let d = diagnose(&set, &replay, &recorded(&set, &ALL), &l);
+        assert_eq!(d.frontier.position, 5);
+        use Status::*;
+        assert_eq!(statuses(&d), [Verified, Partial, Unverifiable, Verified, Verified]);
+        assert_eq!(d.migrations[1].missing[0].to_string(), "table public.c");
+        // 3 is there (d exists) but 2 is not: the frontier stays at 1, 3 is applied out of order.
+        let l = live(&[table("a", "1"), table("b", "1"), table("d", "1")]);
+        let d = diagnose(&set, &replay, &recorded(&set, &["1", "2", "3"]), &l);
+        assert_eq!(d.frontier.position, 1);
+        assert_eq!(d.migrations[1].status, Phantom);
+        assert!(d.migrations[2].applied);
+        assert_eq!(d.converge_to(), 3);
+    }
+
+    #[test]
+    fn partial_at_the_frontier_and_pending_after_it() {
+        let (set, replay) = replay_of(&[
+            &[table("a", "1")],
+            &[table("a", "1"), table("b", "1"), table("c", "1"), table("x", "1")],
+            &[table("a", "1"), table("b", "1"), table("c", "1"), table("x", "1"), table("e", "1")],
+        ]);
+        use Status::*;
+        // Most of 2 by hand (b, c but not x), nothing recorded after 1.
+        let l = live(&[table("a", "1"), table("b", "1"), table("c", "1")]);
+        let d = diagnose(&set, &replay, &recorded(&set, &["1"]), &l);
+        assert_eq!(d.frontier.position, 2);
+        assert_eq!(statuses(&d), [Verified, Partial, Pending]);
+        assert_eq!(d.converge_to(), 2);
+        // Less than half there: the frontier stays before it, the evidence still says partial.
+        let l = live(&[table("a", "1"), table("b", "1")]);
+        let d = diagnose(&set, &replay, &recorded(&set, &["1"]), &l);
+        assert_eq!(d.frontier.position, 1);
+        assert_eq!(statuses(&d), [Verified, Partial, Pending]);
+        assert_eq!(d.converge_to(), 2, "repair completes the partial migration rather than dropping its part");
+    }
+
+    #[test]
+    fn a_drop_of_something_never_created_is_not_evidence() {
+        // 1 creates a; 2 drops a; 3 creates b. Live: empty and nothing recorded.
+        let (set, replay) = replay_of(&[&[table("a", "1")], &[], &[table("b", "1")]]);
+        let d = diagnose(&set, &replay, &[], &live(&[]));
+        assert_eq!(d.frontier.position, 0);
+        assert_eq!(statuses(&d), [Status::Pending, Status::Pending, Status::Pending]);
+        assert!(d.is_clean());
+    }
+
+    #[test]
+    fn rename_is_two_effects_and_if_not_exists_over_an_existing_object_has_none() {
+        // 1 creates a; 2 renames a to b; 3 is IF NOT EXISTS over b (no effect); 4 creates c.
+        let (set, replay) = replay_of(&[
+            &[table("a", "1")],
+            &[table("b", "1")],
+            &[table("b", "1")],
+            &[table("b", "1"), table("c", "1")],
+        ]);
+        assert_eq!(replay.footprints[1].len(), 2);
+        assert!(replay.footprints[2].is_empty());
+        use Status::*;
+        let all = ["1", "2", "3", "4"];
+        let d = diagnose(&set, &replay, &recorded(&set, &all), &live(&[table("b", "1"), table("c", "1")]));
+        assert_eq!(statuses(&d), [Unverifiable, Verified, Unverifiable, Verified]);
+        let d = diagnose(&set, &replay, &recorded(&set, &all), &live(&[table("a", "1")]));
+        assert_eq!(d.frontier.position, 1);
+        assert_eq!(statuses(&d), [Verified, Phantom, Phantom, Phantom]);
+    }
+
+    #[test]
+    fn a_retype_by_hand_is_drift_of_the_migration_that_set_it_last() {
+        let (set, replay) = fixture();
+        let l = live(&[table("a", "9"), table("b", "1"), table("c", "1"), table("e", "1")]);
+        let d = diagnose(&set, &replay, &recorded(&set, &ALL), &l);
+        assert_eq!(d.frontier.position, 5);
         assert_eq!(d.migrations[1].status, Status::Partial);
-        assert_eq!(d.migrations[1].missing, ["table c"]);
+        assert_eq!(
+            d.migrations[1].drift[0].to_string(),
+            "table public.a: expected ordinary partition by 2, found ordinary partition by 9"
+        );
+        assert_eq!(
+            d.migrations[0].status,
+            Status::Verified,
+            "1 is judged by b's value and a's existence: 2 set a last"
+        );
     }
 
     #[test]
-    fn present_but_not_recorded_is_unrecorded_and_extra_objects_are_unexplained() {
+    fn extra_objects_are_unexplained_and_missing_files_are_reported() {
         let (set, replay) = fixture();
-        let mut live = replay.expected().clone();
-        live.0.insert("index public.hotfix".into(), "x".into());
-        let d = diagnose(&set, &replay, &recorded(&set, &["1"]), &live);
-        assert_eq!(statuses(&d), [Status::Verified, Status::Unrecorded, Status::Pending]);
-        assert_eq!(d.unexplained, ["index public.hotfix"]);
+        let mut l = replay.expected();
+        l.0.extend(live(&[table("hotfix", "x")]).0);
+        let mut history = recorded(&set, &ALL);
+        let mut gone = history[0].clone();
+        gone.version = plumb_migrate::Version::parse("99").unwrap();
+        history.push(gone);
+        let d = diagnose(&set, &replay, &history, &l);
+        assert_eq!(d.unexplained.iter().map(ToString::to_string).collect::<Vec<_>>(), ["table public.hotfix"]);
+        assert_eq!(d.missing_files[0].version, "99");
         assert!(!d.is_clean());
-    }
-
-    #[test]
-    fn locate_finds_the_prefix_the_schema_matches() {
-        let (set, replay) = fixture();
-        let live = objs(&[("table a", "1"), ("table b", "1")]);
-        let l = locate(&set, &replay, &recorded(&set, &["1", "2", "3"]), &live);
-        assert_eq!(l.best_version.as_deref(), Some("1"));
-        assert_eq!(l.applied, ["1"]);
-        assert!(l.residual.is_empty(), "{:?}", l.residual);
     }
 }

@@ -13,9 +13,9 @@ use plumb_migrate::{MigrationSet, failpoint};
 use plumb_pg::{ConnInfo, Connection, PgError};
 use serde::Serialize;
 
-use crate::diagnose::{Status, diagnose};
+use crate::diagnose::diagnose;
 use crate::objects::objects;
-use crate::plan::Plan;
+use crate::plan::{Plan, unconverged};
 use crate::replay::Replay;
 
 /// How to run a plan.
@@ -61,6 +61,16 @@ pub enum RepairError {
     /// Inspecting the result failed; the transaction was rolled back.
     #[error("could not re-inspect the result, so nothing was changed: {0}")]
     Inspect(String),
+    /// Phase 1 committed (history and schema agree up to the convergence point), then a
+    /// migration after it failed as `plumb apply` would fail: nothing of that one is applied.
+    #[error("history and schema now agree up to {converged}; then {error}")]
+    RollForward {
+        /// The version phase 1 converged to (`none`).
+        converged: String,
+        /// What failed.
+        #[source]
+        error: plumb_migrate::ApplyError,
+    },
 }
 
 /// The row count and a content checksum of one table.
@@ -100,6 +110,8 @@ pub struct Executed {
     pub rows: BTreeMap<String, (Option<i64>, Option<i64>)>,
     /// Milliseconds the transaction took.
     pub duration_ms: u128,
+    /// Migrations applied after the convergence, in order (phase 2).
+    pub rolled_forward: Vec<String>,
 }
 
 const AUDIT_TABLE: &str = "
@@ -118,7 +130,8 @@ COMMENT ON TABLE plumb.events IS 'What plumb repair did to this database, and ho
 ";
 
 /// Runs `plan` on `conn` (the database described by `info`), checking its result against
-/// `set` as `replay` expects it. See the module documentation for the guarantees.
+/// `set` as `replay` expects it; then applies the migrations after the convergence point,
+/// telling `observer` as `apply` does. See the module documentation for the guarantees.
 pub async fn execute(
     conn: &Connection,
     info: &ConnInfo,
@@ -126,11 +139,46 @@ pub async fn execute(
     set: &MigrationSet,
     replay: &Replay,
     options: &ExecuteOptions,
+    observer: &dyn plumb_migrate::ApplyObserver,
 ) -> Result<Executed, RepairError> {
     plumb_migrate::lock(conn, options.lock_wait).await?;
     let result = execute_locked(conn, info, plan, set, replay, options).await;
+    let result = match result {
+        Ok(mut executed) if executed.committed && !plan.roll_forward.is_empty() => {
+            match roll_forward(conn, plan, set, options, observer).await {
+                Ok(applied) => {
+                    executed.rolled_forward = applied;
+                    Ok(executed)
+                }
+                Err(error) => Err(RepairError::RollForward {
+                    converged: plan.converge_version.clone().unwrap_or_else(|| "none".into()),
+                    error,
+                }),
+            }
+        }
+        other => other,
+    };
     plumb_migrate::unlock(conn).await;
     result
+}
+
+/// Phase 2: the ordinary apply path, up to the last migration the plan names. The lock is
+/// held already (advisory locks nest within a session).
+async fn roll_forward(
+    conn: &Connection,
+    plan: &Plan,
+    set: &MigrationSet,
+    options: &ExecuteOptions,
+    observer: &dyn plumb_migrate::ApplyObserver,
+) -> Result<Vec<String>, plumb_migrate::ApplyError> {
+    let apply = plumb_migrate::ApplyOptions {
+        to: plan.roll_forward.last().and_then(|v| plumb_migrate::Version::parse(v)),
+        lock_wait: options.lock_wait,
+        plumb_version: options.plumb_version.clone(),
+        ..plumb_migrate::ApplyOptions::default()
+    };
+    let report = plumb_migrate::apply(conn, set, &apply, observer).await?;
+    Ok(report.applied.into_iter().map(|a| a.version).collect())
 }
 
 async fn execute_locked(
@@ -141,6 +189,20 @@ async fn execute_locked(
     replay: &Replay,
     options: &ExecuteOptions,
 ) -> Result<Executed, RepairError> {
+    if plan.steps.is_empty() {
+        // Nothing for phase 1: the history already tells the truth up to the convergence point.
+        let backup =
+            Backup { dir: options.backup_dir.clone(), method: "none", tables: Vec::new(), restore: String::new() };
+        return Ok(Executed {
+            backup,
+            committed: true,
+            reasons: Vec::new(),
+            tables_checked: 0,
+            rows: BTreeMap::new(),
+            duration_ms: 0,
+            rolled_forward: Vec::new(),
+        });
+    }
     // Guards first, read-only: a refusal leaves not even a backup behind.
     conn.batch("BEGIN READ ONLY").await?;
     let guards = run_guards(conn, plan).await;
@@ -181,7 +243,15 @@ async fn execute_locked(
         conn.batch("ROLLBACK").await?;
         audit(conn, plan, "rolled back", &reasons.join("; "), options).await;
     }
-    Ok(Executed { backup, committed, reasons, tables_checked, rows, duration_ms: started.elapsed().as_millis() })
+    Ok(Executed {
+        backup,
+        committed,
+        reasons,
+        tables_checked,
+        rows,
+        duration_ms: started.elapsed().as_millis(),
+        rolled_forward: Vec::new(),
+    })
 }
 
 type Checked = (Vec<String>, BTreeMap<String, (Option<i64>, Option<i64>)>, usize);
@@ -207,26 +277,29 @@ async fn run_in_transaction(
     failpoint("repair:before-verify");
     let mut reasons = Vec::new();
 
-    // The schema and the history, as this transaction leaves them, must agree.
+    // The schema and the history, as this transaction leaves them, must be at the
+    // convergence point exactly.
     let options = InspectOptions { within_transaction: true, ..InspectOptions::default() };
     let live = plumb_catalog::inspect(conn, &options).await.map_err(|e| RepairError::Inspect(e.to_string()))?;
+    let live = objects(&live);
+    for d in unconverged(replay, plan.converge_to, &live) {
+        reasons.push(format!("after the plan, {d}"));
+    }
     let history =
         plumb_migrate::read_history(conn).await.map_err(|e| RepairError::Inspect(e.to_string()))?.unwrap_or_default();
-    let diagnosis = diagnose(set, replay, &history, &objects(&live));
-    for m in &diagnosis.migrations {
-        let deferred = m.status == Status::Pending;
-        if !matches!(m.status, Status::Verified | Status::Unverifiable) && !deferred {
-            reasons.push(format!(
-                "after the plan, {} {} is {:?} (missing: {})",
-                m.version,
-                m.name,
-                m.status,
-                m.missing.join(", ")
-            ));
-        }
+    let recorded: BTreeSet<&str> = history
+        .iter()
+        .filter(|r| r.status == plumb_migrate::HistoryStatus::Applied)
+        .map(|r| r.version.as_str())
+        .collect();
+    let wanted: BTreeSet<&str> = plan.recorded_after.iter().map(String::as_str).collect();
+    if recorded != wanted {
+        let extra: Vec<&&str> = recorded.difference(&wanted).collect();
+        let lacking: Vec<&&str> = wanted.difference(&recorded).collect();
+        reasons.push(format!("after the plan, the history records {extra:?} too many and lacks {lacking:?}"));
     }
-    let kept: BTreeSet<&String> = plan.kept.iter().collect();
-    for u in diagnosis.unexplained.iter().filter(|u| !kept.contains(u)) {
+    let kept: BTreeSet<_> = plan.kept.iter().collect();
+    for u in diagnose(set, replay, &history, &live).unexplained.iter().filter(|u| !kept.contains(u)) {
         reasons.push(format!("after the plan, {u} exists and no migration creates it"));
     }
 

@@ -1,17 +1,16 @@
 //! The drift engine: the catalog is the truth, the history table a claim.
 //!
 //! [`replay()`] applies migrations one by one in a shadow database and inspects
-//! after each, giving snapshots `S0..Sn`. From them, pure functions derive each
-//! migration's [`Footprint`] (what it changed, object by object), the
-//! provenance of every object of the expected schema (which migration last set
-//! it), and — held against the live schema and the history — a [`Diagnosis`]:
-//! per migration, verified, phantom, partial, unrecorded, modified,
-//! unverifiable or pending, plus the live objects no migration explains.
+//! after each: each migration's [`Footprint`] is its effects, `(ObjectId, before,
+//! after)`. Held against the live schema and the history, pure functions find the
+//! [`Frontier`] (the snapshot the live schema is closest to) and a [`Diagnosis`]:
+//! per migration, verified, phantom, partial, unrecorded, modified, unverifiable or
+//! pending, plus the live objects no migration explains. [`plan()`] turns it into a
+//! repair by convergence; [`execute()`] runs it.
 #![deny(missing_docs)]
 
 mod check;
 mod diagnose;
-mod edit;
 mod execute;
 mod objects;
 mod plan;
@@ -20,8 +19,10 @@ mod replay;
 mod test_support;
 
 pub use check::{CheckReport, Clone, StatementOutcome, check, clone_target};
-pub use diagnose::{Diagnosis, Locate, MigrationDiagnosis, Status, diagnose, locate};
+pub use diagnose::{
+    Diagnosis, Difference, Frontier, Locate, MigrationDiagnosis, MissingFile, Status, diagnose, locate,
+};
 pub use execute::{Backup, ExecuteOptions, Executed, RepairError, count_rows, execute};
-pub use objects::{Effect, Footprint, Objects, apply_footprint, footprint, objects};
-pub use plan::{Guard, PartialFix, Plan, PlanOptions, Step, StepKind, adoption_sql, plan};
+pub use objects::{Effect, Footprint, ObjectId, ObjectKind, Objects, Part, Value, apply_footprint, footprint, objects};
+pub use plan::{Guard, PartialFix, Plan, PlanOptions, Step, StepKind, adoption_sql, plan, unconverged};
 pub use replay::{Replay, ReplayError, replay};

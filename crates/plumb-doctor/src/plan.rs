@@ -1,41 +1,39 @@
-//! Repair plans: from a diagnosis to the history edits, DDL and guards that bring
-//! history and schema back to the truth. Pure: the live schema, the replay and the
-//! history come in, a [`Plan`] goes out; [`crate::execute`] runs it.
+//! Repair plans, by convergence: from a diagnosis to (1) one guarded transaction that
+//! rewrites the history to exactly the migrations up to the convergence point `G` and
+//! brings every managed object to `S(G)`, then (2) the migrations after `G`, run by the
+//! ordinary apply path, in order, each in its own transaction. Pure: the live schema, the
+//! replay and the history come in, a [`Plan`] goes out; [`crate::execute`] runs it.
 //!
-//! Per finding, the default and its alternative:
-//! - phantom (recorded, absent): un-record it, then apply it again with the pending ones;
-//! - unrecorded (present, not recorded): record it with its file's checksum;
-//! - partial: complete it — create only the missing part, from the expected schema — or,
-//!   with [`PartialFix::Undo`], drop the part that exists (tables only if empty, dependents
-//!   listed) and apply it again;
-//! - drift (an object present with another value, e.g. `uuid` where `varchar(36)` is
-//!   expected): the DDL restoring the expected definition, dependents dropped and re-created
-//!   by `plumb-diff`, guarded by a count of the values that would not convert;
-//! - modified (file changed after it ran): when every effect is present, record the file's
-//!   checksum; otherwise left to the user;
-//! - unexplained objects: kept and listed; `adopt` captures them in a new migration.
+//! `G` is the frontier, or further when a migration after it is partly there (its part is
+//! kept and completed, never dropped; with [`PartialFix::Undo`] it is dropped instead, tables
+//! only when empty, and the migration runs again whole in phase 2).
 //!
-//! Once the history tells the truth, the plan applies every pending migration too, so the
-//! history ends at the last file (a no-transaction migration is left to `plumb apply`).
+//! Phase 1 never re-runs an old file on a schema that has moved past it. A hole below `G`
+//! (a migration whose effects are all missing) whose file writes data is re-run, so that its
+//! rows come back, when that is safe: it runs in a transaction, every object it changes is
+//! still in its before-state, and no later migration up to `G` touched its tables. Every
+//! other difference is converged by `plumb-diff` (missing objects created, drift restored
+//! under conversion guards, dependents dropped and re-created), and the data statements of
+//! holes converged that way are listed, never silently lost.
 
 use std::collections::BTreeSet;
 
 use plumb_catalog::Schema;
-use plumb_migrate::{HistoryFormat, Migration, MigrationSet};
+use plumb_migrate::{HistoryFormat, HistoryRow, HistoryStatus, Migration, MigrationSet};
 use serde::Serialize;
 
 use crate::diagnose::{Diagnosis, Status};
-use crate::edit;
+use crate::objects::{Effect, ObjectId, Objects, Part, objects};
 use crate::replay::Replay;
 
-/// What to do with a partially applied migration.
+/// What to do with a migration after the frontier that is partly there.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PartialFix {
-    /// Create only what is missing.
+    /// Keep what is there and create the rest.
     #[default]
     Complete,
-    /// Drop what exists (only empty tables), then apply the whole migration again.
+    /// Drop what is there (tables only when empty), then apply the migration whole.
     Undo,
 }
 
@@ -48,31 +46,33 @@ pub struct PlanOptions {
     pub adopt: Option<Migration>,
     /// Recorded in history rows plumb writes.
     pub plumb_version: String,
+    /// Holes whose files are never re-run, even where that would be safe (converged by DDL).
+    pub no_rerun: BTreeSet<String>,
 }
 
 /// What one step does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StepKind {
+    /// Creates the history table, in the database's format.
+    CreateHistory,
     /// Removes history rows that claim what is not there.
     Unrecord,
-    /// Adds or corrects a history row for what is there.
+    /// Adds or corrects history rows for what is there.
     Record,
-    /// Runs a migration file and records it.
-    Apply,
-    /// Creates the missing part of a migration and restores drifted objects.
-    Complete,
-    /// Drops the part of a migration that exists, before it is applied again.
-    Undo,
+    /// Runs a missing migration's file again (its data comes back).
+    Rerun,
+    /// Brings every managed object to the expected schema, by DDL.
+    Converge,
 }
 
-/// One step of a plan.
+/// One step of phase 1.
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
     /// What kind of step.
     pub kind: StepKind,
-    /// The migration it is about, if one.
-    pub migration: Option<String>,
+    /// The migrations it is about.
+    pub migrations: Vec<String>,
     /// What it does, in plain words.
     pub summary: String,
     /// The statements, each ending with `;`.
@@ -140,58 +140,84 @@ impl Guard {
 pub struct Plan {
     /// The history table the plan writes.
     pub history: HistoryFormat,
+    /// How many migrations the schema converges to (phase 1); the version of the last one.
+    pub converge_to: usize,
+    /// The version at the convergence point (`None`: none applied).
+    pub converge_version: Option<String>,
     /// Checked before anything runs.
     pub guards: Vec<Guard>,
-    /// In order, all in one transaction.
+    /// Phase 1, in order, all in one transaction.
     pub steps: Vec<Step>,
-    /// Tables whose rows the plan may change (altered, dropped or written by a migration
-    /// it applies); every other table must keep its row count and content checksum.
+    /// The versions the history records as applied once phase 1 commits: exactly these.
+    pub recorded_after: Vec<String>,
+    /// Phase 2: the migrations after the convergence point, applied in order by `apply`.
+    pub roll_forward: Vec<String>,
+    /// Tables whose rows phase 1 may change (altered, dropped or written by a re-run file);
+    /// every other table must keep its row count and content checksum.
     pub tables: Vec<String>,
     /// Live objects no migration explains: kept as they are.
-    pub kept: Vec<String>,
+    pub kept: Vec<ObjectId>,
     /// The new migration that captures the kept objects (with `adopt`).
     pub adopted: Option<String>,
+    /// Data statements of missing migrations that phase 1 does not re-run (their objects are
+    /// created by DDL instead), with what to do about them.
+    pub not_rerun: Vec<String>,
     /// Other ways to fix what the plan fixes, in words.
     pub alternatives: Vec<String>,
     /// Findings the plan leaves to the user, and why.
     pub unresolved: Vec<String>,
-    /// No-transaction migrations left for `plumb apply`, after the repair.
-    pub deferred: Vec<String>,
 }
 
 impl Plan {
     /// Whether there is nothing to run.
     pub fn is_empty(&self) -> bool {
-        self.steps.is_empty()
+        self.steps.is_empty() && self.roll_forward.is_empty()
     }
 
-    /// The plan as one script that runs unchanged in psql and in a web SQL editor:
-    /// one transaction, guards first.
-    pub fn script(&self) -> String {
+    /// The plan as one script that runs unchanged in psql and in a web SQL editor: phase 1 in
+    /// one transaction, guards first; then each migration of phase 2 as `apply` runs it.
+    pub fn script(&self, set: &MigrationSet, plumb_version: &str) -> String {
         let mut out = String::new();
-        out.push_str("-- plumb repair plan: one transaction; the guards raise (and nothing changes) if they fail.\n");
+        out.push_str(
+            "-- plumb repair plan. Phase 1: one transaction; the guards raise (and nothing changes) if they fail.\n",
+        );
         for line in self.summary() {
             out.push_str(&format!("-- {line}\n"));
         }
-        if self.steps.is_empty() {
+        if self.is_empty() {
             out.push_str("-- nothing to run\n");
             return out;
         }
-        out.push_str("\nBEGIN;\nSET LOCAL lock_timeout = '5s';\n");
-        // As pg_dump does: function bodies may name objects created further down.
-        out.push_str("SET LOCAL check_function_bodies = false;\n");
-        for guard in &self.guards {
-            out.push_str(&format!("\n-- guard: {}\n{}\n", guard.describe(), guard.sql()));
-        }
-        for (i, step) in self.steps.iter().enumerate() {
-            out.push_str(&format!("\n-- step {}: {}\n", i + 1, step.summary));
-            if let Some(loses) = &step.loses {
-                out.push_str(&format!("-- can lose: {loses}\n"));
+        if !self.steps.is_empty() {
+            out.push_str("\nBEGIN;\nSET LOCAL lock_timeout = '5s';\n");
+            // As pg_dump does: function bodies may name objects created further down.
+            out.push_str("SET LOCAL check_function_bodies = false;\n");
+            for guard in &self.guards {
+                out.push_str(&format!("\n-- guard: {}\n{}\n", guard.describe(), guard.sql()));
             }
-            out.push_str(step.sql.trim_end());
-            out.push('\n');
+            for (i, step) in self.steps.iter().enumerate() {
+                out.push_str(&format!("\n-- step {}: {}\n", i + 1, step.summary));
+                if let Some(loses) = &step.loses {
+                    out.push_str(&format!("-- can lose: {loses}\n"));
+                }
+                out.push_str(step.sql.trim_end());
+                out.push('\n');
+            }
+            out.push_str("\nCOMMIT;\n");
         }
-        out.push_str("\nCOMMIT;\n");
+        if !self.roll_forward.is_empty() {
+            out.push_str(
+                "\n-- Phase 2: the migrations after the convergence point, in order, as `plumb apply` runs them.\n",
+            );
+            let planned: Vec<plumb_migrate::PlannedMigration<'_>> = self
+                .roll_forward
+                .iter()
+                .filter_map(|v| set.migrations().iter().find(|m| m.version.as_str() == v))
+                .map(|migration| plumb_migrate::PlannedMigration { migration, resume_from: 0, recorded: false })
+                .collect();
+            let options = plumb_migrate::ApplyOptions { plumb_version: plumb_version.to_owned(), ..Default::default() };
+            out.push_str(&plumb_migrate::plan_script(&planned, Some(self.history), &options));
+        }
         out
     }
 
@@ -200,6 +226,13 @@ impl Plan {
         let mut lines = Vec::new();
         for (i, step) in self.steps.iter().enumerate() {
             lines.push(format!("{}. {}", i + 1, step.summary));
+        }
+        if !self.roll_forward.is_empty() {
+            lines.push(format!(
+                "then apply {} migration(s) in order, each in its own transaction: {}",
+                self.roll_forward.len(),
+                abbreviate(&self.roll_forward)
+            ));
         }
         let losses: Vec<&str> = self.steps.iter().filter_map(|s| s.loses.as_deref()).collect();
         if losses.is_empty() {
@@ -220,8 +253,8 @@ impl Plan {
                 None => lines.push(format!("kept: {k} (no migration creates it)")),
             }
         }
-        for d in &self.deferred {
-            lines.push(format!("after the repair: {d}"));
+        for n in &self.not_rerun {
+            lines.push(format!("not re-run: {n}"));
         }
         for u in &self.unresolved {
             lines.push(format!("not repaired: {u}"));
@@ -230,444 +263,570 @@ impl Plan {
     }
 }
 
-/// Plans the repair of `live`, whose history (kept in `format`) `diagnosis` has held against
-/// the migrations `set` as `replay` learned them.
+/// `a, b, c` or `a, b, …, z (26)`.
+fn abbreviate(versions: &[String]) -> String {
+    if versions.len() <= 6 {
+        versions.join(", ")
+    } else {
+        format!("{}, {}, …, {} ({})", versions[0], versions[1], versions[versions.len() - 1], versions.len())
+    }
+}
+
+/// Plans the repair of `live`, whose history (kept in `format`; `None`: there is no history
+/// table yet) `diagnosis` has held against the migrations `set` as `replay` learned them.
 pub fn plan(
     set: &MigrationSet,
     replay: &Replay,
     diagnosis: &Diagnosis,
-    format: HistoryFormat,
+    history: &[HistoryRow],
+    format: Option<HistoryFormat>,
     live: &Schema,
     options: &PlanOptions,
 ) -> Plan {
-    let mut planner = Planner {
-        set,
-        replay,
-        live,
-        options,
-        plan: Plan {
-            history: format,
-            guards: Vec::new(),
-            steps: Vec::new(),
-            tables: Vec::new(),
-            kept: Vec::new(),
-            adopted: None,
-            alternatives: Vec::new(),
-            unresolved: Vec::new(),
-            deferred: Vec::new(),
-        },
-        tables: BTreeSet::new(),
+    let history_format = format.unwrap_or(HistoryFormat::Plumb);
+    let mut plan = Plan {
+        history: history_format,
+        converge_to: diagnosis.frontier.position,
+        converge_version: None,
+        guards: Vec::new(),
+        steps: Vec::new(),
+        recorded_after: Vec::new(),
+        roll_forward: Vec::new(),
+        tables: Vec::new(),
+        kept: diagnosis.unexplained.clone(),
+        adopted: None,
+        not_rerun: Vec::new(),
+        alternatives: Vec::new(),
+        unresolved: Vec::new(),
     };
-    // Unexplained objects alone are kept, not repaired; pending migrations alone are apply's job.
-    let needs_repair = diagnosis
-        .migrations
-        .iter()
-        .any(|m| !matches!(m.status, Status::Verified | Status::Unverifiable | Status::Pending));
-    if needs_repair {
-        planner.history_rewrite(diagnosis);
-        planner.schema_steps(diagnosis);
+    for d in &diagnosis.migrations {
+        match d.status {
+            Status::Failed | Status::InProgress => plan.unresolved.push(format!(
+                "{} {} stopped part-way as a no-transaction migration: `plumb apply` resumes it",
+                d.version, d.name
+            )),
+            Status::Unknown => plan.unresolved.push(format!(
+                "{} {} could not be replayed (an earlier migration fails in the shadow): fix that migration first",
+                d.version, d.name
+            )),
+            _ => {}
+        }
     }
-    planner.unexplained(diagnosis);
+    if !diagnosis.unexplained.is_empty() && options.adopt.is_none() {
+        plan.alternatives
+            .push("--adopt: write a new migration that creates the unexplained objects, and record it".into());
+    }
+    let needs_repair = !diagnosis.missing_files.is_empty()
+        || diagnosis.migrations.iter().any(|m| match m.status {
+            Status::Phantom | Status::Partial | Status::Unrecorded | Status::Modified => true,
+            Status::Unverifiable => !m.recorded,
+            _ => false,
+        });
+    if !needs_repair && options.adopt.is_none() {
+        // Unexplained objects alone are kept, not repaired; pending migrations alone are apply's job.
+        return plan;
+    }
+
+    let g = convergence_point(diagnosis, options.partial, &mut plan);
+    plan.converge_to = g;
+    plan.converge_version = (g > 0).then(|| set.migrations()[g - 1].version.to_string());
+    let mut planner = Planner { set, replay, diagnosis, options, plan, tables: BTreeSet::new() };
+    if format.is_none() {
+        planner.plan.steps.push(Step {
+            kind: StepKind::CreateHistory,
+            migrations: Vec::new(),
+            summary: format!("create the history table {}", history_format.table()),
+            sql: history_format.create_sql().to_owned(),
+            loses: None,
+            locks: Vec::new(),
+        });
+    }
+    planner.history(history, g);
+    let mut current = objects(live);
+    planner.reruns(&mut current, g);
+    planner.converge(&current, g);
+    planner.adopt();
+    // Phase 2: every replayed migration after G (those after a replay failure are unknown).
+    let replayed = replay.replayed();
+    planner.plan.roll_forward = set.migrations()[g.min(replayed)..replayed]
+        .iter()
+        .zip(&diagnosis.migrations[g.min(replayed)..replayed])
+        .filter(|(_, d)| !matches!(d.status, Status::Failed | Status::InProgress))
+        .map(|(m, _)| m.version.to_string())
+        .collect();
     let mut plan = planner.plan;
     plan.tables = planner.tables.into_iter().collect();
     plan
 }
 
+/// `G`: the frontier, or past it over migrations that are partly there; with `Undo`, before
+/// the last such migration when it is the one that ends the applied run.
+fn convergence_point(diagnosis: &Diagnosis, partial: PartialFix, plan: &mut Plan) -> usize {
+    let g = diagnosis.converge_to();
+    let last = g.checked_sub(1).map(|i| &diagnosis.migrations[i]);
+    match (partial, last) {
+        (PartialFix::Undo, Some(m)) if m.status == Status::Partial => {
+            plan.alternatives
+                .push(format!("--partial complete: keep what exists of {} and create only what is missing", m.version));
+            g - 1
+        }
+        (PartialFix::Complete, Some(m)) if m.status == Status::Partial => {
+            plan.alternatives.push(format!(
+                "--partial undo: drop what exists of {} (only tables without rows) and apply it whole",
+                m.version
+            ));
+            g
+        }
+        _ => g,
+    }
+}
+
 struct Planner<'a> {
     set: &'a MigrationSet,
     replay: &'a Replay,
-    live: &'a Schema,
+    diagnosis: &'a Diagnosis,
     options: &'a PlanOptions,
     plan: Plan,
     tables: BTreeSet<String>,
 }
 
-impl<'a> Planner<'a> {
-    /// The statement recording `m` in the plan's history table.
-    fn record(&self, m: &Migration) -> String {
-        self.plan.history.record_sql(m, &self.options.plumb_version)
-    }
-
-    fn migration(&self, version: &str) -> &'a Migration {
-        let set: &'a MigrationSet = self.set;
-        set.migrations().iter().find(|m| m.version.as_str() == version).expect("diagnosed from this set")
-    }
-
-    /// First the history: what it claims and is not there goes, what is there and unclaimed comes in.
-    fn history_rewrite(&mut self, diagnosis: &Diagnosis) {
-        let table = self.plan.history.table();
+impl Planner<'_> {
+    /// The history rewritten to exactly the migrations up to `g`: rows that claim more, or a
+    /// file that is gone, go; rows that are missing or carry another checksum are written.
+    fn history(&mut self, history: &[HistoryRow], g: usize) {
+        let format = self.plan.history;
+        let table = format.table();
+        let migrations = self.set.migrations();
         let mut unrecord = Vec::new();
-        for d in &diagnosis.migrations {
-            let m = self.migration(&d.version);
-            match d.status {
-                Status::Phantom => unrecord.push(m),
-                Status::Partial if d.recorded && self.options.partial == PartialFix::Undo => unrecord.push(m),
-                Status::Unrecorded => self.plan.steps.push(Step {
-                    kind: StepKind::Record,
-                    migration: Some(d.version.clone()),
-                    summary: format!(
-                        "record {} {} in {table}: all of it is present, the history does not say so",
-                        d.version, d.name
-                    ),
-                    sql: self.record(m),
-                    loses: None,
-                    locks: Vec::new(),
-                }),
-                Status::Modified if d.missing.is_empty() => self.plan.steps.push(Step {
-                    kind: StepKind::Record,
-                    migration: Some(d.version.clone()),
-                    summary: format!(
-                        "record the checksum of {} as it is now: it changed after it ran, and all it creates is present",
-                        m.path.display()
-                    ),
-                    sql: self.record(m),
-                    loses: None,
-                    locks: Vec::new(),
-                }),
-                Status::Modified => self.plan.unresolved.push(format!(
-                    "{} changed after it ran and {} of its objects are missing: restore the file as it ran, or write a new migration",
-                    m.path.display(),
-                    d.missing.len()
-                )),
-                Status::Failed | Status::InProgress => self.plan.unresolved.push(format!(
-                    "{} {} stopped part-way as a no-transaction migration: `plumb apply` resumes it",
-                    d.version, d.name
-                )),
-                Status::Unknown => self.plan.unresolved.push(format!(
-                    "{} {} could not be replayed (an earlier migration fails in the shadow): fix that migration first",
-                    d.version, d.name
-                )),
-                _ => {}
+        let mut record = Vec::new();
+        for row in history.iter().filter(|r| r.status == HistoryStatus::Applied) {
+            match migrations.iter().position(|m| m.version.same_number(&row.version)) {
+                Some(i) if i < g => {}
+                // In-progress and failed rows are `apply`'s to resume; they stay.
+                _ => unrecord.push(row.version.clone()),
             }
+        }
+        for (i, m) in migrations[..g].iter().enumerate() {
+            let d = &self.diagnosis.migrations[i];
+            if matches!(d.status, Status::Failed | Status::InProgress) {
+                continue;
+            }
+            let row = history.iter().find(|r| r.version.same_number(&m.version));
+            let exact = row.is_some_and(|r| {
+                r.status == HistoryStatus::Applied
+                    && r.version.as_str() == m.version.as_str()
+                    && (r.checksum.is_empty() || r.checksum == m.checksum)
+            });
+            if !exact {
+                // A row of the same number spelled otherwise (`7` for `007`) is replaced.
+                if let Some(r) = row.filter(|r| r.version.as_str() != m.version.as_str()) {
+                    unrecord.push(r.version.clone());
+                }
+                record.push(m);
+            }
+            self.plan.recorded_after.push(m.version.to_string());
         }
         if !unrecord.is_empty() {
-            let versions: Vec<&str> = unrecord.iter().map(|m| m.version.as_str()).collect();
-            let sql =
-                unrecord.iter().map(|m| self.plan.history.unrecord_sql(&m.version)).collect::<Vec<_>>().join("\n");
-            self.plan.steps.insert(
-                0,
-                Step {
-                    kind: StepKind::Unrecord,
-                    migration: None,
-                    summary: format!(
-                        "un-record {} in {table}: recorded as applied, not in the schema",
-                        versions.join(", ")
-                    ),
-                    sql,
-                    loses: None,
-                    locks: Vec::new(),
-                },
-            );
+            let versions: Vec<String> = unrecord.iter().map(ToString::to_string).collect();
+            self.plan.steps.push(Step {
+                kind: StepKind::Unrecord,
+                migrations: versions.clone(),
+                summary: format!(
+                    "un-record {} in {table}: recorded as applied, but not in the schema (or no file)",
+                    abbreviate(&versions)
+                ),
+                sql: unrecord.iter().map(|v| format.unrecord_sql(v)).collect::<Vec<_>>().join("\n"),
+                loses: None,
+                locks: Vec::new(),
+            });
+        }
+        if !record.is_empty() {
+            let versions: Vec<String> = record.iter().map(|m| m.version.to_string()).collect();
+            self.plan.steps.push(Step {
+                kind: StepKind::Record,
+                migrations: versions.clone(),
+                summary: format!(
+                    "record {} in {table}: in the schema once this transaction ends, not (or wrongly) recorded",
+                    abbreviate(&versions)
+                ),
+                sql: record
+                    .iter()
+                    .map(|m| format.record_sql(m, &self.options.plumb_version))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                loses: None,
+                locks: Vec::new(),
+            });
         }
     }
 
-    /// Then the schema, migration by migration in version order.
-    fn schema_steps(&mut self, diagnosis: &Diagnosis) {
-        for d in &diagnosis.migrations {
-            let m = self.migration(&d.version);
-            match d.status {
-                Status::Phantom | Status::Pending => self.apply(m, d.status),
-                Status::Partial => match self.options.partial {
-                    PartialFix::Complete => {
-                        self.complete(m, &d.missing, !d.recorded);
-                        self.plan.alternatives.push(format!(
-                            "--partial undo: drop what exists of {} (only tables without rows) and apply it whole",
-                            d.version
-                        ));
-                    }
-                    PartialFix::Undo => {
-                        if self.undo(m, &d.present) {
-                            self.apply(m, Status::Partial);
-                        }
-                        self.plan.alternatives.push(format!(
-                            "--partial complete: create only what is missing of {}, keep what exists",
-                            d.version
-                        ));
-                    }
-                },
+    /// Holes below `g` whose files write data, re-run where that is safe; `current` follows.
+    fn reruns(&mut self, current: &mut Objects, g: usize) {
+        let migrations = self.set.migrations();
+        for i in 0..g {
+            let d = &self.diagnosis.migrations[i];
+            let m = &migrations[i];
+            let footprint = &self.replay.footprints[i];
+            let hole = !d.applied || (d.status == Status::Phantom && d.present.is_empty());
+            if !hole || footprint.is_empty() {
+                continue;
+            }
+            let writes = data_statements(m);
+            if writes.is_empty() {
+                continue;
+            }
+            let untouched = footprint.iter().all(|e| current.get(&e.id) == e.before.as_ref());
+            let own_tables: BTreeSet<String> = footprint.iter().filter_map(|e| table_of(e)).collect();
+            let later_touch = self.replay.footprints[i + 1..g]
+                .iter()
+                .flatten()
+                .filter_map(|e| table_of(e))
+                .any(|t| own_tables.contains(&t));
+            let safe = m.is_transactional() && untouched && !later_touch;
+            if !safe || self.options.no_rerun.contains(m.version.as_str()) {
+                let why = if !m.is_transactional() {
+                    "it runs outside a transaction"
+                } else if !untouched || later_touch {
+                    "later migrations changed what it touches"
+                } else {
+                    "--no-rerun"
+                };
+                self.plan.not_rerun.push(format!(
+                    "{} {}: {} ({why}); its objects are created by DDL. Run those statements by hand if the rows matter.",
+                    m.version,
+                    m.name,
+                    writes.join("; ")
+                ));
+                continue;
+            }
+            for e in footprint {
+                current.set(&e.id, e.after.as_ref());
+            }
+            self.tables.extend(own_tables);
+            self.tables.extend(written_tables(m));
+            self.plan.steps.push(Step {
+                kind: StepKind::Rerun,
+                migrations: vec![m.version.to_string()],
+                summary: format!(
+                    "run {} again: it is missing, and its data ({}) would be lost if its objects were only created",
+                    m.path.display(),
+                    writes.join("; ")
+                ),
+                sql: format!("{}\n;", m.sql.trim_end()),
+                loses: None,
+                locks: Vec::new(),
+            });
+        }
+    }
+
+    /// The DDL that takes `current` to `S(g)` on every managed object, guarded.
+    fn converge(&mut self, current: &Objects, g: usize) {
+        let expected = self.replay.snapshot(g);
+        let managed: BTreeSet<&ObjectId> = self.replay.footprints.iter().flatten().map(|e| &e.id).collect();
+        let mut target = current.clone();
+        for id in &managed {
+            target.set(id, expected.get(id));
+        }
+        if target == *current {
+            return;
+        }
+        // Type changes are guarded (every value must convert); dropped tables must be empty.
+        let mut guarded = BTreeSet::new();
+        for id in &managed {
+            match (current.get(id).map(|v| &v.part), target.get(id).map(|v| &v.part)) {
+                (Some(Part::Column { column: old, .. }), Some(Part::Column { column: new, .. }))
+                    if old.data_type != new.data_type =>
+                {
+                    guarded.insert(id.to_string());
+                    self.plan.guards.push(Guard::Converts {
+                        table: id.qualified(),
+                        column: id.member.clone().unwrap_or_default(),
+                        from: old.data_type.clone(),
+                        to: new.data_type.clone(),
+                    });
+                }
+                (Some(Part::Table(_)), None) => {
+                    guarded.insert(id.to_string());
+                    self.plan.guards.push(Guard::Empty { table: id.qualified() });
+                }
                 _ => {}
             }
         }
-    }
-
-    /// Runs the file and records it; a no-transaction file is left to `plumb apply`.
-    fn apply(&mut self, m: &Migration, why: Status) {
-        if !m.is_transactional() {
-            self.plan
-                .deferred
-                .push(format!("`plumb apply` runs {} (no-transaction: it cannot run inside the repair)", m.version));
-            return;
-        }
-        let reason = match why {
-            Status::Phantom => "recorded but absent",
-            Status::Partial => "undone above",
-            _ => "pending",
-        };
-        let index = self.set.migrations().iter().position(|x| x.version == m.version).expect("in the set");
-        // Rows a migration may write: the tables its replay touched.
-        if let Some(footprint) = self.replay.footprints.get(index) {
-            for e in footprint {
-                if let Some(t) = edit::table_of(&self.replay.schema, &e.object) {
-                    self.tables.insert(t);
-                }
-            }
-        }
-        self.plan.steps.push(Step {
-            kind: StepKind::Apply,
-            migration: Some(m.version.to_string()),
-            summary: format!("apply {} ({reason}) and record it", m.path.display()),
-            sql: format!("{}\n;\n{}", m.sql.trim_end(), self.record(m)),
-            loses: None,
-            locks: Vec::new(),
-        });
-    }
-
-    /// Creates the missing objects and restores drifted ones from the expected schema.
-    fn complete(&mut self, m: &Migration, missing: &[String], record: bool) {
-        let expected = &self.replay.schema;
-        let mut target = self.live.clone();
-        let mut created = BTreeSet::new();
-        // Columns whose type changes under a guard that every value converts.
-        let mut guarded: BTreeSet<&str> = BTreeSet::new();
-        let mut unsupported = Vec::new();
-        // Containers before their parts: a table must exist to receive its columns.
-        let mut ordered: Vec<&String> = missing.iter().collect();
-        ordered.sort_by_key(|id| !matches!(edit::kind(id), Some("schema" | "table" | "type" | "extension")));
-        for id in ordered {
-            if !edit::copy(&mut target, expected, id, &mut created) {
-                unsupported.push(id.clone());
-            }
-            // A column whose type changes: every value must convert first.
-            if edit::kind(id) == Some("column")
-                && let Some(table) = edit::table_of(expected, id)
-                && let (Some(old), Some(new)) = (self.live.tables.get(&table), expected.tables.get(&table))
-            {
-                let column = id.rsplit_once('.').map(|(_, c)| c).unwrap_or_default();
-                if let (Some(oc), Some(nc)) = (old.column(column), new.column(column))
-                    && oc.data_type != nc.data_type
-                {
-                    guarded.insert(id.as_str());
-                    self.plan.guards.push(Guard::Converts {
-                        table: table.clone(),
-                        column: column.to_owned(),
-                        from: oc.data_type.clone(),
-                        to: nc.data_type.clone(),
-                    });
-                }
-            }
-        }
-        if !unsupported.is_empty() {
-            self.plan.unresolved.push(format!(
-                "{}: plumb cannot restore {} by itself; create them by hand",
-                m.version,
-                unsupported.join(", ")
-            ));
-        }
-        let diff = plumb_diff::diff(self.live, &target);
-        self.name_tables(&target);
-        // A type change whose every value the guards check to convert loses nothing.
-        let losses: Vec<String> = diff
-            .changes
-            .iter()
-            .filter(|c| c.data_loss && !guarded.contains(c.object.as_str()))
-            .map(|c| format!("{} {}", c.action.as_str(), c.object))
-            .collect();
-        let locks = locks(&diff);
-        let mut sql = diff.script();
-        let what = if missing.len() == 1 { "object" } else { "objects" };
-        let mut summary =
-            format!("complete {} {}: create or restore its {} missing {what}", m.version, m.name, missing.len());
-        if record {
-            sql.push_str(&self.record(m));
-            sql.push('\n');
-            summary.push_str(", and record it");
-        }
-        self.plan.steps.push(Step {
-            kind: StepKind::Complete,
-            migration: Some(m.version.to_string()),
-            summary,
-            sql,
-            loses: (!losses.is_empty()).then(|| losses.join(", ")),
-            locks,
-        });
-    }
-
-    /// Drops what exists of a migration (only objects it created; tables only when empty).
-    /// False when it cannot.
-    fn undo(&mut self, m: &Migration, present: &[String]) -> bool {
-        let index = self.set.migrations().iter().position(|x| x.version == m.version).expect("in the set");
-        let created: BTreeSet<&str> =
-            self.replay.footprints[index].iter().filter(|e| e.before.is_none()).map(|e| e.object.as_str()).collect();
-        let changed: Vec<&String> = present.iter().filter(|p| !created.contains(p.as_str())).collect();
-        if !changed.is_empty() {
-            self.plan.unresolved.push(format!(
-                "{}: undo would have to revert changes to objects older than it ({}); use --partial complete",
-                m.version,
-                changed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-            ));
-            return false;
-        }
-        let mut target = self.live.clone();
-        let tables: BTreeSet<String> =
-            present.iter().filter(|p| edit::kind(p) == Some("table")).map(|p| p["table ".len()..].to_owned()).collect();
-        let dependents = edit::dependents(self.live, &tables);
-        for id in dependents.iter().chain(present) {
-            edit::remove(&mut target, id);
-        }
-        for t in &tables {
-            self.plan.guards.push(Guard::Empty { table: t.clone() });
-            self.tables.insert(t.clone());
-        }
-        let diff = plumb_diff::diff(self.live, &target);
-        let mut summary = format!("undo {} {}: drop the {} objects of it that exist", m.version, m.name, present.len());
-        if !dependents.is_empty() {
-            summary.push_str(&format!(", and what depends on them: {}", dependents.join(", ")));
-        }
-        self.plan.steps.push(Step {
-            kind: StepKind::Undo,
-            migration: Some(m.version.to_string()),
-            summary,
-            sql: diff.script(),
-            loses: (!dependents.is_empty()).then(|| format!("{} (not re-created)", dependents.join(", "))),
-            locks: locks(&diff),
-        });
-        true
-    }
-
-    /// Tables whose definition differs between the live schema and `target`: the plan names them.
-    fn name_tables(&mut self, target: &Schema) {
-        for (name, t) in &target.tables {
-            if self.live.tables.get(name) != Some(t) {
+        let from = current.to_schema();
+        let to = target.to_schema();
+        let diff = plumb_diff::diff(&from, &to);
+        for (name, t) in &to.tables {
+            if from.tables.get(name) != Some(t) {
                 self.tables.insert(name.clone());
             }
         }
+        for name in from.tables.keys().filter(|n| !to.tables.contains_key(*n)) {
+            self.tables.insert(name.clone());
+        }
+        let losses: Vec<String> = diff
+            .changes
+            .iter()
+            .filter(|c| c.data_loss && !guarded.contains(&c.object))
+            .map(|c| format!("{} {}", c.action.as_str(), c.object))
+            .collect();
+        let differing = managed.iter().filter(|id| current.get(id) != target.get(id)).count();
+        let version = self.plan.converge_version.clone().unwrap_or_else(|| "none".into());
+        let locks: BTreeSet<&String> = diff.changes.iter().filter_map(|c| c.lock.as_ref()).collect();
+        self.plan.steps.push(Step {
+            kind: StepKind::Converge,
+            migrations: Vec::new(),
+            summary: format!(
+                "bring {differing} object(s) to the schema after {version}: create what is missing, restore what drifted"
+            ),
+            sql: diff.script(),
+            loses: (!losses.is_empty()).then(|| losses.join(", ")),
+            locks: locks.into_iter().cloned().collect(),
+        });
     }
 
-    /// Unexplained objects are kept; with `adopt`, captured in a new migration and recorded.
-    fn unexplained(&mut self, diagnosis: &Diagnosis) {
-        self.plan.kept = diagnosis.unexplained.clone();
-        let Some(adopted) = &self.options.adopt else {
-            if !diagnosis.unexplained.is_empty() {
-                self.plan
-                    .alternatives
-                    .push("--adopt: write a new migration that creates the unexplained objects, and record it".into());
-            }
-            return;
-        };
+    /// With `adopt`, the new migration that captures the unexplained objects is recorded.
+    fn adopt(&mut self) {
+        let Some(adopted) = &self.options.adopt else { return };
         self.plan.adopted = Some(adopted.version.to_string());
+        self.plan.recorded_after.push(adopted.version.to_string());
         self.plan.steps.push(Step {
             kind: StepKind::Record,
-            migration: Some(adopted.version.to_string()),
+            migrations: vec![adopted.version.to_string()],
             summary: format!(
                 "record {}, the new migration that captures the {} unexplained objects",
                 adopted.path.display(),
-                diagnosis.unexplained.len()
+                self.diagnosis.unexplained.len()
             ),
-            sql: self.record(adopted),
+            sql: self.plan.history.record_sql(adopted, &self.options.plumb_version),
             loses: None,
             locks: Vec::new(),
         });
     }
 }
 
-/// The locks a diff takes, each once, in order.
-fn locks(diff: &plumb_diff::Diff) -> Vec<String> {
-    let locks: BTreeSet<&String> = diff.changes.iter().filter_map(|c| c.lock.as_ref()).collect();
-    locks.into_iter().cloned().collect()
+/// The table an effect's object belongs to, if any.
+fn table_of(e: &Effect) -> Option<String> {
+    e.id.table().or_else(|| e.after.as_ref().or(e.before.as_ref()).and_then(|v| v.table()).map(str::to_owned))
+}
+
+/// The statements of `m` that write rows, each shortened to its first line.
+fn data_statements(m: &Migration) -> Vec<String> {
+    (0..m.script.statements.len())
+        .map(|i| m.statement_sql(i).trim())
+        .filter(|sql| matches!(first_word(sql).as_str(), "INSERT" | "UPDATE" | "DELETE" | "COPY" | "MERGE"))
+        .map(|sql| {
+            let line = sql.lines().next().unwrap_or_default();
+            if line.chars().count() > 60 {
+                format!("{}…", line.chars().take(60).collect::<String>())
+            } else {
+                line.into()
+            }
+        })
+        .collect()
+}
+
+/// The first keyword of a statement, after comments.
+fn first_word(sql: &str) -> String {
+    let code = sql.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with("--")).unwrap_or_default();
+    code.split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or_default().to_ascii_uppercase()
+}
+
+/// The tables `m`'s data statements write (`INSERT INTO x`, `UPDATE x`, `DELETE FROM x`,
+/// `COPY x`), qualified with `public` when written without a schema, as the catalog names them.
+fn written_tables(m: &Migration) -> Vec<String> {
+    let mut out = Vec::new();
+    for i in 0..m.script.statements.len() {
+        let sql = m.statement_sql(i);
+        let words: Vec<&str> = sql.split_whitespace().collect();
+        let target = match words.iter().map(|w| w.to_ascii_uppercase()).collect::<Vec<_>>().as_slice() {
+            [a, b, ..] if a == "INSERT" && b == "INTO" => words.get(2),
+            [a, b, ..] if a == "DELETE" && b == "FROM" => words.get(2),
+            [a, ..] if a == "UPDATE" || a == "COPY" => words.get(1),
+            _ => None,
+        };
+        if let Some(t) = target {
+            let name = t.split(['(', ';']).next().unwrap_or_default();
+            if !name.is_empty() {
+                out.push(if name.contains('.') { name.to_owned() } else { format!("public.{name}") });
+            }
+        }
+    }
+    out
 }
 
 /// The SQL of a migration that creates `unexplained` objects as they are in `live`.
-pub fn adoption_sql(live: &Schema, unexplained: &[String]) -> String {
-    let mut without = live.clone();
+pub fn adoption_sql(live: &Schema, unexplained: &[ObjectId]) -> String {
+    let all = objects(live);
+    let mut without = all.clone();
     for id in unexplained {
-        edit::remove(&mut without, id);
+        without.set(id, None);
     }
-    let diff = plumb_diff::diff(&without, live);
+    let diff = plumb_diff::diff(&without.to_schema(), &all.to_schema());
     format!(
         "-- Objects found in the database that no migration created, adopted by plumb repair --adopt.\n{}",
         diff.script()
     )
 }
 
+/// The objects where `live` differs from `S(g)`, among those the migrations manage: empty
+/// when phase 1 converged. Pure; the executor checks it inside the transaction.
+pub fn unconverged(replay: &Replay, g: usize, live: &Objects) -> Vec<String> {
+    let expected = replay.snapshot(g);
+    let managed: BTreeSet<&ObjectId> = replay.footprints.iter().flatten().map(|e| &e.id).collect();
+    let mut out = Vec::new();
+    for id in managed {
+        match (expected.get(id), live.get(id)) {
+            (a, b) if a == b => {}
+            (Some(e), Some(f)) => out.push(format!("{id}: expected {}, found {}", e.text, f.text)),
+            (Some(_), None) => out.push(format!("missing {id}")),
+            (None, _) => out.push(format!("unexpected {id}")),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::diagnose::diagnose;
-    use crate::objects::{Objects, footprint};
-    use crate::test_support::recorded;
-    use plumb_migrate::{HistoryRow, Version};
+    use crate::test_support::{objects_of, recorded, replay_of, table};
 
-    fn objs(items: &[&str]) -> Objects {
-        Objects(items.iter().map(|k| (k.to_string(), "v".to_string())).collect())
-    }
-
-    /// Three migrations creating tables a, b and c, one each.
+    /// Three migrations creating tables a, b and c, one each; the third also inserts rows.
     fn fixture() -> (MigrationSet, Replay) {
-        let snapshots = vec![
-            objs(&[]),
-            objs(&["table public.a"]),
-            objs(&["table public.a", "table public.b"]),
-            objs(&["table public.a", "table public.b", "table public.c"]),
-        ];
-        let footprints = snapshots.windows(2).map(|w| footprint(&w[0], &w[1])).collect();
+        let (_, replay) = replay_of(&[
+            &[table("a", "1")],
+            &[table("a", "1"), table("b", "1")],
+            &[table("a", "1"), table("b", "1"), table("c", "1")],
+        ]);
         let set = MigrationSet::new(
             ["a", "b", "c"]
                 .iter()
                 .enumerate()
                 .map(|(i, name)| {
-                    let version = Version::parse(&format!("00{}", i + 1)).unwrap();
-                    let sql = format!("CREATE TABLE {name} ();");
+                    let version = plumb_migrate::Version::parse(&format!("00{}", i + 1)).unwrap();
+                    let mut sql = format!("CREATE TABLE {name} ();");
+                    if *name == "c" {
+                        sql.push_str("\nINSERT INTO c DEFAULT VALUES;");
+                    }
                     Migration::new(version, name.to_string(), format!("{name}.sql").into(), sql).unwrap()
                 })
                 .collect(),
         )
         .unwrap();
-        (set, Replay { snapshots, footprints, failure: None, schema: Schema::default() })
+        (set, replay)
     }
 
-    fn plan_for(history: &[HistoryRow], live: &Objects) -> Plan {
+    fn plan_for(history: &[HistoryRow], live: &Objects, format: Option<HistoryFormat>) -> Plan {
         let (set, replay) = fixture();
         let diagnosis = diagnose(&set, &replay, history, live);
-        plan(&set, &replay, &diagnosis, HistoryFormat::Plumb, &Schema::default(), &PlanOptions::default())
+        plan(&set, &replay, &diagnosis, history, format, &live.to_schema(), &PlanOptions::default())
     }
 
-    fn kinds(plan: &Plan) -> Vec<(StepKind, Option<&str>)> {
-        plan.steps.iter().map(|s| (s.kind, s.migration.as_deref())).collect()
+    fn kinds(plan: &Plan) -> Vec<StepKind> {
+        plan.steps.iter().map(|s| s.kind).collect()
     }
 
     #[test]
-    fn phantom_is_unrecorded_then_applied_with_the_pending_ones() {
+    fn stamped_history_is_cut_back_and_the_rest_rolls_forward_in_order() {
         let (set, _) = fixture();
-        // 002 recorded but absent; 003 pending.
-        let plan = plan_for(&recorded(&set, &["001", "002"]), &objs(&["table public.a"]));
-        assert_eq!(
-            kinds(&plan),
-            [(StepKind::Unrecord, None), (StepKind::Apply, Some("002")), (StepKind::Apply, Some("003"))]
+        let plan = plan_for(
+            &recorded(&set, &["001", "002", "003"]),
+            &objects_of(&[table("a", "1")]),
+            Some(HistoryFormat::Plumb),
         );
-        assert_eq!(plan.steps[0].sql, "DELETE FROM plumb.migrations WHERE version = '002';");
-        assert!(plan.steps[1].sql.starts_with("CREATE TABLE b ();\n;\nINSERT INTO plumb.migrations"));
-        assert_eq!(plan.tables, ["public.b", "public.c"]);
-        let script = plan.script();
-        assert!(script.contains("\nBEGIN;\n") && script.trim_end().ends_with("COMMIT;"), "{script}");
+        assert_eq!(kinds(&plan), [StepKind::Unrecord]);
+        assert_eq!(
+            plan.steps[0].sql,
+            "DELETE FROM plumb.migrations WHERE version = '002';\nDELETE FROM plumb.migrations WHERE version = '003';"
+        );
+        assert_eq!(plan.converge_to, 1);
+        assert_eq!(plan.recorded_after, ["001"]);
+        assert_eq!(plan.roll_forward, ["002", "003"]);
+        assert!(plan.tables.is_empty(), "phase 1 writes no rows: {:?}", plan.tables);
+        let script = plan.script(&set, "test");
+        assert!(script.contains("\nBEGIN;\n") && script.contains("\nCOMMIT;\n"), "{script}");
+        assert!(script.find("CREATE TABLE b").unwrap() < script.find("CREATE TABLE c").unwrap(), "{script}");
         assert!(!script.lines().any(|l| l.trim_start().starts_with('\\')), "no psql meta-commands: {script}");
     }
 
     #[test]
-    fn unrecorded_is_recorded_and_nothing_runs() {
+    fn a_hole_is_created_by_ddl_and_a_hole_that_writes_data_is_run_again() {
         let (set, _) = fixture();
-        let plan = plan_for(&recorded(&set, &["001"]), &objs(&["table public.a", "table public.b"]));
-        assert_eq!(kinds(&plan), [(StepKind::Record, Some("002")), (StepKind::Apply, Some("003"))]);
-        assert!(plan.tables == ["public.c"], "recording touches no rows: {:?}", plan.tables);
+        let all = recorded(&set, &["001", "002", "003"]);
+        // b is gone (no data in 002): DDL; the history is right already.
+        let plan = plan_for(&all, &objects_of(&[table("a", "1"), table("c", "1")]), Some(HistoryFormat::Plumb));
+        assert_eq!(plan.converge_to, 3);
+        assert_eq!(kinds(&plan), [StepKind::Converge]);
+        assert!(plan.roll_forward.is_empty());
+        // c is gone and 003 inserts rows: its file runs again, naming the table it writes.
+        let plan = plan_for(&all, &objects_of(&[table("a", "1"), table("b", "1")]), Some(HistoryFormat::Plumb));
+        assert_eq!(plan.converge_to, 2, "the frontier: 003 is a phantom after it");
+        assert_eq!(kinds(&plan), [StepKind::Unrecord]);
+        assert_eq!(plan.roll_forward, ["003"]);
+    }
+
+    #[test]
+    fn without_a_history_table_it_is_created_and_everything_recorded() {
+        let (set, replay) = fixture();
+        let plan = plan_for(&[], &replay.expected(), None);
+        assert_eq!(kinds(&plan), [StepKind::CreateHistory, StepKind::Record]);
+        assert_eq!(plan.recorded_after, ["001", "002", "003"]);
+        assert!(plan.steps[0].sql.contains("CREATE TABLE IF NOT EXISTS plumb.migrations"));
+        let _ = set;
     }
 
     #[test]
     fn pending_migrations_alone_are_apply_s_job_and_unexplained_objects_are_kept() {
         let (set, _) = fixture();
-        let plan = plan_for(&recorded(&set, &["001"]), &objs(&["table public.a", "table public.hotfix"]));
+        let live = objects_of(&[table("a", "1"), table("hotfix", "1")]);
+        let plan = plan_for(&recorded(&set, &["001"]), &live, Some(HistoryFormat::Plumb));
         assert!(plan.is_empty(), "{:?}", kinds(&plan));
-        assert_eq!(plan.kept, ["table public.hotfix"]);
+        assert_eq!(plan.kept.iter().map(ToString::to_string).collect::<Vec<_>>(), ["table public.hotfix"]);
         assert!(plan.alternatives[0].starts_with("--adopt"));
-        assert_eq!(plan.script().lines().last(), Some("-- nothing to run"));
+        assert_eq!(plan.script(&set, "test").lines().last(), Some("-- nothing to run"));
+    }
+
+    #[test]
+    fn a_hole_below_the_frontier_with_data_is_run_again_when_nothing_later_touched_it() {
+        // 1: a; 2: c with rows; 3: b. c is gone, a and b are there.
+        let (_, replay) = replay_of(&[
+            &[table("a", "1")],
+            &[table("a", "1"), table("c", "1")],
+            &[table("a", "1"), table("b", "1"), table("c", "1")],
+        ]);
+        let set = MigrationSet::new(
+            [
+                ("001", "CREATE TABLE a ();"),
+                ("002", "CREATE TABLE c ();\nINSERT INTO c DEFAULT VALUES;"),
+                ("003", "CREATE TABLE b ();"),
+            ]
+            .iter()
+            .map(|(v, sql)| {
+                let version = plumb_migrate::Version::parse(v).unwrap();
+                Migration::new(version, format!("m{v}"), format!("{v}.sql").into(), sql.to_string()).unwrap()
+            })
+            .collect(),
+        )
+        .unwrap();
+        let history = recorded(&set, &["001", "002", "003"]);
+        let live = objects_of(&[table("a", "1"), table("b", "1")]);
+        let diagnosis = diagnose(&set, &replay, &history, &live);
+        assert_eq!(diagnosis.frontier.position, 3);
+        let p = plan(
+            &set,
+            &replay,
+            &diagnosis,
+            &history,
+            Some(HistoryFormat::Plumb),
+            &live.to_schema(),
+            &PlanOptions::default(),
+        );
+        assert_eq!(kinds(&p), [StepKind::Rerun]);
+        assert!(p.tables.contains(&"public.c".to_owned()), "{:?}", p.tables);
+        let options = PlanOptions { no_rerun: BTreeSet::from(["002".to_owned()]), ..PlanOptions::default() };
+        let p = plan(&set, &replay, &diagnosis, &history, Some(HistoryFormat::Plumb), &live.to_schema(), &options);
+        assert_eq!(kinds(&p), [StepKind::Converge]);
+        assert!(p.not_rerun[0].starts_with("002 m002: INSERT INTO c DEFAULT VALUES;"), "{:?}", p.not_rerun);
     }
 
     #[test]

@@ -10,24 +10,26 @@ use sha2::{Digest, Sha256};
 
 use crate::objects::{Footprint, Objects, apply_footprint, footprint, objects};
 
-/// What replaying a migration set taught: the schema after each migration and what each changed.
+/// What replaying a migration set taught: the empty schema, and what each migration changed.
+/// Snapshot `S(k)` (the schema after the first `k` migrations) is the empty one with the
+/// first `k` footprints applied: [`Replay::snapshot`]. Only the footprints are kept, so
+/// memory grows with what the migrations changed, not with their number times the schema.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Replay {
-    /// `snapshots[0]` is the empty shadow; `snapshots[i + 1]` the schema after migration `i`.
-    pub snapshots: Vec<Objects>,
-    /// `footprints[i]`: what migration `i` changed.
+    /// `S0`: the empty shadow.
+    pub empty: Objects,
+    /// `footprints[i]`: what migration `i` changed (one per replayed migration).
     pub footprints: Vec<Footprint>,
     /// The migration that failed in the shadow (its index and the error): nothing after it was replayed.
     pub failure: Option<(usize, String)>,
-    /// The expected schema in full (after every replayed migration): what a repair
-    /// restores missing or drifted objects from.
+    /// The expected schema in full (after every replayed migration), as inspected.
     pub schema: Schema,
 }
 
 /// Bumped whenever [`CachedReplay`] changes shape: older files are then ignored.
-const CACHE_FORMAT: u32 = 2;
+const CACHE_FORMAT: u32 = 3;
 
-/// What is kept on disk: the empty snapshot and the footprints; the rest follows from them.
+/// What is kept on disk: the replay as it is.
 #[derive(Serialize, Deserialize)]
 struct CachedReplay {
     format: u32,
@@ -38,21 +40,6 @@ struct CachedReplay {
 }
 
 impl Replay {
-    /// Builds a replay from the empty snapshot and the footprints.
-    fn from_footprints(
-        empty: Objects,
-        footprints: Vec<Footprint>,
-        failure: Option<(usize, String)>,
-        schema: Schema,
-    ) -> Replay {
-        let mut snapshots = vec![empty];
-        for f in &footprints {
-            let next = apply_footprint(snapshots.last().expect("never empty"), f);
-            snapshots.push(next);
-        }
-        Replay { snapshots, footprints, failure, schema }
-    }
-
     /// The cache key of replaying `set` on a server of `server_major`: changes whenever a
     /// migration's content, the server version or plumb's version changes.
     pub fn cache_key(set: &MigrationSet, server_major: u32, tool_version: &str) -> String {
@@ -66,15 +53,19 @@ impl Replay {
     /// Reads a cached replay, if there is a usable one.
     pub fn load(path: &Path) -> Option<Replay> {
         let cached: CachedReplay = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-        (cached.format == CACHE_FORMAT)
-            .then(|| Replay::from_footprints(cached.empty, cached.footprints, cached.failure, cached.schema))
+        (cached.format == CACHE_FORMAT).then(|| Replay {
+            empty: cached.empty,
+            footprints: cached.footprints,
+            failure: cached.failure,
+            schema: cached.schema,
+        })
     }
 
     /// Writes the replay for the next run (best effort: a cache that cannot be written only costs time).
     pub fn store(&self, path: &Path) {
         let cached = CachedReplay {
             format: CACHE_FORMAT,
-            empty: self.snapshots[0].clone(),
+            empty: self.empty.clone(),
             footprints: self.footprints.clone(),
             failure: self.failure.clone(),
             schema: self.schema.clone(),
@@ -91,9 +82,23 @@ impl Replay {
         }
     }
 
-    /// The expected schema: after every replayed migration.
-    pub fn expected(&self) -> &Objects {
-        self.snapshots.last().expect("the empty snapshot is always there")
+    /// How many migrations were replayed.
+    pub fn replayed(&self) -> usize {
+        self.footprints.len()
+    }
+
+    /// `S(k)`: the expected schema after the first `k` migrations (`k` at most [`Replay::replayed`]).
+    pub fn snapshot(&self, k: usize) -> Objects {
+        let mut objects = self.empty.clone();
+        for f in &self.footprints[..k] {
+            apply_footprint(&mut objects, f);
+        }
+        objects
+    }
+
+    /// The expected schema after every replayed migration.
+    pub fn expected(&self) -> Objects {
+        self.snapshot(self.replayed())
     }
 }
 
@@ -114,7 +119,8 @@ impl plumb_migrate::ApplyObserver for Quiet {}
 pub async fn replay(shadow: &Connection, set: &MigrationSet) -> Result<Replay, ReplayError> {
     let inspector = plumb_catalog::Inspector::prepare(shadow).await.map_err(|e| ReplayError::Shadow(e.to_string()))?;
     let mut schema = inspect(&inspector, shadow).await?;
-    let mut snapshots = vec![objects(&schema)];
+    let empty = objects(&schema);
+    let mut last = empty.clone();
     let mut footprints = Vec::new();
     let mut failure = None;
     for (i, m) in set.migrations().iter().enumerate() {
@@ -125,10 +131,10 @@ pub async fn replay(shadow: &Connection, set: &MigrationSet) -> Result<Replay, R
         }
         schema = inspect(&inspector, shadow).await?;
         let after = objects(&schema);
-        footprints.push(footprint(snapshots.last().expect("never empty"), &after));
-        snapshots.push(after);
+        footprints.push(footprint(&last, &after));
+        last = after;
     }
-    Ok(Replay { snapshots, footprints, failure, schema })
+    Ok(Replay { empty, footprints, failure, schema })
 }
 
 async fn inspect(inspector: &plumb_catalog::Inspector, conn: &Connection) -> Result<Schema, ReplayError> {

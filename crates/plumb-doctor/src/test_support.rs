@@ -1,6 +1,9 @@
 //! What the unit tests of several modules build their values with.
 
-use plumb_migrate::{HistoryRow, HistoryStatus, MigrationSet};
+use plumb_migrate::{HistoryRow, HistoryStatus, Migration, MigrationSet, Version};
+
+use crate::objects::{ObjectId, ObjectKind, Objects, Value, footprint, objects};
+use crate::replay::Replay;
 
 /// History rows recording `versions` of `set` as applied, with the files' checksums.
 pub fn recorded(set: &MigrationSet, versions: &[&str]) -> Vec<HistoryRow> {
@@ -20,4 +23,44 @@ pub fn recorded(set: &MigrationSet, versions: &[&str]) -> Vec<HistoryRow> {
             error: None,
         })
         .collect()
+}
+
+/// One object of a test snapshot.
+pub type Item = (ObjectId, Value);
+
+/// Table `public.<name>` in version `v` (its partition key stands in for any definition:
+/// the value's text is `ordinary partition by <v>`).
+pub fn table(name: &str, v: &str) -> Item {
+    let schema: plumb_catalog::Schema = serde_json::from_value(serde_json::json!({"tables": {
+        format!("public.{name}"): {"schema": "public", "name": name, "kind": "ordinary", "partition_key": v}}}))
+    .expect("a valid schema");
+    objects(&schema).0.into_iter().find(|(id, _)| id.kind == ObjectKind::Table).expect("a table")
+}
+
+/// A snapshot of `items`.
+pub fn objects_of(items: &[Item]) -> Objects {
+    Objects(items.iter().cloned().collect())
+}
+
+/// Migrations `1..=n` and the replay whose snapshots after each are `snapshots` (S0 is empty).
+pub fn replay_of(snapshots: &[&[Item]]) -> (MigrationSet, Replay) {
+    let empty = Objects::default();
+    let mut last = empty.clone();
+    let mut footprints = Vec::new();
+    for s in snapshots {
+        let next = objects_of(s);
+        footprints.push(footprint(&last, &next));
+        last = next;
+    }
+    let set = MigrationSet::new(
+        (1..=snapshots.len())
+            .map(|v| {
+                let sql = format!("SELECT {v};");
+                Migration::new(Version::parse(&v.to_string()).unwrap(), format!("m{v}"), format!("{v}.sql").into(), sql)
+                    .unwrap()
+            })
+            .collect(),
+    )
+    .unwrap();
+    (set, Replay { empty, footprints, failure: None, schema: Default::default() })
 }

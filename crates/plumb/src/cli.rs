@@ -124,18 +124,23 @@ pub enum Command {
 
     /// A reviewed plan that brings history and schema back to the truth; --execute runs it.
     ///
-    /// Plans from `verify`'s diagnosis: phantom migrations are un-recorded and applied
-    /// again, unrecorded ones recorded, partial ones completed (or, with --partial undo,
-    /// their empty tables dropped and the migration applied again), drifted objects
-    /// restored with their dependents, then the pending migrations applied. Unexplained
-    /// objects are kept (--adopt captures them in a new migration). Without --execute,
-    /// prints the plan in words and as a SQL script that runs unchanged in psql or a web
-    /// SQL editor, and exits 1 when there is something to repair.
+    /// Plans from `verify`'s diagnosis, in two phases. Phase 1, one transaction: the history
+    /// is rewritten to exactly the migrations up to the frontier (the point the live schema
+    /// is closest to; further when a later migration is partly there), and every object the
+    /// migrations manage is brought to the schema expected there: missing objects created,
+    /// drift restored with its dependents (--partial undo drops a partial migration's empty
+    /// tables instead). A missing migration whose file writes rows is run again where that
+    /// is safe. Phase 2: the migrations after the frontier, in order, each in its own
+    /// transaction, as `plumb apply` runs them. Unexplained objects are kept (--adopt
+    /// captures them in a new migration). Without --execute, prints the plan in words and as
+    /// a SQL script that runs unchanged in psql or a web SQL editor, and exits 1 when there
+    /// is something to repair.
     ///
     /// --execute: the guards first (values that would not convert, tables that are not
-    /// empty), a backup under .plumb/backups/, then one transaction that re-inspects and
-    /// re-verifies before COMMIT and holds every table the plan does not name to its row
-    /// count and content checksum; otherwise ROLLBACK. Recorded in plumb.events.
+    /// empty), a backup under .plumb/backups/, then phase 1 in one transaction that
+    /// re-inspects before COMMIT (the schema must be the expected one, the history exactly
+    /// the plan's) and holds every table the plan does not name to its row count and content
+    /// checksum; otherwise ROLLBACK. Then phase 2. Recorded in plumb.events.
     #[command(
         after_help = "Examples:\n  plumb repair\n  plumb repair > repair.sql   (the script; review it, or run it with psql -1 -f)\n  plumb repair --execute --yes\n  plumb repair --partial undo --json"
     )]
@@ -196,6 +201,11 @@ pub struct RepairArgs {
     /// How to repair a partially applied migration.
     #[arg(long, value_enum, default_value_t = PartialChoice::Complete)]
     pub partial: PartialChoice,
+
+    /// Never run this missing migration's file again: create its objects by DDL (its data
+    /// statements are listed, not run). Repeatable.
+    #[arg(long, value_name = "VERSION")]
+    pub no_rerun: Vec<String>,
 
     /// Write a new migration that creates the unexplained objects, and record it.
     #[arg(long)]

@@ -105,10 +105,85 @@ pub struct DiffReport<'a> {
 pub struct VerifyReport<'a> {
     pub format: u32,
     pub target: &'a str,
-    /// `{"version", "name", "recorded", "status", "present", "missing", "drift", "confidence"}`.
-    pub migrations: &'a [plumb_doctor::MigrationDiagnosis],
-    pub unexplained: &'a [String],
+    pub migrations: Vec<VerifyMigration<'a>>,
+    pub frontier: FrontierReport,
+    pub unexplained: Vec<String>,
+    /// History rows whose version no file has: `{"version", "name"}`.
+    pub missing_files: Vec<MissingFile<'a>>,
     pub summary: VerifySummary,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VerifyMigration<'a> {
+    pub version: &'a str,
+    pub name: &'a str,
+    pub recorded: bool,
+    pub status: plumb_doctor::Status,
+    /// Whether the live schema holds it (at or before the frontier and not a hole, or after
+    /// it with evidence of its own).
+    pub applied: bool,
+    pub present: Vec<String>,
+    pub missing: Vec<String>,
+    /// `object: expected X, found Y`.
+    pub drift: Vec<String>,
+    pub confidence: Option<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocked_by: Vec<String>,
+}
+
+impl<'a> VerifyMigration<'a> {
+    pub fn new(m: &'a plumb_doctor::MigrationDiagnosis) -> Self {
+        let words = |ids: &[plumb_doctor::ObjectId]| ids.iter().map(ToString::to_string).collect();
+        VerifyMigration {
+            version: &m.version,
+            name: &m.name,
+            recorded: m.recorded,
+            status: m.status,
+            applied: m.applied,
+            present: words(&m.present),
+            missing: words(&m.missing),
+            drift: m.drift.iter().map(ToString::to_string).collect(),
+            confidence: m.confidence,
+            blocked_by: words(&m.blocked_by),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct MissingFile<'a> {
+    pub version: &'a str,
+    pub name: &'a str,
+}
+
+/// Where the live schema stands: the version it is closest to, how many managed objects
+/// differ there, and the distance at every candidate (`{"version": null}` is "none applied").
+#[derive(Debug, Serialize)]
+pub struct FrontierReport {
+    pub version: Option<String>,
+    pub distance: usize,
+    pub candidates: Vec<FrontierCandidate>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FrontierCandidate {
+    pub version: Option<String>,
+    pub distance: usize,
+}
+
+impl FrontierReport {
+    pub fn new(frontier: &plumb_doctor::Frontier, set: &plumb_migrate::MigrationSet) -> Self {
+        let version = |k: usize| (k > 0).then(|| set.migrations()[k - 1].version.to_string());
+        FrontierReport {
+            version: version(frontier.position),
+            distance: frontier.distance(),
+            candidates: frontier
+                .distances
+                .iter()
+                .enumerate()
+                .map(|(k, d)| FrontierCandidate { version: version(k), distance: *d })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -131,8 +206,9 @@ pub struct LocateReport<'a> {
     pub format: u32,
     pub applied: &'a [String],
     pub best_version: Option<&'a str>,
+    pub frontier: FrontierReport,
     pub migrations: Vec<LocatedMigration<'a>>,
-    pub residual: &'a [String],
+    pub residual: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -191,6 +267,10 @@ pub struct CheckSummary {
     pub warnings: usize,
 }
 
+/// The format of `repair --json`: 2 since repair converges, then rolls forward (step kinds
+/// changed, `deferred` gave way to `roll_forward`).
+pub const REPAIR_FORMAT: u32 = 2;
+
 /// `repair --json`: the plan and, with `--execute`, how it ended.
 #[derive(Debug, Serialize)]
 pub struct RepairReport<'a> {
@@ -198,16 +278,22 @@ pub struct RepairReport<'a> {
     pub target: &'a str,
     /// The history table the plan writes.
     pub history_table: &'static str,
+    /// The version phase 1 converges to (null: none applied).
+    pub converge_to: Option<&'a str>,
     /// Checked before anything runs, in words.
     pub guards: Vec<String>,
+    /// Phase 1, one transaction.
     pub steps: Vec<RepairStep<'a>>,
-    /// Tables whose rows the plan may change, with their row counts now.
+    /// Phase 2: migrations applied after, in order, each in its own transaction.
+    pub roll_forward: &'a [String],
+    /// Tables whose rows phase 1 may change, with their row counts now.
     pub tables: Vec<RepairTable<'a>>,
     /// Unexplained objects, kept as they are.
-    pub kept: &'a [String],
+    pub kept: Vec<String>,
+    /// Data statements of missing migrations that are not re-run.
+    pub not_rerun: &'a [String],
     pub alternatives: &'a [String],
     pub unresolved: &'a [String],
-    pub deferred: &'a [String],
     /// The plan as one SQL script (psql or a web SQL editor).
     pub script: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -216,9 +302,9 @@ pub struct RepairReport<'a> {
 
 #[derive(Debug, Serialize)]
 pub struct RepairStep<'a> {
-    /// unrecord · record · apply · complete · undo
+    /// create_history · unrecord · record · rerun · converge
     pub kind: plumb_doctor::StepKind,
-    pub migration: Option<&'a str>,
+    pub migrations: &'a [String],
     pub summary: &'a str,
     pub sql: &'a str,
     /// What it can lose (null: nothing).
@@ -244,26 +330,32 @@ pub struct RepairExecuted<'a> {
     /// Tables held to their row count and content checksum.
     pub tables_checked: usize,
     pub duration_ms: u128,
+    /// Phase 2: the migrations applied after the convergence.
+    pub rolled_forward: &'a [String],
 }
 
 impl<'a> RepairReport<'a> {
     pub fn new(
         target: &'a str,
         plan: &'a plumb_doctor::Plan,
+        script: String,
         rows: &'a std::collections::BTreeMap<String, i64>,
         executed: Option<&'a plumb_doctor::Executed>,
     ) -> Self {
         RepairReport {
-            format: FORMAT,
+            format: REPAIR_FORMAT,
             target,
             history_table: plan.history.table(),
+            converge_to: plan.converge_version.as_deref(),
+            roll_forward: &plan.roll_forward,
+            not_rerun: &plan.not_rerun,
             guards: plan.guards.iter().map(|g| g.describe()).collect(),
             steps: plan
                 .steps
                 .iter()
                 .map(|s| RepairStep {
                     kind: s.kind,
-                    migration: s.migration.as_deref(),
+                    migrations: &s.migrations,
                     summary: &s.summary,
                     sql: &s.sql,
                     loses: s.loses.as_deref(),
@@ -271,11 +363,10 @@ impl<'a> RepairReport<'a> {
                 })
                 .collect(),
             tables: plan.tables.iter().map(|t| RepairTable { table: t, rows: rows.get(t).copied() }).collect(),
-            kept: &plan.kept,
+            kept: plan.kept.iter().map(ToString::to_string).collect(),
             alternatives: &plan.alternatives,
             unresolved: &plan.unresolved,
-            deferred: &plan.deferred,
-            script: plan.script(),
+            script,
             executed: executed.map(|e| RepairExecuted {
                 committed: e.committed,
                 reasons: &e.reasons,
@@ -284,6 +375,7 @@ impl<'a> RepairReport<'a> {
                 restore: &e.backup.restore,
                 tables_checked: e.tables_checked,
                 duration_ms: e.duration_ms,
+                rolled_forward: &e.rolled_forward,
             }),
         }
     }

@@ -103,14 +103,14 @@ fn format_duration(d: Duration) -> String {
 }
 
 /// Progress on stderr: a bar on a terminal, one line per migration otherwise.
-struct Progress {
+pub struct Progress {
     output: Output,
     notices: Notices,
     bar: std::cell::RefCell<Option<ProgressBar>>,
 }
 
 impl Progress {
-    fn new(output: Output, notices: Notices) -> Self {
+    pub fn new(output: Output, notices: Notices) -> Self {
         Progress { output, notices, bar: std::cell::RefCell::new(None) }
     }
 

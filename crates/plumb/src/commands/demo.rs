@@ -97,7 +97,7 @@ async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, outpu
     let replay = replay_in(cluster, &format!("incident_{n}_shadow"), &set, output).await?;
     let situation = Situation::read(&conn, set, replay).await?;
     let diagnosis = situation.diagnose();
-    super::verify::render(&diagnosis, conn.target(), output);
+    super::verify::render(&diagnosis, &situation.set, conn.target(), output);
 
     output.result("\n$ plumb locate");
     let live = plumb_doctor::objects(&situation.live);
@@ -136,7 +136,8 @@ async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, outpu
         PlanOptions { plumb_version: env!("CARGO_PKG_VERSION").to_owned(), ..PlanOptions::default() };
     if incident.adopt && !diagnosis.unexplained.is_empty() {
         let adopted = repair::write_adoption(&dir, &situation, &diagnosis.unexplained)?;
-        output.result(&format!("wrote {} for {}", adopted.path.display(), diagnosis.unexplained.join(", ")));
+        let objects: Vec<String> = diagnosis.unexplained.iter().map(ToString::to_string).collect();
+        output.result(&format!("wrote {} for {}", adopted.path.display(), objects.join(", ")));
         plan_options.adopt = Some(adopted);
     }
     let plan = situation.plan(&diagnosis, &plan_options);
@@ -161,8 +162,9 @@ async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, outpu
     } else {
         replay_in(cluster, &format!("incident_{n}_shadow_after"), &set, output).await?
     };
-    let after_diagnosis = Situation::read(&conn, set, replay).await?.diagnose();
-    super::verify::render(&after_diagnosis, conn.target(), output);
+    let after_situation = Situation::read(&conn, set, replay).await?;
+    let after_diagnosis = after_situation.diagnose();
+    super::verify::render(&after_diagnosis, &after_situation.set, conn.target(), output);
 
     let after = if after_diagnosis.is_clean() {
         "clean".into()
@@ -181,7 +183,7 @@ async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, outpu
         repair: repaired,
         rows: rows_intact(executed.as_ref(), &plan.tables),
         plan_summary: plan.summary(),
-        script: plan.script(),
+        script: situation.script(&plan),
     })
 }
 

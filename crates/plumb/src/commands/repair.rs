@@ -19,11 +19,12 @@ use crate::report;
 use crate::settings::GlobalSettings;
 use crate::target::{self, Access, Notices};
 
-/// What a repair starts from: the files, the history and its format, the live schema, the replay.
+/// What a repair starts from: the files, the history and its format (`None`: no history
+/// table yet), the live schema, the replay.
 pub struct Situation {
     pub set: MigrationSet,
     pub history: Vec<HistoryRow>,
-    pub format: HistoryFormat,
+    pub format: Option<HistoryFormat>,
     pub live: Schema,
     pub replay: Replay,
 }
@@ -31,8 +32,10 @@ pub struct Situation {
 impl Situation {
     /// Reads the history and the live schema of `conn`; `replay` is the set's.
     pub async fn read(conn: &Connection, set: MigrationSet, replay: Replay) -> Result<Situation> {
-        let (format, history) =
-            plumb_migrate::read_history_with_format(conn).await?.unwrap_or((HistoryFormat::Plumb, Vec::new()));
+        let (format, history) = match plumb_migrate::read_history_with_format(conn).await? {
+            Some((format, history)) => (Some(format), history),
+            None => (None, Vec::new()),
+        };
         let live = plumb_catalog::inspect(conn, &InspectOptions::default()).await?;
         Ok(Situation { set, history, format, live, replay })
     }
@@ -44,7 +47,12 @@ impl Situation {
 
     /// The plan that repairs what `diagnosis` (of this situation) found.
     pub fn plan(&self, diagnosis: &Diagnosis, options: &PlanOptions) -> Plan {
-        plumb_doctor::plan(&self.set, &self.replay, diagnosis, self.format, &self.live, options)
+        plumb_doctor::plan(&self.set, &self.replay, diagnosis, &self.history, self.format, &self.live, options)
+    }
+
+    /// The plan as one script.
+    pub fn script(&self, plan: &Plan) -> String {
+        plan.script(&self.set, env!("CARGO_PKG_VERSION"))
     }
 }
 
@@ -64,6 +72,7 @@ pub async fn run(settings: &GlobalSettings, args: &RepairArgs, output: Output) -
         },
         adopt: None,
         plumb_version: env!("CARGO_PKG_VERSION").to_owned(),
+        no_rerun: args.no_rerun.iter().cloned().collect(),
     };
     let diagnosis = situation.diagnose();
     if args.adopt && !diagnosis.unexplained.is_empty() {
@@ -76,21 +85,21 @@ pub async fn run(settings: &GlobalSettings, args: &RepairArgs, output: Output) -
 
     if !args.execute {
         if output.settings.json {
-            output.json(&report::RepairReport::new(conn.target(), &plan, &rows, None));
+            output.json(&report::RepairReport::new(conn.target(), &plan, situation.script(&plan), &rows, None));
         } else {
             // The words on stderr, the script on stdout: `plumb repair > repair.sql` keeps a
             // script that runs as it is (it carries the same words as comments).
             for line in plan_lines(&plan, &rows) {
                 output.info(&line);
             }
-            output.result(&plan.script());
+            output.result(&situation.script(&plan));
         }
         return Ok(if plan.is_empty() && plan.unresolved.is_empty() { Exit::Ok } else { Exit::Findings });
     }
 
     if plan.is_empty() {
         if output.settings.json {
-            output.json(&report::RepairReport::new(conn.target(), &plan, &rows, None));
+            output.json(&report::RepairReport::new(conn.target(), &plan, situation.script(&plan), &rows, None));
         } else {
             render_plan(&plan, &rows, output);
         }
@@ -103,7 +112,7 @@ pub async fn run(settings: &GlobalSettings, args: &RepairArgs, output: Output) -
     let backups = std::env::current_dir()?.join(".plumb/backups");
     let executed = execute(&conn, &info, &situation, &plan, args.lock_timeout, &backups, output).await?;
     if output.settings.json {
-        output.json(&report::RepairReport::new(conn.target(), &plan, &rows, Some(&executed)));
+        output.json(&report::RepairReport::new(conn.target(), &plan, situation.script(&plan), &rows, Some(&executed)));
     }
     Ok(if executed.committed { Exit::Ok } else { Exit::Findings })
 }
@@ -157,21 +166,26 @@ pub async fn execute(
         pg_dump,
         plumb_version: env!("CARGO_PKG_VERSION").to_owned(),
     };
-    let executed = plumb_doctor::execute(conn, info, plan, &situation.set, &situation.replay, &options).await?;
-    output.info(&format!(
-        "backup ({}) of {}: {}",
-        executed.backup.method,
-        executed.backup.tables.join(", "),
-        executed.backup.restore
-    ));
+    let observer = super::apply::Progress::new(output, Notices::default());
+    let executed =
+        plumb_doctor::execute(conn, info, plan, &situation.set, &situation.replay, &options, &observer).await?;
+    if !executed.backup.tables.is_empty() {
+        output.info(&format!(
+            "backup ({}) of {}: {}",
+            executed.backup.method,
+            executed.backup.tables.join(", "),
+            executed.backup.restore
+        ));
+    }
     if output.settings.json {
         // The JSON report says it all.
     } else if executed.committed {
         output.result(&output.paint(
             &format!(
-                "repaired: {} step(s) committed in {} ms; history and schema agree; {} other table(s) kept their rows and checksums",
+                "repaired: {} step(s) committed in {} ms, {} migration(s) applied after; history and schema agree; {} other table(s) kept their rows and checksums",
                 plan.steps.len(),
                 executed.duration_ms,
+                executed.rolled_forward.len(),
                 executed.tables_checked
             ),
             Style::Ok,
@@ -197,7 +211,13 @@ fn plan_lines(plan: &Plan, rows: &BTreeMap<String, i64>) -> Vec<String> {
     let mut lines = vec![if plan.is_empty() {
         "nothing to run".to_owned()
     } else {
-        format!("Repair plan ({} step(s), one transaction, history in {}):", plan.steps.len(), plan.history.table())
+        format!(
+            "Repair plan (history in {}): converge to {} in one transaction ({} step(s)), then apply {} migration(s)",
+            plan.history.table(),
+            plan.converge_version.as_deref().unwrap_or("no migration"),
+            plan.steps.len(),
+            plan.roll_forward.len()
+        )
     }];
     lines.extend(plan.summary().into_iter().map(|l| format!("  {l}")));
     if !rows.is_empty() {
@@ -209,7 +229,7 @@ fn plan_lines(plan: &Plan, rows: &BTreeMap<String, i64>) -> Vec<String> {
 }
 
 /// Writes the migration that adopts the unexplained objects; returns it as a value.
-pub fn write_adoption(dir: &Path, situation: &Situation, unexplained: &[String]) -> Result<Migration> {
+pub fn write_adoption(dir: &Path, situation: &Situation, unexplained: &[plumb_doctor::ObjectId]) -> Result<Migration> {
     let version = next_version(&situation.set);
     let path: PathBuf = dir.join(format!("{version}_adopted.sql"));
     let sql = plumb_doctor::adoption_sql(&situation.live, unexplained);

@@ -39,19 +39,26 @@ pub async fn verify(settings: &GlobalSettings, args: &DoctorArgs, output: Output
         output.json(&report::VerifyReport {
             format: report::FORMAT,
             target: &e.target,
-            migrations: &diagnosis.migrations,
-            unexplained: &diagnosis.unexplained,
+            migrations: diagnosis.migrations.iter().map(report::VerifyMigration::new).collect(),
+            frontier: report::FrontierReport::new(&diagnosis.frontier, &e.set),
+            unexplained: diagnosis.unexplained.iter().map(ToString::to_string).collect(),
+            missing_files: diagnosis
+                .missing_files
+                .iter()
+                .map(|m| report::MissingFile { version: &m.version, name: &m.name })
+                .collect(),
             summary: summary(&diagnosis.migrations, diagnosis.unexplained.len()),
         });
     } else {
-        render(&diagnosis, &e.target, output);
+        render(&diagnosis, &e.set, &e.target, output);
     }
     Ok(if clean { Exit::Ok } else { Exit::Findings })
 }
 
-/// The diagnosis as a table, then what is missing, drifted and unexplained.
-pub fn render(diagnosis: &plumb_doctor::Diagnosis, target: &str, output: Output) {
+/// The diagnosis as a table, then where the schema stands, what is missing, drifted and unexplained.
+pub fn render(diagnosis: &plumb_doctor::Diagnosis, set: &plumb_migrate::MigrationSet, target: &str, output: Output) {
     output.result(&format!("{target}\n{}", table(&diagnosis.migrations, output)));
+    output.result(&frontier_line(&diagnosis.frontier, set));
     for m in diagnosis.migrations.iter().filter(|m| !m.missing.is_empty() || !m.drift.is_empty()) {
         if matches!(m.status, Status::Pending) {
             continue;
@@ -63,9 +70,15 @@ pub fn render(diagnosis: &plumb_doctor::Diagnosis, target: &str, output: Output)
         for d in &m.drift {
             output.result(&format!("  drift    {d}"));
         }
-        for missing in m.missing.iter().filter(|o| !m.drift.iter().any(|d| d.starts_with(&format!("{o}:")))) {
+        for missing in m.missing.iter().filter(|o| !m.drift.iter().any(|d| d.id == **o)) {
             output.result(&format!("  missing  {missing}"));
         }
+    }
+    for f in &diagnosis.missing_files {
+        output.result(&format!(
+            "{} {}: recorded, but no file has its version (`plumb repair` can un-record it)",
+            f.version, f.name
+        ));
     }
     if !diagnosis.unexplained.is_empty() {
         output.result("unexplained (live objects no migration creates):");
@@ -85,26 +98,23 @@ pub async fn locate(settings: &GlobalSettings, args: &DoctorArgs, output: Output
     let located = plumb_doctor::locate(&e.set, &e.replay, &e.history, &e.live);
     let recorded: Vec<String> = located.migrations.iter().filter(|m| m.recorded).map(|m| m.version.clone()).collect();
     // Agreement is judged on the migrations the catalog can speak for.
-    let agrees = located.residual.is_empty()
-        && located.migrations.iter().all(|m| m.confidence.is_none_or(|c| (c >= 0.5) == m.recorded));
+    let agrees = located.residual.is_empty() && located.migrations.iter().all(|m| m.applied == m.recorded);
     if output.settings.json {
         output.json(&report::LocateReport {
             format: report::FORMAT,
             applied: &located.applied,
             best_version: located.best_version.as_deref(),
+            frontier: report::FrontierReport::new(&located.frontier, &e.set),
             migrations: located
                 .migrations
                 .iter()
                 .map(|m| report::LocatedMigration { version: &m.version, status: m.status, confidence: m.confidence })
                 .collect(),
-            residual: &located.residual,
+            residual: located.residual.iter().map(ToString::to_string).collect(),
         });
     } else {
         output.result(&e.target);
-        match &located.best_version {
-            Some(v) => output.result(&format!("the live schema is closest to migration {v}")),
-            None => output.result("the live schema is closest to no migration applied"),
-        }
+        output.result(&frontier_line(&located.frontier, &e.set));
         output.result(&format!("migrations really present: {}", located.applied.join(", ")));
         if recorded != located.applied {
             output.result(&format!("the history records:        {}", recorded.join(", ")));
@@ -117,6 +127,28 @@ pub async fn locate(settings: &GlobalSettings, args: &DoctorArgs, output: Output
         }
     }
     Ok(if agrees { Exit::Ok } else { Exit::Findings })
+}
+
+/// "closest to 0112 (3 objects differ); 0111 would be 5, 0113 would be 41".
+pub fn frontier_line(frontier: &plumb_doctor::Frontier, set: &plumb_migrate::MigrationSet) -> String {
+    let name = |k: usize| match k {
+        0 => "no migration applied".to_owned(),
+        k => format!("migration {}", set.migrations()[k - 1].version),
+    };
+    let f = frontier.position;
+    let mut line =
+        format!("the live schema is closest to {} ({} managed object(s) differ", name(f), frontier.distance());
+    let neighbours: Vec<String> = [f.checked_sub(1), Some(f + 1)]
+        .into_iter()
+        .flatten()
+        .filter(|k| *k < frontier.distances.len())
+        .map(|k| format!("{} would be {}", name(k).trim_start_matches("migration "), frontier.distances[k]))
+        .collect();
+    if !neighbours.is_empty() {
+        line.push_str(&format!("; {}", neighbours.join(", ")));
+    }
+    line.push(')');
+    line
 }
 
 pub fn status_word(s: Status) -> &'static str {
