@@ -151,7 +151,10 @@ async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, outpu
     };
     let repaired = match &executed {
         None => "nothing to repair".to_owned(),
-        Some(e) if e.committed => format!("{} step(s) committed", plan.steps.len()),
+        Some(e) if e.committed && e.rolled_forward.is_empty() => format!("{} step(s) committed", plan.steps.len()),
+        Some(e) if e.committed => {
+            format!("{} step(s) committed, {} applied after", plan.steps.len(), e.rolled_forward.len())
+        }
         Some(e) => format!("rolled back: {}", e.reasons.join("; ")),
     };
 

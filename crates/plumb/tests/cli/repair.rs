@@ -1,6 +1,7 @@
 //! `plumb repair` and the five incidents end to end: each built by `plumb demo --build`,
-//! diagnosed, planned, executed; then verified clean, its existing rows intact and its
-//! history right for the next `apply`. And the guards: a wrong result rolls back, a
+//! diagnosed, planned (phase 1: converge in one transaction; phase 2: roll forward),
+//! executed; then verified clean, its existing rows intact and its history right for the
+//! next `apply`. And the guards: a wrong result rolls back, a
 //! conversion that would fail is refused before anything runs, a killed repair leaves
 //! the database as it was (with its backup), and the printed script does what --execute does.
 
@@ -120,14 +121,22 @@ fn rows(db: &TestDb) -> BTreeMap<String, (String, String)> {
         .collect()
 }
 
-/// The plan's steps as `kind migration` lines, and its script with the folder made stable.
+/// The plan's steps as `kind migrations` lines (then `roll forward` and its migrations),
+/// and its script with the folder made stable.
 fn plan_shape(json: &serde_json::Value, work: &Path) -> (Vec<String>, String) {
-    let steps = json["steps"]
+    let versions = |list: &serde_json::Value| {
+        let list: Vec<&str> = list.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        if list.is_empty() { "-".to_owned() } else { list.join(",") }
+    };
+    let mut steps: Vec<String> = json["steps"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| format!("{} {}", s["kind"].as_str().unwrap(), s["migration"].as_str().unwrap_or("-")))
+        .map(|s| format!("{} {}", s["kind"].as_str().unwrap(), versions(&s["migrations"])))
         .collect();
+    if !json["roll_forward"].as_array().unwrap().is_empty() {
+        steps.push(format!("roll forward {}", versions(&json["roll_forward"])));
+    }
     let script = json["script"].as_str().unwrap().replace(work.to_str().unwrap(), "[work]");
     (steps, script)
 }
@@ -148,7 +157,10 @@ fn incident_1_half_applied_migration_is_completed_and_nothing_is_lost() {
     let (code, plan) = incident.json("repair", &[]);
     assert_eq!(code, 1, "a plan to run is a finding");
     let (steps, script) = plan_shape(&plan, incident.work.path());
-    assert_eq!(steps, ["apply 003", "complete 006"]);
+    // 003 never ran and 006 stopped half-way: both are recorded, and their missing objects
+    // created, in one transaction; nothing is left for phase 2.
+    assert_eq!(steps, ["record 003,006", "converge -"]);
+    assert_eq!(plan["converge_to"], "006");
     assert_eq!(plan["steps"][1]["loses"], serde_json::Value::Null);
     insta::assert_snapshot!("repair_incident1_script", script);
 
@@ -173,7 +185,8 @@ fn incident_1_undo_drops_the_empty_partial_tables_and_applies_the_migration_whol
     let incident = Incident::build(1);
     let (_, plan) = incident.json("repair", &["--partial", "undo"]);
     let (steps, _) = plan_shape(&plan, incident.work.path());
-    assert_eq!(steps, ["apply 003", "undo 006", "apply 006"]);
+    // Converge to 003 (006's empty tables dropped), then 006 runs whole.
+    assert_eq!(steps, ["record 003", "converge -", "roll forward 006"]);
     let guards: Vec<&str> = plan["guards"].as_array().unwrap().iter().map(|g| g.as_str().unwrap()).collect();
     assert_eq!(guards, ["public.integrations holds no rows", "public.jobs holds no rows"]);
     incident.execute(&["--partial", "undo"]);
@@ -213,7 +226,8 @@ fn incident_2_stamped_history_is_rewritten_and_string_ids_restored_with_their_de
 
     let (_, plan) = incident.json("repair", &[]);
     let (steps, script) = plan_shape(&plan, incident.work.path());
-    assert_eq!(steps, ["unrecord -", "complete 004", "apply 005", "apply 006", "apply 007"]);
+    // 004 is partly there (display_name): converge to it, then 005-007 run as apply runs them.
+    assert_eq!(steps, ["unrecord 005,006,007", "converge -", "roll forward 005,006,007"]);
     assert_eq!(plan["guards"].as_array().unwrap().len(), 4, "{plan:#}");
     // The foreign keys and the view that read the converted columns go and come back.
     for dependent in ["DROP CONSTRAINT projects_owner_id_fkey", "DROP VIEW public.project_owners", "CREATE VIEW"] {
@@ -245,7 +259,7 @@ fn incident_3_older_table_is_completed_and_its_extra_column_adopted() {
     let (_, plan) = incident.json("repair", &[]);
     assert_eq!(plan["kept"], serde_json::json!(["column public.calls.caller"]));
     let (steps, _) = plan_shape(&plan, incident.work.path());
-    assert_eq!(steps, ["complete 002"]);
+    assert_eq!(steps, ["record 002", "converge -"]);
 
     incident.execute(&["--adopt"]);
     let adopted = std::fs::read_to_string(incident.dir().join("003_adopted.sql")).unwrap();
@@ -281,7 +295,10 @@ fn incident_5_phantoms_are_reapplied_and_the_supabase_history_agrees() {
     let (_, plan) = incident.json("repair", &[]);
     assert_eq!(plan["history_table"], "supabase_migrations.schema_migrations");
     let (steps, script) = plan_shape(&plan, incident.work.path());
-    assert_eq!(steps, ["unrecord -", "apply 20250413093000", "apply 20251001211923", "apply 20251101000000"]);
+    assert_eq!(
+        steps,
+        ["unrecord 20250413093000,20251001211923", "roll forward 20250413093000,20251001211923,20251101000000"]
+    );
     insta::assert_snapshot!("repair_incident5_script", script);
 
     incident.execute(&[]);
@@ -303,7 +320,7 @@ fn incident_5_phantoms_are_reapplied_and_the_supabase_history_agrees() {
 
 #[test]
 fn a_plan_whose_result_is_not_the_expected_schema_is_rolled_back() {
-    let incident = Incident::build(5);
+    let incident = Incident::build(1);
     // Something the plan does not know of: an event trigger that adds a table to every CREATE TABLE in public.
     incident.db.query(
         "CREATE FUNCTION sneaky() RETURNS event_trigger LANGUAGE plpgsql AS $$
@@ -324,7 +341,7 @@ fn a_plan_whose_result_is_not_the_expected_schema_is_rolled_back() {
     assert!(!incident.db.exists("organizations"));
     assert!(!incident.db.exists("sneaky"));
     assert_eq!(rows(&incident.db), before);
-    assert_eq!(incident.db.value("SELECT count(*)::text FROM supabase_migrations.schema_migrations"), Some("4".into()));
+    assert_eq!(incident.db.value("SELECT count(*)::text FROM plumb.migrations"), Some("2".into()));
     assert_eq!(incident.db.value("SELECT outcome FROM plumb.events"), Some("rolled back".into()));
 }
 
