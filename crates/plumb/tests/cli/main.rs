@@ -11,5 +11,6 @@ mod local;
 mod network;
 mod preflight;
 mod repair;
+mod sabotage;
 mod schema;
 mod support;
