@@ -238,6 +238,17 @@ pub fn diagnose(set: &MigrationSet, replay: &Replay, history: &[HistoryRow], liv
         }
     }
     let at_frontier = replay.snapshot(f);
+    // What migrations after the frontier show of themselves: an id whose live value is such a
+    // migration's own after-state is explained by it, not held against the migrations before.
+    let mut explained_later: BTreeSet<&ObjectId> = BTreeSet::new();
+    for footprint in &replay.footprints[f..] {
+        let own: Vec<&ObjectId> = footprint
+            .iter()
+            .filter(|e| !holds(&at_frontier, &e.id, e.after.as_ref()) && holds(live, &e.id, e.after.as_ref()))
+            .map(|e| &e.id)
+            .collect();
+        explained_later.extend(own);
+    }
 
     let mut out = Vec::with_capacity(migrations.len());
     for (i, m) in migrations.iter().enumerate() {
@@ -265,6 +276,7 @@ pub fn diagnose(set: &MigrationSet, replay: &Replay, history: &[HistoryRow], liv
         let judged: Vec<(&Effect, Judge)> = if i < f {
             footprint
                 .iter()
+                .filter(|e| !explained_later.contains(&e.id))
                 .filter_map(|e| {
                     if last_writer.get(&e.id) == Some(&i) {
                         Some((e, Judge::Value))

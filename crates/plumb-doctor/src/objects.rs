@@ -415,11 +415,14 @@ pub fn apply_footprint(objects: &mut Objects, footprint: &Footprint) {
     }
 }
 
-/// The effects that turn `before` into `after`. A statement that changed nothing leaves no effect.
+/// The effects that turn `before` into `after`. A statement that changed nothing leaves no
+/// effect. A change the text does not show (a sequence's owner after its table was renamed)
+/// is an effect too, so that every snapshot's parts are current when a repair builds from them.
 pub fn footprint(before: &Objects, after: &Objects) -> Footprint {
     let mut effects = Vec::new();
     for (id, value) in &after.0 {
-        if before.get(id) != Some(value) {
+        let same = before.get(id).is_some_and(|b| b.text == value.text && b.part == value.part);
+        if !same {
             effects.push(Effect { id: id.clone(), before: before.get(id).cloned(), after: Some(value.clone()) });
         }
     }

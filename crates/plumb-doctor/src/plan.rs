@@ -523,9 +523,13 @@ impl Planner<'_> {
     fn converge(&mut self, current: &Objects, g: usize) {
         let expected = self.replay.snapshot(g);
         let managed: BTreeSet<&ObjectId> = self.replay.footprints.iter().flatten().map(|e| &e.id).collect();
+        // Only where the compared value differs: what the text does not show (a column's
+        // position) stays as it is live.
         let mut target = current.clone();
         for id in &managed {
-            target.set(id, expected.get(id));
+            if current.get(id) != expected.get(id) {
+                target.set(id, expected.get(id));
+            }
         }
         if target == *current {
             return;
