@@ -3,6 +3,11 @@
 //! - `cargo run -p xtask --release -- bench inspect [--tables 1000,10000]`
 //! - `cargo run -p xtask --release -- bench verify [--corpus DIR]`
 //! - `cargo run -p xtask --release -- bench repair [--rows N]`
+//! - `cargo run -p xtask -- sabotage [DIR ...]`: the sabotage harness (phantom, partial,
+//!   stamped, unrecorded, drift, hotfix, missing file) on any migrations folder in plumb's
+//!   layout (or Prisma's), scored against the truth; without folders, on the reference set and
+//!   every corpus in `../shared/corpora`. It is the `sabotage` test of the CLI suite, run with
+//!   `PLUMB_SABOTAGE_DIRS` set; it prints a score table per folder.
 //!
 //! Benchmarks print ratios against a reference measured in the same run on the
 //! same machine; they assert nothing about time.
@@ -25,8 +30,37 @@ fn main() -> Result<()> {
         ["bench", "inspect", rest @ ..] => inspect_bench::run(rest),
         ["bench", "verify", rest @ ..] => verify_bench::run(rest),
         ["bench", "repair", rest @ ..] => repair_bench::run(rest),
-        _ => bail!("usage: cargo run -p xtask --release -- bench apply|inspect|verify|repair [options]"),
+        ["sabotage", dirs @ ..] => sabotage(dirs),
+        _ => bail!(
+            "usage: cargo run -p xtask --release -- bench apply|inspect|verify|repair [options]\n       cargo run -p xtask -- sabotage [DIR ...]"
+        ),
     }
+}
+
+/// Runs the sabotage test on `dirs` (all of them absolute), with its report on stdout.
+fn sabotage(dirs: &[&str]) -> Result<()> {
+    let report = std::env::temp_dir().join(format!("plumb-sabotage-{}.txt", std::process::id()));
+    let mut command = Command::new("cargo");
+    command
+        .args(["test", "-q", "-p", "plumb", "--test", "cli", "--", "sabotage::", "--test-threads", "1"])
+        .current_dir(workspace_root())
+        .env("PLUMB_SABOTAGE_REPORT", &report);
+    if !dirs.is_empty() {
+        let absolute: Vec<PathBuf> = dirs
+            .iter()
+            .map(|d| std::fs::canonicalize(d).with_context(|| format!("{d}: no such folder")))
+            .collect::<Result<_>>()?;
+        command.env("PLUMB_SABOTAGE_DIRS", std::env::join_paths(absolute)?);
+    }
+    let status = command.status()?;
+    if let Ok(text) = std::fs::read_to_string(&report) {
+        println!("{text}");
+        let _ = std::fs::remove_file(&report);
+    }
+    if !status.success() {
+        bail!("some scenarios failed (above)");
+    }
+    Ok(())
 }
 
 pub(crate) fn workspace_root() -> PathBuf {

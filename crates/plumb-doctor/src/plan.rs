@@ -462,11 +462,8 @@ impl Planner<'_> {
 
     /// Holes below `g` whose files write data, re-run where that is safe; `current` follows.
     fn reruns(&mut self, current: &mut Objects, g: usize) {
-        let migrations = self.set.migrations();
-        for i in 0..g {
-            let d = &self.diagnosis.migrations[i];
-            let m = &migrations[i];
-            let footprint = &self.replay.footprints[i];
+        let migrations = self.set.migrations()[..g].iter().zip(&self.diagnosis.migrations).zip(&self.replay.footprints);
+        for (i, ((m, d), footprint)) in migrations.enumerate() {
             let hole = !d.applied || (d.status == Status::Phantom && d.present.is_empty());
             if !hole || footprint.is_empty() {
                 continue;
@@ -476,12 +473,9 @@ impl Planner<'_> {
                 continue;
             }
             let untouched = footprint.iter().all(|e| current.get(&e.id) == e.before.as_ref());
-            let own_tables: BTreeSet<String> = footprint.iter().filter_map(|e| table_of(e)).collect();
-            let later_touch = self.replay.footprints[i + 1..g]
-                .iter()
-                .flatten()
-                .filter_map(|e| table_of(e))
-                .any(|t| own_tables.contains(&t));
+            let own_tables: BTreeSet<String> = footprint.iter().filter_map(table_of).collect();
+            let later_touch =
+                self.replay.footprints[i + 1..g].iter().flatten().filter_map(table_of).any(|t| own_tables.contains(&t));
             let safe = m.is_transactional() && untouched && !later_touch;
             if !safe || self.options.no_rerun.contains(m.version.as_str()) {
                 let why = if !m.is_transactional() {

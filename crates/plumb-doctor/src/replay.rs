@@ -53,7 +53,7 @@ impl Replay {
     /// Reads a cached replay, if there is a usable one.
     pub fn load(path: &Path) -> Option<Replay> {
         let cached: CachedReplay = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-        (cached.format == CACHE_FORMAT).then(|| Replay {
+        (cached.format == CACHE_FORMAT).then_some(Replay {
             empty: cached.empty,
             footprints: cached.footprints,
             failure: cached.failure,

@@ -115,7 +115,7 @@ impl Folder {
     /// added, rename, drop), each once, in order.
     fn interesting(&self) -> Vec<(usize, &'static str)> {
         let mut out: Vec<(usize, &'static str)> = Vec::new();
-        let kinds: [(&str, fn(&str) -> bool); 4] = [
+        let kinds: [(&str, Is); 4] = [
             ("no-transaction", |sql| sql.contains("plumb:no-transaction")),
             ("enum value added", |sql| sql.to_uppercase().contains("ADD VALUE")),
             ("rename", |sql| sql.to_uppercase().contains(" RENAME ")),
@@ -132,6 +132,9 @@ impl Folder {
         out
     }
 }
+
+/// Whether a migration's text is of a kind.
+type Is = fn(&str) -> bool;
 
 /// A folder in plumb's layout: plumb's own as it is; Prisma's `<ts>_<name>/migration.sql`
 /// flattened to `<ts>_<name>.sql`.
