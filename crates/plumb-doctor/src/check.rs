@@ -10,6 +10,8 @@ use plumb_pg::{Connection, PgError};
 use plumb_sql::lint::{Context, Stmt};
 use serde::Serialize;
 
+use crate::stand_in::StandIns;
+
 /// What cloning the target's schema into the shadow did.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Clone {
@@ -119,6 +121,10 @@ pub struct StatementOutcome {
     pub duration_ms: u64,
     /// What went wrong, in plain words.
     pub diagnosis: Option<String>,
+    /// What it needs that the target lacks (`relation organization`, `schema auth`): every
+    /// such object, found by running it again against stand-ins until it runs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub needs: Vec<String>,
 }
 
 /// A server error of a statement.
@@ -160,6 +166,7 @@ pub async fn check(
     let creators = Creators::of(set);
     let mut statements = Vec::new();
     let mut missing: BTreeSet<String> = BTreeSet::new();
+    let mut stand_ins = StandIns::default();
     // Locks matter on what production already has, not on what the migrations create.
     // File nodes before each statement: the previous statement's "after" (a failed one is rolled back).
     let mut nodes = file_nodes(shadow).await?;
@@ -206,7 +213,9 @@ pub async fn check(
                 validates_rows,
                 duration_ms,
                 diagnosis: None,
+                needs: Vec::new(),
             };
+            let mentions = |name: &str| mentions(&stmt, name);
             match result {
                 Ok(()) => {
                     let after = file_nodes(shadow).await?;
@@ -214,6 +223,18 @@ pub async fn check(
                     nodes = after;
                     if let Some(masked) = shape_masking(&stmt, target) {
                         outcome.diagnosis = Some(masked);
+                    }
+                    // It ran against stand-ins for what the target lacks: on the target it fails.
+                    let needs = stand_ins.needed_by(&mentions);
+                    if let Some(first) = needs.first() {
+                        outcome.status = "failed";
+                        outcome.error =
+                            Some(StatementError { code: missing_code(first).into(), message: server_words(first) });
+                        outcome.diagnosis = Some(format!(
+                            "needs {}, which the target lacks (plumb checked it against stand-ins)",
+                            needs.join(", ")
+                        ));
+                        outcome.needs = needs;
                     }
                 }
                 Err(e) => {
@@ -229,6 +250,25 @@ pub async fn check(
                         message: server.as_ref().map_or_else(|| e.to_string(), |s| s.message.clone()),
                     });
                     outcome.diagnosis = server.as_ref().map(|s| explain(s, m, &stmt, &creators, &mut missing));
+                    outcome.needs = stand_ins.needed_by(&mentions);
+                    if let Some(server) = server {
+                        let found =
+                            run_with_stand_ins(shadow, sql, server, transactional, &mut stand_ins, &mentions).await?;
+                        if !found.is_empty() {
+                            missing.extend(found.iter().cloned());
+                            outcome.needs.extend(found);
+                            let more: Vec<&String> = outcome
+                                .needs
+                                .iter()
+                                .filter(|n| !outcome.diagnosis.as_deref().unwrap_or("").contains(n.as_str()))
+                                .collect();
+                            if !more.is_empty() {
+                                let also = more.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+                                outcome.diagnosis =
+                                    Some(format!("{}; it also needs {also}", outcome.diagnosis.unwrap_or_default()));
+                            }
+                        }
+                    }
                 }
             }
             if transactional {
@@ -241,6 +281,80 @@ pub async fn check(
         }
     }
     Ok(CheckReport { clone, statements, missing_objects: missing.into_iter().collect() })
+}
+
+/// Runs `sql` again after a failure with `first`, creating stand-ins for what is missing
+/// until it runs or fails for another reason (at most a dozen times). Returns what was
+/// missing; the statement's objects and the stand-ins stay in the clone when it ran.
+async fn run_with_stand_ins(
+    shadow: &Connection,
+    sql: &str,
+    first: plumb_pg::ServerError,
+    transactional: bool,
+    stand_ins: &mut StandIns,
+    mentions: &dyn Fn(&str) -> bool,
+) -> Result<Vec<String>, PgError> {
+    let mut found = Vec::new();
+    let mut error = first;
+    for _ in 0..12 {
+        let Some(fix) = stand_ins.fix(&error, mentions) else { break };
+        if transactional {
+            shadow.batch("SAVEPOINT plumb_stand_in").await?;
+        }
+        if shadow.batch(&fix.sql).await.is_err() {
+            if transactional {
+                shadow.batch("ROLLBACK TO SAVEPOINT plumb_stand_in").await?;
+            }
+            break;
+        }
+        found.extend(fix.missing);
+        match shadow.batch(sql).await {
+            Ok(()) => break,
+            Err(e) => {
+                if transactional {
+                    // Back to just after the stand-in: it stays, the statement's part goes.
+                    shadow.batch("ROLLBACK TO SAVEPOINT plumb_stand_in").await?;
+                    shadow.batch(&fix.sql).await?;
+                }
+                let Some(server) = e.server_error().cloned() else { break };
+                error = server;
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Whether a statement names `name` (lower-case; `schema.name` as three tokens).
+fn mentions(stmt: &Stmt<'_>, name: &str) -> bool {
+    let parts: Vec<&str> = name.split('.').collect();
+    let words: Vec<String> = stmt.tokens.iter().map(|t| t.text.trim_matches('"').to_lowercase()).collect();
+    let texts: Vec<&str> = stmt.tokens.iter().map(|t| t.text).collect();
+    (0..words.len()).any(|i| {
+        let qualified = parts.iter().enumerate().all(|(k, p)| {
+            words.get(i + 2 * k).is_some_and(|w| w == p) && (k == 0 || texts.get(i + 2 * k - 1) == Some(&"."))
+        });
+        // A bare name must not be the end of a qualified one (`other.organization`).
+        qualified && (parts.len() > 1 || i == 0 || texts[i - 1] != ".")
+    })
+}
+
+/// What PostgreSQL says of a missing object (`relation "organization" does not exist`).
+fn server_words(what: &str) -> String {
+    match what.split_once(' ') {
+        Some(("function", name)) => format!("function {name}() does not exist"),
+        Some((kind, name)) => format!("{kind} \"{name}\" does not exist"),
+        None => format!("{what} does not exist"),
+    }
+}
+
+/// The SQLSTATE PostgreSQL gives for a missing object of this kind.
+fn missing_code(what: &str) -> &'static str {
+    match what.split(' ').next() {
+        Some("schema") => "3F000",
+        Some("function") => "42883",
+        Some("type") => "42704",
+        _ => "42P01",
+    }
 }
 
 fn tokens(sql: &str) -> Stmt<'_> {
@@ -364,10 +478,10 @@ fn explain(
     let (kind, name) = match e.code.as_str() {
         "42P01" => ("relation", quoted),
         "3F000" => ("schema", quoted),
-        "42883" => (
-            "function",
-            e.message.trim_start_matches("function ").split(" does not exist").next().unwrap_or("").to_owned(),
-        ),
+        // Named without its arguments, as a stand-in and the schema check name it.
+        "42883" if e.message.starts_with("function ") => {
+            ("function", e.message.trim_start_matches("function ").split('(').next().unwrap_or("").to_owned())
+        }
         "42704" => ("type", quoted),
         "42P07" | "42710" => {
             let explained = match creators.creator(&quoted) {

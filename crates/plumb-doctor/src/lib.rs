@@ -15,6 +15,7 @@ mod execute;
 mod objects;
 mod plan;
 mod replay;
+mod stand_in;
 #[cfg(test)]
 mod test_support;
 

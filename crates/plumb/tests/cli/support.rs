@@ -151,7 +151,9 @@ impl Run {
 pub fn plumb_command(args: &[&str]) -> Command {
     static WORKDIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     let workdir = WORKDIR.get_or_init(|| tempfile::tempdir().unwrap());
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_plumb"));
+    // PLUMB_TEST_BIN runs the suite (the sabotage harness above all) against another build.
+    let bin = std::env::var_os("PLUMB_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_plumb").into());
+    let mut cmd = Command::new(bin);
     cmd.args(args).current_dir(workdir.path()).env("NO_COLOR", "1");
     for (key, _) in std::env::vars() {
         if key.starts_with("PG") || key == "DATABASE_URL" || key == "PLUMB_FAILPOINT" {
