@@ -37,6 +37,19 @@ fn incident_4_fails_naming_exactly_what_the_target_lacks_and_changes_nothing() {
     let first_failure = json["statements"].as_array().unwrap().iter().find(|s| s["status"] == "failed").unwrap();
     assert_eq!(first_failure["line"], 7, "{first_failure}");
     assert_eq!(first_failure["error"]["code"], "42P01");
+    // One statement, everything it needs: found by running it again against stand-ins.
+    assert_eq!(
+        first_failure["needs"],
+        serde_json::json!(["relation organization", "schema auth", "relation auth.users_extended"]),
+        "{first_failure}"
+    );
+    // The rest of the migration is checked against the stand-ins: the indexes on the table
+    // that statement creates pass; a policy calling auth.uid() fails, naming it.
+    let statement =
+        |line: u64| json["statements"].as_array().unwrap().iter().find(|s| s["line"] == line).unwrap().clone();
+    assert_eq!(statement(36)["status"], "ok", "{}", statement(36));
+    assert_eq!(statement(68)["status"], "failed");
+    assert_eq!(statement(68)["needs"], serde_json::json!(["schema auth", "function auth.uid"]));
     assert!(json["summary"]["failed"].as_u64().unwrap() > 0);
     assert_eq!(plumb(&db.url(), &["inspect", "--json"]).stdout, before, "check wrote to the target");
     assert_eq!(db.history().len(), 1, "check wrote history");
