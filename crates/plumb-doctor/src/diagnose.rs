@@ -557,6 +557,21 @@ mod tests {
     }
 
     #[test]
+    fn a_dropped_and_recreated_object_is_credited_to_its_last_creator() {
+        // 1 creates x; 2 drops it; 3 creates it again, alike; 4 creates y.
+        let (set, replay) =
+            replay_of(&[&[table("x", "1")], &[], &[table("x", "1")], &[table("x", "1"), table("y", "1")]]);
+        let all = ["1", "2", "3", "4"];
+        use Status::*;
+        let d = diagnose(&set, &replay, &recorded(&set, &all), &live(&[table("x", "1"), table("y", "1")]));
+        assert_eq!(statuses(&d), [Unverifiable, Unverifiable, Verified, Verified]);
+        // x gone: 3's re-creation is the hole, not 1's creation.
+        let d = diagnose(&set, &replay, &recorded(&set, &all), &live(&[table("y", "1")]));
+        assert_eq!(d.frontier.position, 4);
+        assert_eq!(statuses(&d), [Unverifiable, Unverifiable, Phantom, Verified]);
+    }
+
+    #[test]
     fn a_retype_by_hand_is_drift_of_the_migration_that_set_it_last() {
         let (set, replay) = fixture();
         let l = live(&[table("a", "9"), table("b", "1"), table("c", "1"), table("e", "1")]);
