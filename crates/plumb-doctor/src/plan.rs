@@ -48,6 +48,9 @@ pub struct PlanOptions {
     pub plumb_version: String,
     /// Holes whose files are never re-run, even where that would be safe (converged by DDL).
     pub no_rerun: BTreeSet<String>,
+    /// Holes whose files are re-run even where plumb cannot tell that is safe (the
+    /// transaction's own check still holds the result to the expected schema).
+    pub rerun: BTreeSet<String>,
 }
 
 /// What one step does.
@@ -344,6 +347,7 @@ pub fn plan(
     planner.history(history, g);
     let mut current = objects(live);
     planner.reruns(&mut current, g);
+    planner.partial_data(g);
     planner.converge(&current, g);
     planner.adopt();
     // Phase 2: every replayed migration after G (those after a replay failure are unknown).
@@ -476,7 +480,8 @@ impl Planner<'_> {
             let own_tables: BTreeSet<String> = footprint.iter().filter_map(table_of).collect();
             let later_touch =
                 self.replay.footprints[i + 1..g].iter().flatten().filter_map(table_of).any(|t| own_tables.contains(&t));
-            let safe = m.is_transactional() && untouched && !later_touch;
+            let forced = self.options.rerun.contains(m.version.as_str()) && m.is_transactional();
+            let safe = forced || (m.is_transactional() && untouched && !later_touch);
             if !safe || self.options.no_rerun.contains(m.version.as_str()) {
                 let why = if !m.is_transactional() {
                     "it runs outside a transaction"
@@ -485,8 +490,13 @@ impl Planner<'_> {
                 } else {
                     "--no-rerun"
                 };
+                let instead = if m.is_transactional() && why != "--no-rerun" {
+                    format!(" `--rerun {}` runs the file instead, if it still runs here.", m.version)
+                } else {
+                    String::new()
+                };
                 self.plan.not_rerun.push(format!(
-                    "{} {}: {} ({why}); its objects are created by DDL. Run those statements by hand if the rows matter.",
+                    "{} {}: {} ({why}); its objects are created by DDL, its rows are not written.{instead}",
                     m.version,
                     m.name,
                     writes.join("; ")
@@ -510,6 +520,24 @@ impl Planner<'_> {
                 loses: None,
                 locks: Vec::new(),
             });
+        }
+    }
+
+    /// Partial migrations completed by DDL: their data statements may not have run.
+    fn partial_data(&mut self, g: usize) {
+        for (m, d) in self.set.migrations()[..g].iter().zip(&self.diagnosis.migrations) {
+            if d.status != Status::Partial {
+                continue;
+            }
+            let writes = data_statements(m);
+            if !writes.is_empty() {
+                self.plan.not_rerun.push(format!(
+                    "{} {} is completed by DDL; its data statements ({}) may not have run: check them",
+                    m.version,
+                    m.name,
+                    writes.join("; ")
+                ));
+            }
         }
     }
 
@@ -825,6 +853,44 @@ mod tests {
         let p = plan(&set, &replay, &diagnosis, &history, Some(HistoryFormat::Plumb), &live.to_schema(), &options);
         assert_eq!(kinds(&p), [StepKind::Converge]);
         assert!(p.not_rerun[0].starts_with("002 m002: INSERT INTO c DEFAULT VALUES;"), "{:?}", p.not_rerun);
+    }
+
+    #[test]
+    fn a_hole_whose_table_a_later_migration_changed_is_created_by_ddl_unless_asked() {
+        // 1: a; 2: c with rows; 3: changes c and creates b. c is gone, a and b are there.
+        let (_, replay) = replay_of(&[
+            &[table("a", "1")],
+            &[table("a", "1"), table("c", "1")],
+            &[table("a", "1"), table("b", "1"), table("c", "2")],
+        ]);
+        let files = [
+            ("001", "CREATE TABLE a ();"),
+            ("002", "CREATE TABLE c ();\nINSERT INTO c DEFAULT VALUES;"),
+            ("003", "CREATE TABLE b ();"),
+        ];
+        let set = MigrationSet::new(
+            files
+                .iter()
+                .map(|(v, sql)| {
+                    let version = plumb_migrate::Version::parse(v).unwrap();
+                    Migration::new(version, format!("m{v}"), format!("{v}.sql").into(), sql.to_string()).unwrap()
+                })
+                .collect(),
+        )
+        .unwrap();
+        let history = recorded(&set, &["001", "002", "003"]);
+        let live = objects_of(&[table("a", "1"), table("b", "1")]);
+        let diagnosis = diagnose(&set, &replay, &history, &live);
+        assert_eq!(diagnosis.frontier.position, 3);
+        let run = |options: &PlanOptions| {
+            plan(&set, &replay, &diagnosis, &history, Some(HistoryFormat::Plumb), &live.to_schema(), options)
+        };
+        let p = run(&PlanOptions::default());
+        assert_eq!(kinds(&p), [StepKind::Converge]);
+        assert!(p.not_rerun[0].contains("later migrations changed what it touches"), "{:?}", p.not_rerun);
+        assert!(p.not_rerun[0].contains("`--rerun 002`"), "{:?}", p.not_rerun);
+        let p = run(&PlanOptions { rerun: BTreeSet::from(["002".to_owned()]), ..PlanOptions::default() });
+        assert_eq!(kinds(&p), [StepKind::Rerun, StepKind::Converge]);
     }
 
     #[test]

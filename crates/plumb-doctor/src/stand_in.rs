@@ -97,7 +97,7 @@ impl StandIns {
             "42883" if e.message.starts_with("operator does not exist: ") => {
                 let sides = e.message.trim_start_matches("operator does not exist: ");
                 let mut words = sides.split(' ');
-                let (left, right) = (words.next()?, words.last()?);
+                let (left, right) = (words.next()?, words.next_back()?);
                 self.retype(left, right).or_else(|| self.retype(right, left))
             }
             "42703" => {

@@ -207,6 +207,12 @@ pub struct RepairArgs {
     #[arg(long, value_name = "VERSION")]
     pub no_rerun: Vec<String>,
 
+    /// Run this missing migration's file again even where plumb cannot tell that is safe (a
+    /// later migration touched its tables); the transaction still holds the result to the
+    /// expected schema, and rolls back if it is not. Repeatable.
+    #[arg(long, value_name = "VERSION", conflicts_with = "no_rerun")]
+    pub rerun: Vec<String>,
+
     /// Write a new migration that creates the unexplained objects, and record it.
     #[arg(long)]
     pub adopt: bool,

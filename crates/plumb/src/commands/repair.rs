@@ -73,6 +73,7 @@ pub async fn run(settings: &GlobalSettings, args: &RepairArgs, output: Output) -
         adopt: None,
         plumb_version: env!("CARGO_PKG_VERSION").to_owned(),
         no_rerun: args.no_rerun.iter().cloned().collect(),
+        rerun: args.rerun.iter().cloned().collect(),
     };
     let diagnosis = situation.diagnose();
     if args.adopt && !diagnosis.unexplained.is_empty() {
