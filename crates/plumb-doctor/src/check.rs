@@ -14,7 +14,7 @@ use crate::stand_in::StandIns;
 
 /// What cloning the target's schema into the shadow did.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Clone {
+pub struct CloneReport {
     /// Roles the schema names, created in the shadow as NOLOGIN roles.
     pub roles: Vec<String>,
     /// Extensions the target has and the shadow's server cannot install.
@@ -27,9 +27,9 @@ pub struct Clone {
 
 /// Recreates `schema` (the target's, inspected read-only) in the empty database behind `shadow`.
 /// No data is copied.
-pub async fn clone_target(shadow: &Connection, schema: &Schema) -> Result<Clone, PgError> {
+pub async fn clone_target(shadow: &Connection, schema: &Schema) -> Result<CloneReport, PgError> {
     let started = Instant::now();
-    let mut clone = Clone::default();
+    let mut clone = CloneReport::default();
     let mut roles: BTreeSet<String> = BTreeSet::new();
     fn add(roles: &mut BTreeSet<String>, grants: &[plumb_catalog::Grant]) {
         roles.extend(grants.iter().map(|g| g.grantee.clone()));
@@ -140,7 +140,7 @@ pub struct StatementError {
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckReport {
     /// How the clone went.
-    pub clone: Clone,
+    pub clone: CloneReport,
     /// Every statement of every pending migration, in order.
     pub statements: Vec<StatementOutcome>,
     /// Objects the migrations need that neither the target nor an earlier migration provides.
@@ -161,7 +161,7 @@ pub async fn check(
     set: &MigrationSet,
     pending: &[PlannedMigration<'_>],
     target: &Schema,
-    clone: Clone,
+    clone: CloneReport,
 ) -> Result<CheckReport, PgError> {
     let creators = Creators::of(set);
     let mut statements = Vec::new();

@@ -25,10 +25,9 @@ pub struct ExecuteOptions {
     pub lock_timeout: Duration,
     /// How long to wait for another apply or repair to finish.
     pub lock_wait: Duration,
-    /// Where the backup goes (created).
-    pub backup_dir: PathBuf,
-    /// `pg_dump` to back up with; `None` (or a failing one): plumb's own `COPY`.
-    pub pg_dump: Option<PathBuf>,
+    /// Where backups go: each run in a folder of its own, named by the server's clock
+    /// (`<backups>/20261202T071500.123Z`).
+    pub backups: PathBuf,
     /// Recorded in `plumb.events`.
     pub plumb_version: String,
 }
@@ -40,7 +39,7 @@ pub enum RepairError {
     #[error("refused before anything ran: {0}")]
     Guard(String),
     /// Another apply or repair holds the lock, or the lock could not be taken.
-    #[error(transparent)]
+    #[error("{0}")]
     Lock(#[from] plumb_migrate::ApplyError),
     /// The backup could not be written: nothing ran.
     #[error("could not back up before repairing: {0}")]
@@ -52,11 +51,12 @@ pub enum RepairError {
         index: usize,
         /// What the step does.
         summary: String,
-        /// The server's error.
-        error: String,
+        /// The server's error, with its SQLSTATE.
+        #[source]
+        error: PgError,
     },
     /// Talking to the database failed.
-    #[error(transparent)]
+    #[error("{0}")]
     Pg(#[from] PgError),
     /// Inspecting the result failed; the transaction was rolled back.
     #[error("could not re-inspect the result, so nothing was changed: {0}")]
@@ -192,7 +192,7 @@ async fn execute_locked(
     if plan.steps.is_empty() {
         // Nothing for phase 1: the history already tells the truth up to the convergence point.
         let backup =
-            Backup { dir: options.backup_dir.clone(), method: "none", tables: Vec::new(), restore: String::new() };
+            Backup { dir: options.backups.clone(), method: "none", tables: Vec::new(), restore: String::new() };
         return Ok(Executed {
             backup,
             committed: true,
@@ -217,7 +217,14 @@ async fn execute_locked(
     if history_exists {
         touched.push(history.to_owned());
     }
-    let backup = backup(conn, info, touched, &options.backup_dir, options.pg_dump.as_deref()).await?;
+    let stamp: String = conn
+        .client()
+        .query_one("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS.MS\"Z\"')", &[])
+        .await
+        .map_err(PgError::from)?
+        .get(0);
+    let pg_dump = pg_dump_for(conn.server_major());
+    let backup = backup(conn, info, touched, &options.backups.join(stamp), pg_dump.as_deref()).await?;
 
     let started = Instant::now();
     conn.batch(&format!(
@@ -268,10 +275,10 @@ async fn run_in_transaction(
     let before = fingerprints(conn, &plan.tables).await?;
     for (i, step) in plan.steps.iter().enumerate() {
         failpoint(&format!("repair:step:{}", i + 1));
-        conn.batch(&step.sql).await.map_err(|e| RepairError::Step {
+        conn.batch(&step.sql).await.map_err(|error| RepairError::Step {
             index: i + 1,
             summary: step.summary.clone(),
-            error: plumb_pg::redact(&e.to_string()),
+            error,
         })?;
     }
     failpoint("repair:before-verify");
@@ -385,6 +392,17 @@ async fn fingerprints(conn: &Connection, count_only: &[String]) -> Result<BTreeM
         out.insert(table, Fingerprint { rows: row.get(0), checksum: row.get(1) });
     }
     Ok(out)
+}
+
+/// A `pg_dump` at least as new as the server: the server's own major first (`PLUMB_PG_BIN`
+/// is honoured there), else any newer installation.
+fn pg_dump_for(server_major: u32) -> Option<PathBuf> {
+    plumb_pg::discover(Some(server_major))
+        .into_iter()
+        .chain(plumb_pg::installed())
+        .filter(|b| b.major >= server_major)
+        .map(|b| b.program("pg_dump"))
+        .find(|p| p.is_file())
 }
 
 /// Backs up `tables` (existing ones, named as the catalog model names them) with `pg_dump`,

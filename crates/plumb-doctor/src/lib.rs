@@ -11,19 +11,25 @@
 
 mod check;
 mod diagnose;
+mod error;
 mod execute;
 mod objects;
 mod plan;
 mod replay;
+mod shadow;
+mod situation;
 mod stand_in;
 #[cfg(test)]
 mod test_support;
 
-pub use check::{CheckReport, Clone, StatementOutcome, check, clone_target};
+pub use check::{CheckReport, CloneReport, StatementOutcome, check, clone_target};
 pub use diagnose::{
     Diagnosis, Difference, Frontier, Locate, MigrationDiagnosis, MissingFile, Status, diagnose, locate,
 };
+pub use error::DoctorError;
 pub use execute::{Backup, ExecuteOptions, Executed, RepairError, count_rows, execute};
 pub use objects::{Effect, Footprint, ObjectId, ObjectKind, Objects, Part, Value, apply_footprint, footprint, objects};
 pub use plan::{Guard, PartialFix, Plan, PlanOptions, Step, StepKind, adoption_sql, plan, unconverged};
 pub use replay::{Replay, ReplayError, replay};
+pub use shadow::{Progress, Quiet, ReplayCache, Shadow, ShadowServer, cached_replay};
+pub use situation::{Situation, lint_facts};

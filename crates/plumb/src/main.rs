@@ -3,12 +3,13 @@
 
 mod cli;
 mod commands;
+mod doctor;
 mod incidents;
 mod output;
 mod report;
 mod settings;
-mod shadow;
 mod target;
+mod views;
 
 use std::process::ExitCode;
 
@@ -66,10 +67,23 @@ fn main() -> ExitCode {
     }
 }
 
+/// The migration errors inside `error`, wherever the libraries carried them: every library
+/// error keeps its source in the chain.
+fn nested(error: &anyhow::Error) -> (Option<&LoadError>, Option<&ApplyError>) {
+    (
+        error.chain().find_map(|e| e.downcast_ref::<LoadError>()),
+        error.chain().find_map(|e| e.downcast_ref::<ApplyError>()),
+    )
+}
+
+/// The SQLSTATE of the first server error in the chain (a failed repair step keeps its own).
+fn server_code(error: &anyhow::Error) -> Option<String> {
+    error.chain().find_map(|e| e.downcast_ref::<plumb_pg::PgError>()).and_then(|pg| pg.code()).map(str::to_owned)
+}
+
 /// Renders an error (pointing into the file when there is a place) and returns exit code 2.
 fn fail(error: &anyhow::Error, output: Output) -> ExitCode {
-    let load = error.downcast_ref::<LoadError>();
-    let apply = error.downcast_ref::<ApplyError>();
+    let (load, apply) = nested(error);
     let (location, sqlstate, help) = match (load, apply) {
         (Some(e), _) => (e.location(), None, None),
         (_, Some(ApplyError::MigrationFailed(failure))) => (
@@ -85,7 +99,7 @@ fn fail(error: &anyhow::Error, output: Output) -> ExitCode {
             }),
         ),
         (_, Some(ApplyError::Pg(pg))) => (None, pg.code().map(str::to_owned), None),
-        _ => (None, None, None),
+        _ => (None, server_code(error), None),
     };
     let message = plumb_pg::error_chain(error.as_ref());
     if output.settings.json {

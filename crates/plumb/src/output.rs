@@ -141,3 +141,13 @@ impl<W: Write> Write for RedactingLines<W> {
         self.out.flush()
     }
 }
+
+/// The doctor's progress (replaying, cloning) goes to stderr like every other notice.
+impl plumb_doctor::Progress for Output {
+    fn info(&self, message: &str) {
+        Output::info(self, message);
+    }
+    fn warn(&self, message: &str) {
+        Output::warn(self, message);
+    }
+}

@@ -250,7 +250,7 @@ pub struct CheckJson<'a> {
     pub format: u32,
     pub target: &'a str,
     pub pending: Vec<String>,
-    pub clone: &'a plumb_doctor::Clone,
+    pub clone: &'a plumb_doctor::CloneReport,
     /// `{"file", "line", "column", "sql_head", "status", "error":{"code","message"}, "locks",
     /// "rewrites", "validates_rows", "duration_ms", "diagnosis"}`.
     pub statements: &'a [plumb_doctor::StatementOutcome],

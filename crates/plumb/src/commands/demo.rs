@@ -8,17 +8,17 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use plumb_doctor::{Diagnosis, PlanOptions, Status};
-use plumb_migrate::{ApplyOptions, MigrationSource, NativeDir};
-use plumb_pg::{Cluster, ClusterConfig, Connection};
+use plumb_doctor::{Diagnosis, ExecuteOptions, PlanOptions, Shadow, Situation, Status};
+use plumb_migrate::{ApplyOptions, MigrationSet, MigrationSource, NativeDir};
+use plumb_pg::{Cluster, ClusterConfig};
 
 use super::Exit;
-use super::repair::{self, Situation};
 use crate::cli::DemoArgs;
 use crate::incidents::{self, INCIDENTS, Incident};
 use crate::output::{Output, Style};
 use crate::settings::GlobalSettings;
 use crate::target::{self, Access, Notices};
+use crate::views;
 
 /// The outcome of an incident whose migration `check` refuses and that has nothing to repair.
 const PREVENTED: &str = "untouched: check refuses it";
@@ -85,23 +85,24 @@ async fn build_on_target(settings: &GlobalSettings, number: u8, dir: &Path, outp
 async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, output: Output) -> Result<Outcome> {
     let n = incident.number;
     output.result(&format!("\n{}", output.paint(&format!("━━ incident {n}: {} ━━", incident.title), Style::Ok)));
-    let conn = fresh_database(cluster, &format!("incident_{n}"), output).await?;
+    let server = cluster.conninfo("postgres");
+    let database = Shadow::database(&server, &format!("incident_{n}")).await?;
+    let conn = database.connection();
     let dir = work.join(incident.slug).join("migrations");
-    let set = incidents::build(&conn, incident, &dir).await?;
+    let set = incidents::build(conn, incident, &dir).await?;
 
     output.result("\n$ plumb status");
-    let history = plumb_migrate::read_history(&conn).await?.unwrap_or_default();
-    super::status::render(&plumb_migrate::status(&set, Some(&history)), None, conn.target(), output);
+    let history = plumb_migrate::read_history(conn).await?.unwrap_or_default();
+    views::status::render(&plumb_migrate::status(&set, Some(&history)), None, conn.target(), output);
 
     output.result("\n$ plumb verify");
-    let replay = replay_in(cluster, &format!("incident_{n}_shadow"), &set, output).await?;
-    let situation = Situation::read(&conn, set, replay).await?;
+    let replay = replay_in(cluster, &format!("incident_{n}_shadow"), &set).await?;
+    let situation = Situation::read(conn, set, replay).await?;
     let diagnosis = situation.diagnose();
-    super::verify::render(&diagnosis, &situation.set, conn.target(), output);
+    views::diagnosis::render(&diagnosis, &situation.set, conn.target(), output);
 
     output.result("\n$ plumb locate");
-    let live = plumb_doctor::objects(&situation.live);
-    let located = plumb_doctor::locate(&situation.set, &situation.replay, &situation.history, &live);
+    let located = situation.locate();
     output.result(&format!(
         "the live schema is closest to {}; really present: {}",
         located.best_version.as_deref().map_or("no migration applied".to_owned(), |v| format!("migration {v}")),
@@ -114,10 +115,12 @@ async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, outpu
         "-".to_owned()
     } else {
         output.result("\n$ plumb check");
-        let clone_db = fresh_database(cluster, &format!("incident_{n}_clone"), output).await?;
-        let clone = plumb_doctor::clone_target(&clone_db, &situation.live).await?;
-        let checked = plumb_doctor::check(&clone_db, &situation.set, &pending, &situation.live, clone).await?;
-        super::check::text(conn.target(), &checked, &[], output);
+        let shadow = Shadow::database(&server, &format!("incident_{n}_clone")).await?;
+        let clone = plumb_doctor::clone_target(shadow.connection(), &situation.live).await?;
+        let checked = plumb_doctor::check(shadow.connection(), &situation.set, &pending, &situation.live, clone).await;
+        shadow.close().await;
+        let checked = checked?;
+        views::check::text(conn.target(), &checked, &[], output);
         match checked.statements.iter().find(|s| s.status == "failed") {
             None => "PASS".to_owned(),
             Some(_) if !checked.missing_objects.is_empty() => {
@@ -135,19 +138,28 @@ async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, outpu
     let mut plan_options =
         PlanOptions { plumb_version: env!("CARGO_PKG_VERSION").to_owned(), ..PlanOptions::default() };
     if incident.adopt && !diagnosis.unexplained.is_empty() {
-        let adopted = repair::write_adoption(&dir, &situation, &diagnosis.unexplained)?;
+        let adopted = situation.write_adoption(&dir, &diagnosis.unexplained)?;
         let objects: Vec<String> = diagnosis.unexplained.iter().map(ToString::to_string).collect();
         output.result(&format!("wrote {} for {}", adopted.path.display(), objects.join(", ")));
         plan_options.adopt = Some(adopted);
     }
     let plan = situation.plan(&diagnosis, &plan_options);
-    repair::render_plan(&plan, &BTreeMap::new(), output);
+    views::plan::render_plan(&plan, &BTreeMap::new(), output);
     let info = cluster.conninfo(&format!("incident_{n}"));
     let executed = if plan.is_empty() {
         None
     } else {
-        let backups = work.join("backups");
-        Some(repair::execute(&conn, &info, &situation, &plan, Duration::from_secs(5), &backups, output).await?)
+        let options = ExecuteOptions {
+            lock_timeout: Duration::from_secs(5),
+            lock_wait: Duration::from_secs(60),
+            backups: work.join("backups"),
+            plumb_version: env!("CARGO_PKG_VERSION").to_owned(),
+        };
+        let progress = views::progress::Progress::new(output, Notices::silent());
+        let executed =
+            plumb_doctor::execute(conn, &info, &plan, &situation.set, &situation.replay, &options, &progress).await?;
+        views::plan::executed(&plan, &executed, output);
+        Some(executed)
     };
     let repaired = match &executed {
         None => "nothing to repair".to_owned(),
@@ -163,11 +175,11 @@ async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, outpu
     let replay = if set.migrations().len() == situation.set.migrations().len() {
         situation.replay.clone()
     } else {
-        replay_in(cluster, &format!("incident_{n}_shadow_after"), &set, output).await?
+        replay_in(cluster, &format!("incident_{n}_shadow_after"), &set).await?
     };
-    let after_situation = Situation::read(&conn, set, replay).await?;
+    let after_situation = Situation::read(conn, set, replay).await?;
     let after_diagnosis = after_situation.diagnose();
-    super::verify::render(&after_diagnosis, &after_situation.set, conn.target(), output);
+    views::diagnosis::render(&after_diagnosis, &after_situation.set, conn.target(), output);
 
     let after = if after_diagnosis.is_clean() {
         "clean".into()
@@ -186,7 +198,7 @@ async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, outpu
         repair: repaired,
         rows: rows_intact(executed.as_ref(), &plan.tables),
         plan_summary: plan.summary(),
-        script: situation.script(&plan),
+        script: situation.script(&plan, env!("CARGO_PKG_VERSION")),
     })
 }
 
@@ -196,7 +208,7 @@ fn found(d: &Diagnosis) -> String {
         .migrations
         .iter()
         .filter(|m| !matches!(m.status, Status::Verified | Status::Unverifiable))
-        .map(|m| format!("{} {}", m.version, super::verify::status_word(m.status)))
+        .map(|m| format!("{} {}", m.version, views::diagnosis::status_word(m.status)))
         .collect();
     let drift: usize = d.migrations.iter().map(|m| m.drift.len()).sum();
     if drift > 0 {
@@ -226,21 +238,12 @@ fn rows_intact(executed: Option<&plumb_doctor::Executed>, named: &[String]) -> S
     if changed.is_empty() { format!("{total} rows intact") } else { format!("CHANGED: {}", changed.join(", ")) }
 }
 
-async fn replay_in(
-    cluster: &Cluster,
-    name: &str,
-    set: &plumb_migrate::MigrationSet,
-    output: Output,
-) -> Result<plumb_doctor::Replay> {
-    let shadow = fresh_database(cluster, name, output).await?;
-    Ok(plumb_doctor::replay(&shadow, set).await?)
-}
-
-async fn fresh_database(cluster: &Cluster, name: &str, output: Output) -> Result<Connection> {
-    let admin =
-        target::connect_to(&cluster.conninfo("postgres"), output, Access::ReadWrite, &Notices::silent()).await?;
-    admin.batch(&format!("CREATE DATABASE {name}")).await?;
-    target::connect_to(&cluster.conninfo(name), output, Access::ReadWrite, &Notices::silent()).await
+/// The replay of `set` in a database of its own on the demo's cluster.
+async fn replay_in(cluster: &Cluster, name: &str, set: &MigrationSet) -> Result<plumb_doctor::Replay> {
+    let shadow = Shadow::database(&cluster.conninfo("postgres"), name).await?;
+    let replay = plumb_doctor::replay(shadow.connection(), set).await;
+    shadow.close().await;
+    Ok(replay?)
 }
 
 const HEADER: [&str; 6] = ["incident", "plumb found", "check", "repair", "after", "existing rows"];

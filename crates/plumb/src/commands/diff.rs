@@ -85,41 +85,39 @@ async fn load(
     options: &InspectOptions,
     output: Output,
 ) -> Result<Schema> {
-    let notices = Notices::silent();
-    let info: ConnInfo = match source {
-        Source::Database(url) => ConnInfo::parse(url, &Environment::process())?,
-        _ => {
-            let cluster = cluster.expect("a cluster is started for file sources");
-            let admin = target::connect_to(&cluster.conninfo("postgres"), output, Access::ReadWrite, &notices).await?;
-            admin.batch(&format!("CREATE DATABASE {dbname}")).await?;
-            let info = cluster.conninfo(dbname);
-            let conn = target::connect_to(&info, output, Access::ReadWrite, &notices).await?;
-            match source {
-                Source::SqlFile(path) => {
-                    let sql =
-                        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-                    if let Some(meta) = plumb_sql::split(&sql).meta_commands.first() {
-                        let (line, col) = plumb_sql::LineIndex::new(&sql).line_col(&sql, meta.range.start);
-                        bail!("{}:{line}:{col}: psql meta-command {} is not SQL", path.display(), meta.command);
-                    }
-                    conn.batch(&sql).await.with_context(|| format!("{} failed to apply", path.display()))?;
-                }
-                Source::Migrations { dir, up_to } => {
-                    let set: MigrationSet = load_migrations(dir)?;
-                    let apply = ApplyOptions {
-                        to: up_to.clone(),
-                        plumb_version: env!("CARGO_PKG_VERSION").into(),
-                        ..ApplyOptions::default()
-                    };
-                    plumb_migrate::apply(&conn, &set, &apply, &NoProgress).await?;
-                }
-                Source::Database(_) => unreachable!(),
-            }
-            info
+    let cluster = match source {
+        Source::Database(url) => {
+            let info = ConnInfo::parse(url, &Environment::process())?;
+            let conn = target::connect_to(&info, output, Access::ReadOnly, &Notices::silent()).await?;
+            return Ok(plumb_catalog::inspect(&conn, options).await?);
         }
+        _ => cluster.expect("a cluster is started for file sources"),
     };
-    let conn = target::connect_to(&info, output, Access::ReadOnly, &notices).await?;
-    Ok(plumb_catalog::inspect(&conn, options).await?)
+    let database = plumb_doctor::Shadow::database(&cluster.conninfo("postgres"), dbname).await?;
+    let conn = database.connection();
+    match source {
+        Source::SqlFile(path) => {
+            let sql = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            if let Some(meta) = plumb_sql::split(&sql).meta_commands.first() {
+                let (line, col) = plumb_sql::LineIndex::new(&sql).line_col(&sql, meta.range.start);
+                bail!("{}:{line}:{col}: psql meta-command {} is not SQL", path.display(), meta.command);
+            }
+            conn.batch(&sql).await.with_context(|| format!("{} failed to apply", path.display()))?;
+        }
+        Source::Migrations { dir, up_to } => {
+            let set: MigrationSet = load_migrations(dir)?;
+            let apply = ApplyOptions {
+                to: up_to.clone(),
+                plumb_version: env!("CARGO_PKG_VERSION").into(),
+                ..ApplyOptions::default()
+            };
+            plumb_migrate::apply(conn, &set, &apply, &NoProgress).await?;
+        }
+        Source::Database(_) => unreachable!("returned above"),
+    }
+    let schema = plumb_catalog::inspect(conn, options).await;
+    database.close().await;
+    Ok(schema?)
 }
 
 struct NoProgress;

@@ -1,32 +1,25 @@
 //! `plumb status`: each migration's file held against its history row.
 
 use anyhow::Result;
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use plumb_migrate::{MigrationState, StatusEntry};
 
 use super::{Exit, load_migrations};
 use crate::cli::StatusArgs;
-use crate::output::{Output, Style};
-use crate::report;
+use crate::output::Output;
 use crate::settings::GlobalSettings;
 use crate::target::{self, Access, Notices};
+use crate::views::diagnosis::status_word;
+use crate::views::status::render;
 
 pub async fn run(settings: &GlobalSettings, args: &StatusArgs, output: Output) -> Result<Exit> {
     if args.verify {
-        let evidence = super::verify::gather(settings, &args.doctor, output).await?;
-        let diagnosis = plumb_doctor::diagnose(&evidence.set, &evidence.replay, &evidence.history, &evidence.live);
-        let entries = plumb_migrate::status(&evidence.set, Some(&evidence.history));
+        let g = crate::doctor::gather(settings, &args.doctor, output, Access::ReadOnly).await?;
+        let diagnosis = g.situation.diagnose();
+        let entries = plumb_migrate::status(&g.situation.set, Some(&g.situation.history));
         let truth: Vec<Option<&'static str>> = entries
             .iter()
-            .map(|e| {
-                diagnosis
-                    .migrations
-                    .iter()
-                    .find(|m| m.version == e.version)
-                    .map(|m| super::verify::status_word(m.status))
-            })
+            .map(|e| diagnosis.migrations.iter().find(|m| m.version == e.version).map(|m| status_word(m.status)))
             .collect();
-        render(&entries, Some(&truth), &evidence.target, output);
+        render(&entries, Some(&truth), g.conn.target(), output);
         let problem = entries.iter().any(|e| e.state.is_problem()) || !diagnosis.is_clean();
         return Ok(if problem { Exit::Findings } else { Exit::Ok });
     }
@@ -36,87 +29,4 @@ pub async fn run(settings: &GlobalSettings, args: &StatusArgs, output: Output) -
     let entries = plumb_migrate::status(&set, history.as_deref());
     render(&entries, None, conn.target(), output);
     Ok(if entries.iter().any(|e| e.state.is_problem()) { Exit::Findings } else { Exit::Ok })
-}
-
-/// Prints status entries as a table, or as the JSON contract; `truth` (from `--verify`)
-/// adds whether each migration is really present.
-pub fn render(entries: &[StatusEntry], truth: Option<&[Option<&'static str>]>, target: &str, output: Output) {
-    let mut summary = report::StatusSummary::default();
-    for e in entries {
-        match e.state {
-            MigrationState::Applied => summary.applied += 1,
-            MigrationState::Pending => summary.pending += 1,
-            MigrationState::Modified => summary.modified += 1,
-            MigrationState::MissingFile => summary.missing_file += 1,
-            MigrationState::InProgress => summary.in_progress += 1,
-            MigrationState::Failed => summary.failed += 1,
-        }
-    }
-    if output.settings.json {
-        output.json(&report::StatusReport {
-            format: report::FORMAT,
-            target: target.to_owned(),
-            migrations: entries
-                .iter()
-                .enumerate()
-                .map(|(i, e)| report::StatusMigration {
-                    present: truth.and_then(|t| t.get(i).copied().flatten()),
-                    version: e.version.clone(),
-                    name: e.name.clone(),
-                    state: e.state.as_str(),
-                    applied_at: e.applied_at.clone(),
-                    statements_done: e.statements_done,
-                    statements_total: e.statements_total,
-                    error: e.error.clone(),
-                })
-                .collect(),
-            summary,
-        });
-        return;
-    }
-    let mut table = Table::new();
-    let mut header = vec!["version", "name", "state", "applied at (UTC)"];
-    if truth.is_some() {
-        header.push("really present");
-    }
-    table.load_preset(UTF8_FULL_CONDENSED).set_header(header);
-    for (i, e) in entries.iter().enumerate() {
-        let state = match (e.state, e.statements_done, e.statements_total) {
-            (MigrationState::InProgress | MigrationState::Failed, Some(done), Some(total)) => {
-                format!("{} ({done}/{total} statements)", e.state.as_str())
-            }
-            _ => e.state.as_str().to_owned(),
-        };
-        let style = match e.state {
-            MigrationState::Applied => Style::Ok,
-            MigrationState::Pending => Style::Dim,
-            _ => Style::Error,
-        };
-        let mut row = vec![
-            e.version.clone(),
-            e.name.clone(),
-            output.paint(&state, style),
-            e.applied_at.clone().unwrap_or_default(),
-        ];
-        if let Some(truth) = truth {
-            row.push(truth.get(i).copied().flatten().unwrap_or("").to_owned());
-        }
-        table.add_row(row);
-    }
-    output.result(&format!("{target}\n{table}"));
-    let mut parts = vec![format!("{} applied", summary.applied), format!("{} pending", summary.pending)];
-    for (n, what) in [
-        (summary.modified, "modified"),
-        (summary.missing_file, "missing-file"),
-        (summary.in_progress, "in_progress"),
-        (summary.failed, "failed"),
-    ] {
-        if n > 0 {
-            parts.push(format!("{n} {what}"));
-        }
-    }
-    output.result(&parts.join(", "));
-    for e in entries.iter().filter(|e| e.error.is_some() && e.state == MigrationState::Failed) {
-        output.result(&format!("{} failed with: {}", e.version, e.error.as_deref().unwrap_or_default()));
-    }
 }

@@ -1,44 +1,25 @@
 //! `plumb verify` and `plumb locate`: the history held against the catalog.
 
 use anyhow::Result;
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use plumb_catalog::InspectOptions;
-use plumb_doctor::{MigrationDiagnosis, Status};
 
-use super::{Exit, load_migrations};
+use super::Exit;
 use crate::cli::DoctorArgs;
-use crate::output::{Output, Style};
+use crate::doctor::gather;
+use crate::output::Output;
 use crate::report;
 use crate::settings::GlobalSettings;
-use crate::target::{self, Access, Notices};
-
-/// Everything verify and locate need: the files, the live schema, the history, the replay.
-pub struct Evidence {
-    pub set: plumb_migrate::MigrationSet,
-    pub history: Vec<plumb_migrate::HistoryRow>,
-    pub live: plumb_doctor::Objects,
-    pub replay: plumb_doctor::Replay,
-    pub target: String,
-}
-
-pub async fn gather(settings: &GlobalSettings, args: &DoctorArgs, output: Output) -> Result<Evidence> {
-    let set = load_migrations(&args.dir.dir)?;
-    let info = target::conninfo(settings, output)?;
-    let conn = target::connect_to(&info, output, Access::ReadOnly, &Notices::default()).await?;
-    let history = plumb_migrate::read_history(&conn).await?.unwrap_or_default();
-    let live = plumb_doctor::objects(&plumb_catalog::inspect(&conn, &InspectOptions::default()).await?);
-    let replay = crate::shadow::replay(&set, &info, conn.server_major(), &args.shadow, output).await?;
-    Ok(Evidence { set, history, live, replay, target: conn.target().to_owned() })
-}
+use crate::target::Access;
+use crate::views::diagnosis::{frontier_line, render, summary};
 
 pub async fn verify(settings: &GlobalSettings, args: &DoctorArgs, output: Output) -> Result<Exit> {
-    let e = gather(settings, args, output).await?;
-    let diagnosis = plumb_doctor::diagnose(&e.set, &e.replay, &e.history, &e.live);
+    let g = gather(settings, args, output, Access::ReadOnly).await?;
+    let (e, target) = (&g.situation, g.conn.target());
+    let diagnosis = e.diagnose();
     let clean = diagnosis.is_clean();
     if output.settings.json {
         output.json(&report::VerifyReport {
             format: report::FORMAT,
-            target: &e.target,
+            target,
             migrations: diagnosis.migrations.iter().map(report::VerifyMigration::new).collect(),
             frontier: report::FrontierReport::new(&diagnosis.frontier, &e.set),
             unexplained: diagnosis.unexplained.iter().map(ToString::to_string).collect(),
@@ -50,52 +31,15 @@ pub async fn verify(settings: &GlobalSettings, args: &DoctorArgs, output: Output
             summary: summary(&diagnosis.migrations, diagnosis.unexplained.len()),
         });
     } else {
-        render(&diagnosis, &e.set, &e.target, output);
+        render(&diagnosis, &e.set, target, output);
     }
     Ok(if clean { Exit::Ok } else { Exit::Findings })
 }
 
-/// The diagnosis as a table, then where the schema stands, what is missing, drifted and unexplained.
-pub fn render(diagnosis: &plumb_doctor::Diagnosis, set: &plumb_migrate::MigrationSet, target: &str, output: Output) {
-    output.result(&format!("{target}\n{}", table(&diagnosis.migrations, output)));
-    output.result(&frontier_line(&diagnosis.frontier, set));
-    for m in diagnosis.migrations.iter().filter(|m| !m.missing.is_empty() || !m.drift.is_empty()) {
-        if matches!(m.status, Status::Pending) {
-            continue;
-        }
-        output.result(&format!("{} {} ({}):", m.version, m.name, status_word(m.status)));
-        for b in &m.blocked_by {
-            output.result(&format!("  blocked  by the missing {b}, which its foreign keys reference"));
-        }
-        for d in &m.drift {
-            output.result(&format!("  drift    {d}"));
-        }
-        for missing in m.missing.iter().filter(|o| !m.drift.iter().any(|d| d.id == **o)) {
-            output.result(&format!("  missing  {missing}"));
-        }
-    }
-    for f in &diagnosis.missing_files {
-        output.result(&format!(
-            "{} {}: recorded, but no file has its version (`plumb repair` can un-record it)",
-            f.version, f.name
-        ));
-    }
-    if !diagnosis.unexplained.is_empty() {
-        output.result("unexplained (live objects no migration creates):");
-        for u in &diagnosis.unexplained {
-            output.result(&format!("  {u}"));
-        }
-    }
-    output.result(&if diagnosis.is_clean() {
-        output.paint("history and schema agree", Style::Ok)
-    } else {
-        output.paint("history and schema disagree", Style::Error)
-    });
-}
-
 pub async fn locate(settings: &GlobalSettings, args: &DoctorArgs, output: Output) -> Result<Exit> {
-    let e = gather(settings, args, output).await?;
-    let located = plumb_doctor::locate(&e.set, &e.replay, &e.history, &e.live);
+    let g = gather(settings, args, output, Access::ReadOnly).await?;
+    let (e, target) = (&g.situation, g.conn.target());
+    let located = e.locate();
     let recorded: Vec<String> = located.migrations.iter().filter(|m| m.recorded).map(|m| m.version.clone()).collect();
     // Agreement is judged on the migrations the catalog can speak for.
     let agrees = located.residual.is_empty() && located.migrations.iter().all(|m| m.applied == m.recorded);
@@ -113,7 +57,7 @@ pub async fn locate(settings: &GlobalSettings, args: &DoctorArgs, output: Output
             residual: located.residual.iter().map(ToString::to_string).collect(),
         });
     } else {
-        output.result(&e.target);
+        output.result(target);
         output.result(&frontier_line(&located.frontier, &e.set));
         output.result(&format!("migrations really present: {}", located.applied.join(", ")));
         if recorded != located.applied {
@@ -127,78 +71,4 @@ pub async fn locate(settings: &GlobalSettings, args: &DoctorArgs, output: Output
         }
     }
     Ok(if agrees { Exit::Ok } else { Exit::Findings })
-}
-
-/// "closest to 0112 (3 objects differ); 0111 would be 5, 0113 would be 41".
-pub fn frontier_line(frontier: &plumb_doctor::Frontier, set: &plumb_migrate::MigrationSet) -> String {
-    let name = |k: usize| match k {
-        0 => "no migration applied".to_owned(),
-        k => format!("migration {}", set.migrations()[k - 1].version),
-    };
-    let f = frontier.position;
-    let mut line =
-        format!("the live schema is closest to {} ({} managed object(s) differ", name(f), frontier.distance());
-    let neighbours: Vec<String> = [f.checked_sub(1), Some(f + 1)]
-        .into_iter()
-        .flatten()
-        .filter(|k| *k < frontier.distances.len())
-        .map(|k| format!("{} would be {}", name(k).trim_start_matches("migration "), frontier.distances[k]))
-        .collect();
-    if !neighbours.is_empty() {
-        line.push_str(&format!("; {}", neighbours.join(", ")));
-    }
-    line.push(')');
-    line
-}
-
-pub fn status_word(s: Status) -> &'static str {
-    match s {
-        Status::Verified => "verified",
-        Status::Phantom => "phantom",
-        Status::Partial => "partial",
-        Status::Unrecorded => "unrecorded",
-        Status::Modified => "modified",
-        Status::Unverifiable => "unverifiable",
-        Status::Pending => "pending",
-        Status::Failed => "failed",
-        Status::InProgress => "in_progress",
-        Status::Unknown => "unknown",
-    }
-}
-
-fn table(migrations: &[MigrationDiagnosis], output: Output) -> Table {
-    let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_header(["version", "name", "recorded", "status", "present", "missing"]);
-    for m in migrations {
-        let style = match m.status {
-            Status::Verified => Style::Ok,
-            Status::Pending | Status::Unverifiable => Style::Dim,
-            _ => Style::Error,
-        };
-        table.add_row([
-            m.version.clone(),
-            m.name.clone(),
-            if m.recorded { "yes".into() } else { "no".into() },
-            output.paint(status_word(m.status), style),
-            m.present.len().to_string(),
-            m.missing.len().to_string(),
-        ]);
-    }
-    table
-}
-
-fn summary(migrations: &[MigrationDiagnosis], unexplained: usize) -> report::VerifySummary {
-    let count = |s: Status| migrations.iter().filter(|m| m.status == s).count();
-    report::VerifySummary {
-        verified: count(Status::Verified),
-        phantom: count(Status::Phantom),
-        partial: count(Status::Partial),
-        unrecorded: count(Status::Unrecorded),
-        modified: count(Status::Modified),
-        unverifiable: count(Status::Unverifiable),
-        pending: count(Status::Pending),
-        failed: count(Status::Failed) + count(Status::InProgress),
-        unknown: count(Status::Unknown),
-        unexplained,
-    }
 }

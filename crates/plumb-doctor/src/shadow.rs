@@ -1,0 +1,137 @@
+//! The shadow database migrations are replayed (and targets cloned) in: a temporary database
+//! on a server the user names (`--shadow-url`) or on the target's own server
+//! (`--shadow-on-target`), or, by default, a throwaway local cluster of the target's major
+//! version. And the replay cache: a replay is kept under the project's `.plumb/cache/`, keyed
+//! by the content of every migration, the server major and plumb's version.
+
+use std::path::Path;
+
+use plumb_migrate::MigrationSet;
+use plumb_pg::{Cluster, ClusterConfig, ConnInfo, Connection};
+
+use crate::error::DoctorError;
+use crate::replay::Replay;
+
+/// Where the shadow database lives.
+#[derive(Debug, Clone)]
+pub enum ShadowServer {
+    /// A temporary database on this server, created and dropped by plumb.
+    Server(Box<ConnInfo>),
+    /// A throwaway local cluster of this major (another one, with a warning, when it is not
+    /// installed).
+    Throwaway {
+        /// The target's major version.
+        major: u32,
+    },
+}
+
+/// What a shadow tells the user as it goes. Every method does nothing by default.
+pub trait Progress {
+    /// Work is starting: `replaying 30 migrations in a throwaway PostgreSQL 15.18`.
+    fn info(&self, _message: &str) {}
+    /// Something the user should know that does not stop the work.
+    fn warn(&self, _message: &str) {}
+}
+
+/// A `Progress` that says nothing.
+pub struct Quiet;
+impl Progress for Quiet {}
+
+/// An empty database to work in, dropped (with its cluster, if plumb started one) on close.
+pub struct Shadow {
+    connection: Connection,
+    temporary: Option<(Connection, String)>,
+    // Dropped last: stops and removes the throwaway cluster.
+    _cluster: Option<Cluster>,
+}
+
+impl Shadow {
+    /// Opens a shadow; `purpose` says what for (`replaying 30 migrations`).
+    pub async fn open(server: &ShadowServer, purpose: &str, progress: &dyn Progress) -> Result<Shadow, DoctorError> {
+        match server {
+            ShadowServer::Server(info) => {
+                let name = format!("plumb_shadow_{}", std::process::id());
+                let shadow = Shadow::database(info, &name).await?;
+                progress.info(&format!("{purpose} in temporary database {name}"));
+                Ok(shadow)
+            }
+            ShadowServer::Throwaway { major } => {
+                let binaries = match plumb_pg::discover(Some(*major)) {
+                    Ok(b) => b,
+                    Err(_) => {
+                        let b = plumb_pg::discover(None)?;
+                        progress.warn(&format!(
+                            "no PostgreSQL {major} binaries here; using {} instead, so definitions the two versions print differently may show as drift. Install PostgreSQL {major} or pass --shadow-url",
+                            b.version
+                        ));
+                        b
+                    }
+                };
+                progress.info(&format!("{purpose} in a throwaway PostgreSQL {}", binaries.version));
+                let cluster = Cluster::start(&binaries, &ClusterConfig::default())?;
+                let connection = plumb_pg::connect(&cluster.conninfo("postgres"), None).await?;
+                Ok(Shadow { connection, temporary: None, _cluster: Some(cluster) })
+            }
+        }
+    }
+
+    /// A new, empty database `name` on the server `server` points at, dropped on close.
+    pub async fn database(server: &ConnInfo, name: &str) -> Result<Shadow, DoctorError> {
+        let admin = plumb_pg::connect(server, None).await?;
+        admin.batch(&format!("CREATE DATABASE {name}")).await?;
+        let connection = plumb_pg::connect(&server.with_dbname(name), None).await?;
+        Ok(Shadow { connection, temporary: Some((admin, name.to_owned())), _cluster: None })
+    }
+
+    /// The connection to the shadow database.
+    pub fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
+    /// Drops a temporary database; a throwaway cluster goes with `self`.
+    pub async fn close(self) {
+        let Shadow { connection, temporary, _cluster } = self;
+        drop(connection);
+        if let Some((admin, name)) = temporary {
+            let _ = admin.batch(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+        }
+    }
+}
+
+/// Where replays are kept between runs.
+#[derive(Debug, Clone)]
+pub struct ReplayCache<'a> {
+    /// The folder (`.plumb/cache`).
+    pub dir: &'a Path,
+    /// plumb's version: a replay by another version is never reused.
+    pub tool_version: &'a str,
+}
+
+/// The replay of `set` for a target of `target_major`: from `cache` when it holds one, else
+/// replayed in a shadow on `server` (and stored for the next run).
+pub async fn cached_replay(
+    set: &MigrationSet,
+    server: &ShadowServer,
+    target_major: u32,
+    cache: &ReplayCache<'_>,
+    progress: &dyn Progress,
+) -> Result<Replay, DoctorError> {
+    let cache = cache.dir.join(format!("replay-{}.json", Replay::cache_key(set, target_major, cache.tool_version)));
+    if let Some(cached) = Replay::load(&cache) {
+        return Ok(cached);
+    }
+    let purpose = format!("replaying {} migrations", set.migrations().len());
+    let shadow = Shadow::open(server, &purpose, progress).await?;
+    let replay = crate::replay::replay(shadow.connection(), set).await;
+    shadow.close().await;
+    let replay = replay?;
+    if let Some((index, error)) = &replay.failure {
+        let m = &set.migrations()[*index];
+        progress.warn(&format!(
+            "{} fails in the shadow ({error}); migrations from it on could not be replayed, so their status is unknown",
+            m.path.display()
+        ));
+    }
+    replay.store(&cache);
+    Ok(replay)
+}

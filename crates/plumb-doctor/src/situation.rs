@@ -1,0 +1,104 @@
+//! What every doctor command starts from, gathered once: the migrations, the history and
+//! the table it is kept in, the live schema, and the replay. `verify`, `locate`,
+//! `status --verify`, `repair` and `demo` all read a `Situation` and go on from it.
+
+use std::path::Path;
+
+use plumb_catalog::{InspectOptions, Schema};
+use plumb_migrate::{HistoryFormat, HistoryRow, Migration, MigrationSet, Version};
+use plumb_pg::Connection;
+
+use crate::diagnose::{Diagnosis, Locate, diagnose, locate};
+use crate::error::DoctorError;
+use crate::objects::{ObjectId, Objects, objects};
+use crate::plan::{Plan, PlanOptions, adoption_sql, plan};
+use crate::replay::Replay;
+
+/// The migrations, the history, the live schema and the replay of one target.
+pub struct Situation {
+    /// The migrations.
+    pub set: MigrationSet,
+    /// The history rows.
+    pub history: Vec<HistoryRow>,
+    /// The table the history is kept in (`None`: there is none yet).
+    pub format: Option<HistoryFormat>,
+    /// The live schema.
+    pub live: Schema,
+    /// The live schema, flattened.
+    pub objects: Objects,
+    /// The replay of `set`.
+    pub replay: Replay,
+}
+
+impl Situation {
+    /// Reads the history and the live schema of `conn`; `replay` is the set's.
+    pub async fn read(conn: &Connection, set: MigrationSet, replay: Replay) -> Result<Situation, DoctorError> {
+        let (format, history) = match plumb_migrate::read_history_with_format(conn).await? {
+            Some((format, history)) => (Some(format), history),
+            None => (None, Vec::new()),
+        };
+        let live = plumb_catalog::inspect(conn, &InspectOptions::default()).await?;
+        let objects = objects(&live);
+        Ok(Situation { set, history, format, live, objects, replay })
+    }
+
+    /// What is true of each migration, and what no migration explains.
+    pub fn diagnose(&self) -> Diagnosis {
+        diagnose(&self.set, &self.replay, &self.history, &self.objects)
+    }
+
+    /// Which migrations the live schema really contains.
+    pub fn locate(&self) -> Locate {
+        locate(&self.set, &self.replay, &self.history, &self.objects)
+    }
+
+    /// The plan that repairs what `diagnosis` (of this situation) found.
+    pub fn plan(&self, diagnosis: &Diagnosis, options: &PlanOptions) -> Plan {
+        plan(&self.set, &self.replay, diagnosis, &self.history, self.format, &self.live, options)
+    }
+
+    /// A plan as one script, recording `tool_version` in the history rows it writes.
+    pub fn script(&self, plan: &Plan, tool_version: &str) -> String {
+        plan.script(&self.set, tool_version)
+    }
+
+    /// Writes `<next version>_adopted.sql` into `dir`: a new migration that creates the
+    /// `unexplained` objects as they are live (for `repair --adopt`, which records it).
+    pub fn write_adoption(&self, dir: &Path, unexplained: &[ObjectId]) -> Result<Migration, DoctorError> {
+        let version = next_version(&self.set);
+        let path = dir.join(format!("{version}_adopted.sql"));
+        let sql = adoption_sql(&self.live, unexplained);
+        std::fs::write(&path, &sql).map_err(|source| DoctorError::Write { path: path.clone(), source })?;
+        let version = Version::parse(&version).expect("digits");
+        Ok(Migration::new(version, "adopted".into(), path, sql)?)
+    }
+}
+
+/// One past the newest version, keeping its width (`0007` → `0008`).
+fn next_version(set: &MigrationSet) -> String {
+    let last = set.migrations().last().map(|m| m.version.as_str().to_owned()).unwrap_or_else(|| "0000".into());
+    let next = last.parse::<u128>().map(|n| n + 1).unwrap_or(1);
+    format!("{next:0width$}", width = last.len())
+}
+
+/// What `lint` needs to know of the target inside `check`: its tables (lower-case names),
+/// their estimated rows and whether row level security is on.
+pub async fn lint_facts(conn: &Connection) -> Result<plumb_sql::lint::Target, DoctorError> {
+    let mut facts = plumb_sql::lint::Target::default();
+    let rows = conn
+        .client()
+        .query(
+            "SELECT lower(c.relname), c.reltuples::int8, c.relrowsecurity FROM pg_class c
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')",
+            &[],
+        )
+        .await
+        .map_err(plumb_pg::PgError::from)?;
+    for row in rows {
+        let rows: i64 = row.get(1);
+        let entry = facts.tables.entry(row.get(0)).or_insert(plumb_sql::lint::TableFacts { rows, rls: row.get(2) });
+        entry.rows = entry.rows.max(rows);
+    }
+    Ok(facts)
+}

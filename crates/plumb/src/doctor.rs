@@ -1,0 +1,42 @@
+//! The CLI's side of the doctor's pipeline: the shadow arguments resolved into a
+//! `ShadowServer`, the replay cache in the project folder, and one `gather` that every
+//! doctor command (verify, locate, status --verify, repair) starts from.
+
+use anyhow::Result;
+use plumb_doctor::{ReplayCache, ShadowServer, Situation};
+use plumb_pg::{ConnInfo, Connection, Environment};
+
+use crate::cli::{DoctorArgs, ShadowArgs};
+use crate::output::Output;
+use crate::settings::GlobalSettings;
+use crate::target::{self, Access, Notices};
+
+/// Where the shadow lives: `--shadow-url`, the target's own server (`--shadow-on-target`), or
+/// a throwaway cluster of the target's major.
+pub fn shadow_server(args: &ShadowArgs, target: &ConnInfo, target_major: u32) -> Result<ShadowServer> {
+    Ok(match (&args.shadow_url, args.shadow_on_target) {
+        (Some(url), _) => ShadowServer::Server(Box::new(ConnInfo::parse(url, &Environment::process())?)),
+        (None, true) => ShadowServer::Server(Box::new(target.clone())),
+        (None, false) => ShadowServer::Throwaway { major: target_major },
+    })
+}
+
+/// The target, connected with `access`, and its situation: history, live schema, replay.
+pub struct Gathered {
+    pub conn: Connection,
+    pub info: ConnInfo,
+    pub situation: Situation,
+}
+
+/// Loads the migrations, connects, and gathers the situation (replaying, or from the cache).
+pub async fn gather(settings: &GlobalSettings, args: &DoctorArgs, output: Output, access: Access) -> Result<Gathered> {
+    let set = crate::commands::load_migrations(&args.dir.dir)?;
+    let info = target::conninfo(settings, output)?;
+    let conn = target::connect_to(&info, output, access, &Notices::default()).await?;
+    let server = shadow_server(&args.shadow, &info, conn.server_major())?;
+    let cache_dir = std::env::current_dir()?.join(".plumb/cache");
+    let cache = ReplayCache { dir: &cache_dir, tool_version: env!("CARGO_PKG_VERSION") };
+    let replay = plumb_doctor::cached_replay(&set, &server, conn.server_major(), &cache, &output).await?;
+    let situation = Situation::read(&conn, set, replay).await?;
+    Ok(Gathered { conn, info, situation })
+}
