@@ -1,10 +1,7 @@
 //! One change, and an ordered list of them.
 
-use serde::Serialize;
-
 /// What a change does to its object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Action {
     /// The object is created.
     Create,
@@ -26,7 +23,7 @@ impl Action {
 }
 
 /// One step from one schema towards another.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     /// The object, in plumb's notation: `table public.users`, `column public.users.id`,
     /// `index public.idx_x`, `constraint public.users.users_pkey`, ...
@@ -44,12 +41,11 @@ pub struct Change {
     /// What a reader should know (e.g. an object recreated because something it depends on changed).
     pub note: Option<String>,
     /// Ordering key: phase, then position within the phase.
-    #[serde(skip)]
     pub(crate) order: (u16, usize),
 }
 
 /// The changes between two schemas, in the order they must run.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Diff {
     /// The changes, ordered.
     pub changes: Vec<Change>,

@@ -8,12 +8,11 @@ use plumb_catalog::Schema;
 use plumb_migrate::{Migration, MigrationSet, PlannedMigration};
 use plumb_pg::{Connection, PgError};
 use plumb_sql::lint::{Context, Stmt};
-use serde::Serialize;
 
 use crate::stand_in::StandIns;
 
 /// What cloning the target's schema into the shadow did.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct CloneReport {
     /// Roles the schema names, created in the shadow as NOLOGIN roles.
     pub roles: Vec<String>,
@@ -97,7 +96,7 @@ pub async fn clone_target(shadow: &Connection, schema: &Schema) -> Result<CloneR
 }
 
 /// The outcome of one statement of a pending migration.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct StatementOutcome {
     /// The migration's file.
     pub file: String,
@@ -107,8 +106,8 @@ pub struct StatementOutcome {
     pub column: usize,
     /// The statement's first line, shortened.
     pub sql_head: String,
-    /// `ok` or `failed`.
-    pub status: &'static str,
+    /// Whether it ran (on the target it would fail when it needs a stand-in).
+    pub status: StatementStatus,
     /// The server's error.
     pub error: Option<StatementError>,
     /// Locks the statement took, e.g. `AccessExclusiveLock on public.calls`.
@@ -123,12 +122,30 @@ pub struct StatementOutcome {
     pub diagnosis: Option<String>,
     /// What it needs that the target lacks (`relation organization`, `schema auth`): every
     /// such object, found by running it again against stand-ins until it runs.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub needs: Vec<String>,
 }
 
+/// Whether a pending statement runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatementStatus {
+    /// It ran on the clone (without stand-ins).
+    Ok,
+    /// It failed, or ran only against stand-ins for what the target lacks.
+    Failed,
+}
+
+impl StatementStatus {
+    /// `ok` or `failed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatementStatus::Ok => "ok",
+            StatementStatus::Failed => "failed",
+        }
+    }
+}
+
 /// A server error of a statement.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct StatementError {
     /// SQLSTATE.
     pub code: String,
@@ -137,7 +154,7 @@ pub struct StatementError {
 }
 
 /// Everything `check` found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct CheckReport {
     /// How the clone went.
     pub clone: CloneReport,
@@ -150,7 +167,7 @@ pub struct CheckReport {
 impl CheckReport {
     /// Whether every statement ran.
     pub fn passed(&self) -> bool {
-        self.statements.iter().all(|s| s.status == "ok")
+        self.statements.iter().all(|s| s.status == StatementStatus::Ok)
     }
 }
 
@@ -206,7 +223,7 @@ pub async fn check(
                 line: location.line,
                 column: location.column,
                 sql_head: sql.lines().next().unwrap_or("").chars().take(80).collect(),
-                status: "ok",
+                status: StatementStatus::Ok,
                 error: None,
                 locks,
                 rewrites: false,
@@ -224,18 +241,7 @@ pub async fn check(
                     if let Some(masked) = shape_masking(&stmt, target) {
                         outcome.diagnosis = Some(masked);
                     }
-                    // It ran against stand-ins for what the target lacks: on the target it fails.
-                    let needs = stand_ins.needed_by(&mentions);
-                    if let Some(first) = needs.first() {
-                        outcome.status = "failed";
-                        outcome.error =
-                            Some(StatementError { code: missing_code(first).into(), message: server_words(first) });
-                        outcome.diagnosis = Some(format!(
-                            "needs {}, which the target lacks (plumb checked it against stand-ins)",
-                            needs.join(", ")
-                        ));
-                        outcome.needs = needs;
-                    }
+                    needs_stand_ins(&mut outcome, stand_ins.needed_by(&mentions));
                 }
                 Err(e) => {
                     if transactional {
@@ -244,7 +250,7 @@ pub async fn check(
                     let server = e.server_error().cloned();
                     let at = m.error_location(Some(index), 0, server.as_ref().and_then(|s| s.position));
                     (outcome.line, outcome.column) = (at.line, at.column);
-                    outcome.status = "failed";
+                    outcome.status = StatementStatus::Failed;
                     outcome.error = Some(StatementError {
                         code: server.as_ref().map_or_else(String::new, |s| s.code.clone()),
                         message: server.as_ref().map_or_else(|| e.to_string(), |s| s.message.clone()),
@@ -254,20 +260,8 @@ pub async fn check(
                     if let Some(server) = server {
                         let found =
                             run_with_stand_ins(shadow, sql, server, transactional, &mut stand_ins, &mentions).await?;
-                        if !found.is_empty() {
-                            missing.extend(found.iter().cloned());
-                            outcome.needs.extend(found);
-                            let more: Vec<&String> = outcome
-                                .needs
-                                .iter()
-                                .filter(|n| !outcome.diagnosis.as_deref().unwrap_or("").contains(n.as_str()))
-                                .collect();
-                            if !more.is_empty() {
-                                let also = more.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
-                                outcome.diagnosis =
-                                    Some(format!("{}; it also needs {also}", outcome.diagnosis.unwrap_or_default()));
-                            }
-                        }
+                        missing.extend(found.iter().cloned());
+                        also_needs(&mut outcome, found);
                     }
                 }
             }
@@ -281,6 +275,29 @@ pub async fn check(
         }
     }
     Ok(CheckReport { clone, statements, missing_objects: missing.into_iter().collect() })
+}
+
+/// A statement that ran only against stand-ins for what the target lacks: on the target it fails.
+fn needs_stand_ins(outcome: &mut StatementOutcome, needs: Vec<String>) {
+    let Some(first) = needs.first() else { return };
+    outcome.status = StatementStatus::Failed;
+    outcome.error = Some(StatementError { code: missing_code(first).into(), message: server_words(first) });
+    outcome.diagnosis =
+        Some(format!("needs {}, which the target lacks (plumb checked it against stand-ins)", needs.join(", ")));
+    outcome.needs = needs;
+}
+
+/// What running a failed statement against stand-ins found it needs, added to its diagnosis.
+fn also_needs(outcome: &mut StatementOutcome, found: Vec<String>) {
+    if found.is_empty() {
+        return;
+    }
+    outcome.needs.extend(found);
+    let said = outcome.diagnosis.clone().unwrap_or_default();
+    let more: Vec<&str> = outcome.needs.iter().map(String::as_str).filter(|n| !said.contains(n)).collect();
+    if !more.is_empty() {
+        outcome.diagnosis = Some(format!("{said}; it also needs {}", more.join(", ")));
+    }
 }
 
 /// Runs `sql` again after a failure with `first`, creating stand-ins for what is missing

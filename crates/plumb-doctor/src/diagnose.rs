@@ -18,15 +18,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use plumb_migrate::{HistoryRow, HistoryStatus, MigrationSet};
-use serde::Serialize;
+use plumb_migrate::{HistoryRow, HistoryStatus, Migration, MigrationSet};
 
 use crate::objects::{Effect, ObjectId, ObjectKind, Objects, Part, Value};
 use crate::replay::Replay;
 
 /// What is true of one migration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     /// Recorded, and every surviving effect is there.
     Verified,
@@ -215,44 +213,126 @@ fn frontier(replay: &Replay, live: &Objects, recorded: &[bool]) -> Frontier {
     Frontier { position: best.2, distances }
 }
 
+/// What the frontier fixes for judging each migration: who last changed and who last
+/// created each id up to it, its snapshot, and the ids that migrations after it explain.
+struct Judging<'a> {
+    f: usize,
+    last_writer: BTreeMap<&'a ObjectId, usize>,
+    last_creator: BTreeMap<&'a ObjectId, usize>,
+    at_frontier: Objects,
+    explained_later: BTreeSet<&'a ObjectId>,
+    live: &'a Objects,
+}
+
+impl<'a> Judging<'a> {
+    fn new(replay: &'a Replay, live: &'a Objects, f: usize) -> Judging<'a> {
+        let mut last_writer = BTreeMap::new();
+        let mut last_creator = BTreeMap::new();
+        for (i, footprint) in replay.footprints[..f].iter().enumerate() {
+            for e in footprint {
+                last_writer.insert(&e.id, i);
+                if e.before.is_none() {
+                    last_creator.insert(&e.id, i);
+                }
+            }
+        }
+        let at_frontier = replay.snapshot(f);
+        // What migrations after the frontier show of themselves: an id whose live value is such
+        // a migration's own after-state is explained by it, not held against the ones before.
+        let explained_later = replay.footprints[f..]
+            .iter()
+            .flatten()
+            .filter(|e| !holds(&at_frontier, &e.id, e.after.as_ref()) && holds(live, &e.id, e.after.as_ref()))
+            .map(|e| &e.id)
+            .collect();
+        Judging { f, last_writer, last_creator, at_frontier, explained_later, live }
+    }
+
+    /// The effects that speak for migration `i`: before the frontier, the values it set last
+    /// and the existence of what it created that still exists (whatever later migrations
+    /// changed about it); after it, those that would move the schema away from `S(F)`.
+    fn judged<'e>(&self, i: usize, footprint: &'e [Effect]) -> Vec<(&'e Effect, Judge)> {
+        if i >= self.f {
+            return footprint
+                .iter()
+                .filter(|e| !holds(&self.at_frontier, &e.id, e.after.as_ref()))
+                .map(|e| (e, Judge::Value))
+                .collect();
+        }
+        footprint
+            .iter()
+            .filter(|e| !self.explained_later.contains(&e.id))
+            .filter_map(|e| {
+                if self.last_writer.get(&e.id) == Some(&i) {
+                    Some((e, Judge::Value))
+                } else if self.last_creator.get(&e.id) == Some(&i) && self.at_frontier.get(&e.id).is_some() {
+                    Some((e, Judge::Exists))
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+
+    /// Fills `d`'s evidence (present, missing, drift, confidence, applied) for migration `i`;
+    /// returns what it says: `None` for nothing to judge before the frontier, else (some
+    /// there, all there).
+    fn evidence(&self, d: &mut MigrationDiagnosis, i: usize, footprint: &[Effect]) -> Option<(bool, bool)> {
+        let judged = self.judged(i, footprint);
+        for (e, judge) in &judged {
+            let there = match judge {
+                Judge::Value => holds(self.live, &e.id, e.after.as_ref()),
+                Judge::Exists => self.live.get(&e.id).is_some(),
+            };
+            if there {
+                d.present.push(e.id.clone());
+                continue;
+            }
+            d.missing.push(e.id.clone());
+            if let Some(found) = self.live.get(&e.id) {
+                d.drift.push(Difference {
+                    id: e.id.clone(),
+                    expected: e.after.as_ref().map(|v| v.text.clone()),
+                    found: Some(found.text.clone()),
+                });
+            }
+        }
+        d.confidence = (!judged.is_empty()).then(|| d.present.len() as f64 / judged.len() as f64);
+        let some = !d.present.is_empty();
+        d.applied = if i < self.f { judged.is_empty() || some } else { some };
+        (i >= self.f || !judged.is_empty()).then_some((some, d.missing.is_empty()))
+    }
+}
+
+/// A migration's status from its history row and its evidence.
+fn status(row: Option<&HistoryRow>, m: &Migration, recorded: bool, evidence: Option<(bool, bool)>) -> Status {
+    match row.map(|r| r.status) {
+        Some(HistoryStatus::InProgress) => Status::InProgress,
+        Some(HistoryStatus::Failed) => Status::Failed,
+        // An empty recorded checksum: the history format keeps none (Supabase).
+        _ if recorded && row.is_some_and(|r| !r.checksum.is_empty() && r.checksum != m.checksum) => Status::Modified,
+        _ => match evidence {
+            None => Status::Unverifiable,
+            Some((true, true)) if recorded => Status::Verified,
+            Some((true, true)) => Status::Unrecorded,
+            Some((true, false)) => Status::Partial,
+            Some((false, _)) if recorded => Status::Phantom,
+            Some((false, _)) => Status::Pending,
+        },
+    }
+}
+
 /// Holds every migration's effects against the live schema and the history.
 pub fn diagnose(set: &MigrationSet, replay: &Replay, history: &[HistoryRow], live: &Objects) -> Diagnosis {
     let migrations = set.migrations();
     let rows: Vec<Option<&HistoryRow>> =
         migrations.iter().map(|m| history.iter().find(|r| r.version.same_number(&m.version))).collect();
     let recorded: Vec<bool> = rows.iter().map(|r| r.is_some_and(|r| r.status == HistoryStatus::Applied)).collect();
-    let replayed = replay.replayed();
-    let frontier = frontier(replay, live, &recorded[..replayed]);
-    let f = frontier.position;
-
-    // Up to the frontier: who last changed each id, and who last created it; the frontier's
-    // own snapshot.
-    let mut last_writer: BTreeMap<&ObjectId, usize> = BTreeMap::new();
-    let mut last_creator: BTreeMap<&ObjectId, usize> = BTreeMap::new();
-    for (i, footprint) in replay.footprints[..f].iter().enumerate() {
-        for e in footprint {
-            last_writer.insert(&e.id, i);
-            if e.before.is_none() {
-                last_creator.insert(&e.id, i);
-            }
-        }
-    }
-    let at_frontier = replay.snapshot(f);
-    // What migrations after the frontier show of themselves: an id whose live value is such a
-    // migration's own after-state is explained by it, not held against the migrations before.
-    let mut explained_later: BTreeSet<&ObjectId> = BTreeSet::new();
-    for footprint in &replay.footprints[f..] {
-        let own: Vec<&ObjectId> = footprint
-            .iter()
-            .filter(|e| !holds(&at_frontier, &e.id, e.after.as_ref()) && holds(live, &e.id, e.after.as_ref()))
-            .map(|e| &e.id)
-            .collect();
-        explained_later.extend(own);
-    }
+    let frontier = frontier(replay, live, &recorded[..replay.replayed()]);
+    let judging = Judging::new(replay, live, frontier.position);
 
     let mut out = Vec::with_capacity(migrations.len());
     for (i, m) in migrations.iter().enumerate() {
-        let row = rows[i];
         let mut d = MigrationDiagnosis {
             version: m.version.to_string(),
             name: m.name.clone(),
@@ -265,79 +345,12 @@ pub fn diagnose(set: &MigrationSet, replay: &Replay, history: &[HistoryRow], liv
             confidence: None,
             blocked_by: Vec::new(),
         };
-        let Some(footprint) = replay.footprints.get(i) else {
-            out.push(d);
-            continue;
-        };
-        // The effects that speak for this migration: before the frontier, those it set last;
-        // after it, those that would move the schema away from S(F).
-        // An object it created that still exists at the frontier speaks for it by existing,
-        // whatever later migrations changed about it.
-        let judged: Vec<(&Effect, Judge)> = if i < f {
-            footprint
-                .iter()
-                .filter(|e| !explained_later.contains(&e.id))
-                .filter_map(|e| {
-                    if last_writer.get(&e.id) == Some(&i) {
-                        Some((e, Judge::Value))
-                    } else if last_creator.get(&e.id) == Some(&i) && at_frontier.get(&e.id).is_some() {
-                        Some((e, Judge::Exists))
-                    } else {
-                        None
-                    }
-                })
-                .collect()
-        } else {
-            footprint
-                .iter()
-                .filter(|e| !holds(&at_frontier, &e.id, e.after.as_ref()))
-                .map(|e| (e, Judge::Value))
-                .collect()
-        };
-        for (e, judge) in &judged {
-            let there = match judge {
-                Judge::Value => holds(live, &e.id, e.after.as_ref()),
-                Judge::Exists => live.get(&e.id).is_some(),
-            };
-            if there {
-                d.present.push(e.id.clone());
-            } else {
-                d.missing.push(e.id.clone());
-                if let Some(found) = live.get(&e.id) {
-                    d.drift.push(Difference {
-                        id: e.id.clone(),
-                        expected: e.after.as_ref().map(|v| v.text.clone()),
-                        found: Some(found.text.clone()),
-                    });
-                }
+        if let Some(footprint) = replay.footprints.get(i) {
+            let evidence = judging.evidence(&mut d, i, footprint);
+            d.status = status(rows[i], m, d.recorded, evidence);
+            if matches!(d.status, Status::Partial | Status::Phantom) {
+                d.blocked_by = blockers(&d.missing, footprint, replay, live);
             }
-        }
-        let judged_count = judged.len();
-        d.confidence = (judged_count > 0).then(|| d.present.len() as f64 / judged_count as f64);
-        let (some, all) = (!d.present.is_empty(), d.missing.is_empty());
-        d.applied = if i < f { judged_count == 0 || some } else { some };
-        let there = match (i < f, judged_count) {
-            (true, 0) => None,
-            _ => Some((some, all)),
-        };
-        d.status = match row.map(|r| r.status) {
-            Some(HistoryStatus::InProgress) => Status::InProgress,
-            Some(HistoryStatus::Failed) => Status::Failed,
-            // An empty recorded checksum: the history format keeps none (Supabase).
-            _ if d.recorded && row.is_some_and(|r| !r.checksum.is_empty() && r.checksum != m.checksum) => {
-                Status::Modified
-            }
-            _ => match there {
-                None => Status::Unverifiable,
-                Some((true, true)) if d.recorded => Status::Verified,
-                Some((true, true)) => Status::Unrecorded,
-                Some((true, false)) => Status::Partial,
-                Some((false, _)) if d.recorded => Status::Phantom,
-                Some((false, _)) => Status::Pending,
-            },
-        };
-        if matches!(d.status, Status::Partial | Status::Phantom) {
-            d.blocked_by = blockers(&d.missing, footprint, replay, live);
         }
         out.push(d);
     }

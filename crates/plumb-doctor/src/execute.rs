@@ -83,7 +83,7 @@ struct Fingerprint {
 }
 
 /// Where the backup is and how to restore it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Backup {
     /// The folder.
     pub dir: PathBuf,
@@ -96,7 +96,7 @@ pub struct Backup {
 }
 
 /// What an execution did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Executed {
     /// The backup taken first.
     pub backup: Backup,
@@ -489,6 +489,53 @@ async fn audit(conn: &Connection, plan: &Plan, outcome: &str, detail: &str, opti
     }
 }
 
+/// What `plumb.events` keeps of a plan: a versioned record, not the internal `Plan` (which
+/// may change shape from one plumb version to the next).
+#[derive(Serialize)]
+struct AuditRecord<'a> {
+    /// Bumped when a field changes meaning or disappears.
+    format: u32,
+    history_table: &'static str,
+    converge_to: Option<&'a str>,
+    guards: Vec<String>,
+    steps: Vec<AuditStep<'a>>,
+    roll_forward: &'a [String],
+    tables: &'a [String],
+    kept: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct AuditStep<'a> {
+    kind: &'static str,
+    migrations: &'a [String],
+    summary: &'a str,
+    sql: &'a str,
+}
+
+impl<'a> AuditRecord<'a> {
+    fn of(plan: &'a Plan) -> Self {
+        AuditRecord {
+            format: 1,
+            history_table: plan.history.table(),
+            converge_to: plan.converge_version.as_deref(),
+            guards: plan.guards.iter().map(|g| g.describe()).collect(),
+            steps: plan
+                .steps
+                .iter()
+                .map(|s| AuditStep {
+                    kind: s.kind.as_str(),
+                    migrations: &s.migrations,
+                    summary: &s.summary,
+                    sql: &s.sql,
+                })
+                .collect(),
+            roll_forward: &plan.roll_forward,
+            tables: &plan.tables,
+            kept: plan.kept.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
 async fn insert_event(
     conn: &Connection,
     plan: &Plan,
@@ -496,7 +543,7 @@ async fn insert_event(
     detail: &str,
     options: &ExecuteOptions,
 ) -> Result<(), PgError> {
-    let plan_json = plumb_pg::redact(&serde_json::to_string(plan).expect("plans serialize"));
+    let plan_json = plumb_pg::redact(&serde_json::to_string(&AuditRecord::of(plan)).expect("records serialize"));
     conn.client()
         .execute(
             "INSERT INTO plumb.events (command, outcome, detail, plan, plumb_version) VALUES ('repair', $1, $2, $3::text::jsonb, $4)",

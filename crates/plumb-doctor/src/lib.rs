@@ -22,7 +22,7 @@ mod stand_in;
 #[cfg(test)]
 mod test_support;
 
-pub use check::{CheckReport, CloneReport, StatementOutcome, check, clone_target};
+pub use check::{CheckReport, CloneReport, StatementError, StatementOutcome, StatementStatus, check, clone_target};
 pub use diagnose::{
     Diagnosis, Difference, Frontier, Locate, MigrationDiagnosis, MissingFile, Status, diagnose, locate,
 };

@@ -472,79 +472,7 @@ pub fn objects(schema: &Schema) -> Objects {
         put(ObjectId::new(K::Sequence, &s.schema, &s.name), text, Part::Sequence(s.clone()));
     }
     for t in schema.tables.values() {
-        let (ns, tn) = (t.schema.as_str(), t.name.as_str());
-        let mut text = format!("{:?}", t.kind).to_lowercase();
-        if let Some(p) = &t.partition_of {
-            text.push_str(&format!(" partition of {} {}", p.parent, p.bound));
-        }
-        if let Some(k) = &t.partition_key {
-            text.push_str(&format!(" partition by {k}"));
-        }
-        if t.rls_enabled {
-            text.push_str(" row level security");
-        }
-        if t.rls_forced {
-            text.push_str(" forced");
-        }
-        let shell = Table {
-            columns: Vec::new(),
-            constraints: BTreeMap::new(),
-            indexes: BTreeMap::new(),
-            triggers: BTreeMap::new(),
-            policies: BTreeMap::new(),
-            comment: None,
-            privileges: Vec::new(),
-            ..t.clone()
-        };
-        put(ObjectId::new(K::Table, ns, tn), text, Part::Table(shell));
-        for (position, c) in t.columns.iter().enumerate() {
-            let mut text = c.data_type.clone();
-            if let Some(coll) = &c.collation {
-                text.push_str(&format!(" collate {coll}"));
-            }
-            if let Some(d) = &c.default {
-                text.push_str(&format!(" default {d}"));
-            }
-            if let Some(g) = &c.generated {
-                text.push_str(&format!(" generated ({g})"));
-            }
-            if let Some(i) = &c.identity {
-                text.push_str(&format!(" identity {i:?}").to_lowercase());
-            }
-            if c.not_null {
-                text.push_str(" not null");
-            }
-            let column = Column { comment: None, ..c.clone() };
-            put(ObjectId::member(K::Column, ns, tn, &c.name), text, Part::Column { column, position });
-            if let Some(comment) = &c.comment {
-                put(
-                    ObjectId::member(K::ColumnComment, ns, tn, &c.name),
-                    comment.clone(),
-                    Part::Comment(comment.clone()),
-                );
-            }
-        }
-        for c in t.constraints.values() {
-            put(ObjectId::member(K::Constraint, ns, tn, &c.name), c.definition.clone(), Part::Constraint(c.clone()));
-        }
-        for i in t.indexes.values() {
-            let text = if i.valid { i.definition.clone() } else { format!("{} (INVALID)", i.definition) };
-            let part = Part::Index { owner: t.qualified_name(), on_view: false, index: i.clone() };
-            put(ObjectId::new(K::Index, ns, &i.name), text, part);
-        }
-        for tr in t.triggers.values() {
-            let text = format!("{} [{}]", tr.definition, tr.enabled);
-            put(ObjectId::member(K::Trigger, ns, tn, &tr.name), text, Part::Trigger(tr.clone()));
-        }
-        for p in t.policies.values() {
-            put(ObjectId::member(K::Policy, ns, tn, &p.name), json(p), Part::Policy(p.clone()));
-        }
-        if let Some(c) = &t.comment {
-            put(ObjectId::new(K::TableComment, ns, tn), c.clone(), Part::Comment(c.clone()));
-        }
-        if !t.privileges.is_empty() {
-            put(ObjectId::new(K::TableGrants, ns, tn), json(&t.privileges), Part::Grants(t.privileges.clone()));
-        }
+        table_objects(t, &mut put);
     }
     for v in schema.views.values() {
         let kind = if v.materialized { K::MaterializedView } else { K::View };
@@ -571,6 +499,81 @@ pub fn objects(schema: &Schema) -> Objects {
         put(ObjectId::new(K::Publication, "", name), json(p), Part::Publication(p.clone()));
     }
     Objects(o)
+}
+
+/// A table's own value, and each of its columns, constraints, indexes, triggers, policies,
+/// comments and grants, through `put`.
+fn table_objects(t: &Table, put: &mut impl FnMut(ObjectId, String, Part)) {
+    use ObjectKind as K;
+    let (ns, tn) = (t.schema.as_str(), t.name.as_str());
+    let mut text = format!("{:?}", t.kind).to_lowercase();
+    if let Some(p) = &t.partition_of {
+        text.push_str(&format!(" partition of {} {}", p.parent, p.bound));
+    }
+    if let Some(k) = &t.partition_key {
+        text.push_str(&format!(" partition by {k}"));
+    }
+    if t.rls_enabled {
+        text.push_str(" row level security");
+    }
+    if t.rls_forced {
+        text.push_str(" forced");
+    }
+    let shell = Table {
+        columns: Vec::new(),
+        constraints: BTreeMap::new(),
+        indexes: BTreeMap::new(),
+        triggers: BTreeMap::new(),
+        policies: BTreeMap::new(),
+        comment: None,
+        privileges: Vec::new(),
+        ..t.clone()
+    };
+    put(ObjectId::new(K::Table, ns, tn), text, Part::Table(shell));
+    for (position, c) in t.columns.iter().enumerate() {
+        let mut text = c.data_type.clone();
+        if let Some(coll) = &c.collation {
+            text.push_str(&format!(" collate {coll}"));
+        }
+        if let Some(d) = &c.default {
+            text.push_str(&format!(" default {d}"));
+        }
+        if let Some(g) = &c.generated {
+            text.push_str(&format!(" generated ({g})"));
+        }
+        if let Some(i) = &c.identity {
+            text.push_str(&format!(" identity {i:?}").to_lowercase());
+        }
+        if c.not_null {
+            text.push_str(" not null");
+        }
+        let column = Column { comment: None, ..c.clone() };
+        put(ObjectId::member(K::Column, ns, tn, &c.name), text, Part::Column { column, position });
+        if let Some(comment) = &c.comment {
+            put(ObjectId::member(K::ColumnComment, ns, tn, &c.name), comment.clone(), Part::Comment(comment.clone()));
+        }
+    }
+    for c in t.constraints.values() {
+        put(ObjectId::member(K::Constraint, ns, tn, &c.name), c.definition.clone(), Part::Constraint(c.clone()));
+    }
+    for i in t.indexes.values() {
+        let text = if i.valid { i.definition.clone() } else { format!("{} (INVALID)", i.definition) };
+        let part = Part::Index { owner: t.qualified_name(), on_view: false, index: i.clone() };
+        put(ObjectId::new(K::Index, ns, &i.name), text, part);
+    }
+    for tr in t.triggers.values() {
+        let text = format!("{} [{}]", tr.definition, tr.enabled);
+        put(ObjectId::member(K::Trigger, ns, tn, &tr.name), text, Part::Trigger(tr.clone()));
+    }
+    for p in t.policies.values() {
+        put(ObjectId::member(K::Policy, ns, tn, &p.name), json(p), Part::Policy(p.clone()));
+    }
+    if let Some(c) = &t.comment {
+        put(ObjectId::new(K::TableComment, ns, tn), c.clone(), Part::Comment(c.clone()));
+    }
+    if !t.privileges.is_empty() {
+        put(ObjectId::new(K::TableGrants, ns, tn), json(&t.privileges), Part::Grants(t.privileges.clone()));
+    }
 }
 
 #[cfg(test)]

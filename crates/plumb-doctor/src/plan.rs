@@ -20,15 +20,13 @@ use std::collections::BTreeSet;
 
 use plumb_catalog::Schema;
 use plumb_migrate::{HistoryFormat, HistoryRow, HistoryStatus, Migration, MigrationSet};
-use serde::Serialize;
 
 use crate::diagnose::{Diagnosis, Status};
 use crate::objects::{Effect, ObjectId, Objects, Part, objects};
 use crate::replay::Replay;
 
 /// What to do with a migration after the frontier that is partly there.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum PartialFix {
     /// Keep what is there and create the rest.
     #[default]
@@ -54,8 +52,7 @@ pub struct PlanOptions {
 }
 
 /// What one step does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepKind {
     /// Creates the history table, in the database's format.
     CreateHistory,
@@ -70,7 +67,7 @@ pub enum StepKind {
 }
 
 /// One step of phase 1.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Step {
     /// What kind of step.
     pub kind: StepKind,
@@ -87,8 +84,7 @@ pub struct Step {
 }
 
 /// A condition checked before anything runs; the plan is refused while it fails.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Guard {
     /// The table holds no rows (it is about to be dropped).
     Empty {
@@ -106,6 +102,19 @@ pub enum Guard {
         /// The type it changes to.
         to: String,
     },
+}
+
+impl StepKind {
+    /// `create_history`, `unrecord`, `record`, `rerun` or `converge`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::CreateHistory => "create_history",
+            StepKind::Unrecord => "unrecord",
+            StepKind::Record => "record",
+            StepKind::Rerun => "rerun",
+            StepKind::Converge => "converge",
+        }
+    }
 }
 
 impl Guard {
@@ -139,7 +148,7 @@ impl Guard {
 }
 
 /// A reviewed repair: what runs, what is checked first, what stays as it is.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Plan {
     /// The history table the plan writes.
     pub history: HistoryFormat,

@@ -81,8 +81,7 @@ pub struct HistoryRow {
 }
 
 /// Which tool's history table a database keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HistoryFormat {
     /// `plumb.migrations`.
     Plumb,

@@ -97,7 +97,41 @@ pub struct InspectReport<'a> {
 pub struct DiffReport<'a> {
     pub format: u32,
     pub equal: bool,
-    pub changes: &'a [plumb_diff::Change],
+    pub changes: Vec<DiffChange<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DiffChange<'a> {
+    pub object: &'a str,
+    /// create · alter · drop
+    pub action: &'static str,
+    pub sql: &'a str,
+    pub data_loss: bool,
+    pub lock: Option<&'a str>,
+    pub transactional: bool,
+    pub note: Option<&'a str>,
+}
+
+impl<'a> DiffReport<'a> {
+    pub fn new(diff: &'a plumb_diff::Diff) -> Self {
+        DiffReport {
+            format: FORMAT,
+            equal: diff.is_empty(),
+            changes: diff
+                .changes
+                .iter()
+                .map(|c| DiffChange {
+                    object: &c.object,
+                    action: c.action.as_str(),
+                    sql: &c.sql,
+                    data_loss: c.data_loss,
+                    lock: c.lock.as_deref(),
+                    transactional: c.transactional,
+                    note: c.note.as_deref(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// `verify --json`.
@@ -118,7 +152,9 @@ pub struct VerifyMigration<'a> {
     pub version: &'a str,
     pub name: &'a str,
     pub recorded: bool,
-    pub status: plumb_doctor::Status,
+    /// verified · phantom · partial · unrecorded · modified · unverifiable · pending · failed ·
+    /// in_progress · unknown
+    pub status: &'static str,
     /// Whether the live schema holds it (at or before the frontier and not a hole, or after
     /// it with evidence of its own).
     pub applied: bool,
@@ -138,7 +174,7 @@ impl<'a> VerifyMigration<'a> {
             version: &m.version,
             name: &m.name,
             recorded: m.recorded,
-            status: m.status,
+            status: crate::views::diagnosis::status_word(m.status),
             applied: m.applied,
             present: words(&m.present),
             missing: words(&m.missing),
@@ -214,7 +250,7 @@ pub struct LocateReport<'a> {
 #[derive(Debug, Serialize)]
 pub struct LocatedMigration<'a> {
     pub version: &'a str,
-    pub status: plumb_doctor::Status,
+    pub status: &'static str,
     pub confidence: Option<f64>,
 }
 
@@ -250,13 +286,76 @@ pub struct CheckJson<'a> {
     pub format: u32,
     pub target: &'a str,
     pub pending: Vec<String>,
-    pub clone: &'a plumb_doctor::CloneReport,
-    /// `{"file", "line", "column", "sql_head", "status", "error":{"code","message"}, "locks",
-    /// "rewrites", "validates_rows", "duration_ms", "diagnosis"}`.
-    pub statements: &'a [plumb_doctor::StatementOutcome],
+    pub clone: CheckClone<'a>,
+    pub statements: Vec<CheckStatement<'a>>,
     pub missing_objects: &'a [String],
     pub findings: &'a [LintFinding],
     pub summary: CheckSummary,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CheckClone<'a> {
+    /// Roles the schema names, created in the clone as NOLOGIN roles.
+    pub roles: &'a [String],
+    pub missing_extensions: &'a [String],
+    /// Statements of the clone script that failed, with why.
+    pub failures: &'a [String],
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CheckStatement<'a> {
+    pub file: &'a str,
+    pub line: usize,
+    pub column: usize,
+    pub sql_head: &'a str,
+    /// ok · failed
+    pub status: &'static str,
+    pub error: Option<CheckError<'a>>,
+    pub locks: &'a [String],
+    pub rewrites: bool,
+    pub validates_rows: bool,
+    pub duration_ms: u64,
+    pub diagnosis: Option<&'a str>,
+    /// What it needs that the target lacks (`relation organization`).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub needs: &'a [String],
+}
+
+#[derive(Debug, Serialize)]
+pub struct CheckError<'a> {
+    pub code: &'a str,
+    pub message: &'a str,
+}
+
+impl<'a> CheckClone<'a> {
+    pub fn new(c: &'a plumb_doctor::CloneReport) -> Self {
+        CheckClone {
+            roles: &c.roles,
+            missing_extensions: &c.missing_extensions,
+            failures: &c.failures,
+            duration_ms: c.duration_ms,
+        }
+    }
+}
+
+impl<'a> CheckStatement<'a> {
+    pub fn new(s: &'a plumb_doctor::StatementOutcome) -> Self {
+        CheckStatement {
+            file: &s.file,
+            line: s.line,
+            column: s.column,
+            sql_head: &s.sql_head,
+            status: s.status.as_str(),
+            error: s.error.as_ref().map(|e| CheckError { code: &e.code, message: &e.message }),
+            locks: &s.locks,
+            rewrites: s.rewrites,
+            validates_rows: s.validates_rows,
+            duration_ms: s.duration_ms,
+            diagnosis: s.diagnosis.as_deref(),
+            needs: &s.needs,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -303,7 +402,7 @@ pub struct RepairReport<'a> {
 #[derive(Debug, Serialize)]
 pub struct RepairStep<'a> {
     /// create_history · unrecord · record · rerun · converge
-    pub kind: plumb_doctor::StepKind,
+    pub kind: &'static str,
     pub migrations: &'a [String],
     pub summary: &'a str,
     pub sql: &'a str,
@@ -354,7 +453,7 @@ impl<'a> RepairReport<'a> {
                 .steps
                 .iter()
                 .map(|s| RepairStep {
-                    kind: s.kind,
+                    kind: s.kind.as_str(),
                     migrations: &s.migrations,
                     summary: &s.summary,
                     sql: &s.sql,

@@ -49,18 +49,22 @@ pub async fn run(settings: &GlobalSettings, args: &CheckArgs, output: Output) ->
             });
         }
     }
-    let failed = checked.statements.iter().filter(|s| s.status == "failed").count();
+    let failed = checked.statements.iter().filter(|s| s.status == plumb_doctor::StatementStatus::Failed).count();
     let lint_errors = findings.iter().filter(|f| f.severity == "error").count();
     let warnings = findings.len() - lint_errors
-        + checked.statements.iter().filter(|s| s.status == "ok" && s.diagnosis.is_some()).count();
+        + checked
+            .statements
+            .iter()
+            .filter(|s| s.status == plumb_doctor::StatementStatus::Ok && s.diagnosis.is_some())
+            .count();
     let format = if output.settings.json { CheckFormat::Json } else { args.format };
     match format {
         CheckFormat::Json => output.json(&report::CheckJson {
             format: report::FORMAT,
             target: conn.target(),
             pending: pending.iter().map(|p| p.migration.version.to_string()).collect(),
-            clone: &checked.clone,
-            statements: &checked.statements,
+            clone: report::CheckClone::new(&checked.clone),
+            statements: checked.statements.iter().map(report::CheckStatement::new).collect(),
             missing_objects: &checked.missing_objects,
             findings: &findings,
             summary: report::CheckSummary { statements: checked.statements.len(), failed, lint_errors, warnings },
@@ -68,7 +72,7 @@ pub async fn run(settings: &GlobalSettings, args: &CheckArgs, output: Output) ->
         CheckFormat::Markdown => output.result(&markdown(conn.target(), &checked, &findings)),
         CheckFormat::Html => output.result(&html(conn.target(), &checked, &findings)),
         CheckFormat::Github => {
-            for s in checked.statements.iter().filter(|s| s.status == "failed") {
+            for s in checked.statements.iter().filter(|s| s.status == plumb_doctor::StatementStatus::Failed) {
                 let error = s.error.as_ref().map(|e| format!("{} {}", e.code, e.message)).unwrap_or_default();
                 output.result(&format!(
                     "::error file={},line={},col={},title=plumb check::{error}. {}",

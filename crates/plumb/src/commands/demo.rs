@@ -121,7 +121,7 @@ async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, outpu
         shadow.close().await;
         let checked = checked?;
         views::check::text(conn.target(), &checked, &[], output);
-        match checked.statements.iter().find(|s| s.status == "failed") {
+        match checked.statements.iter().find(|s| s.status == plumb_doctor::StatementStatus::Failed) {
             None => "PASS".to_owned(),
             Some(_) if !checked.missing_objects.is_empty() => {
                 format!("FAIL: needs {}", checked.missing_objects.join(", "))

@@ -68,7 +68,7 @@ pub async fn run(settings: &GlobalSettings, args: &DiffArgs, output: Output) -> 
     let to_schema = load(&to, "plumb_diff_to", cluster.as_ref(), &options, output).await?;
     let diff = plumb_diff::diff(&from_schema, &to_schema);
     if output.settings.json {
-        output.json(&report::DiffReport { format: report::FORMAT, equal: diff.is_empty(), changes: &diff.changes });
+        output.json(&report::DiffReport::new(&diff));
     } else if diff.is_empty() {
         output.info("no differences");
     } else {

@@ -52,7 +52,11 @@ pub async fn locate(settings: &GlobalSettings, args: &DoctorArgs, output: Output
             migrations: located
                 .migrations
                 .iter()
-                .map(|m| report::LocatedMigration { version: &m.version, status: m.status, confidence: m.confidence })
+                .map(|m| report::LocatedMigration {
+                    version: &m.version,
+                    status: crate::views::diagnosis::status_word(m.status),
+                    confidence: m.confidence,
+                })
                 .collect(),
             residual: located.residual.iter().map(ToString::to_string).collect(),
         });

@@ -16,8 +16,11 @@ pub fn text(target: &str, checked: &CheckReport, findings: &[report::LintFinding
         output.result(&format!("clone: {failure}"));
     }
     for s in &checked.statements {
-        let status =
-            if s.status == "ok" { output.paint("ok    ", Style::Ok) } else { output.paint("FAILED", Style::Error) };
+        let status = if s.status == plumb_doctor::StatementStatus::Ok {
+            output.paint("ok    ", Style::Ok)
+        } else {
+            output.paint("FAILED", Style::Error)
+        };
         let mut notes = Vec::new();
         if s.rewrites {
             notes.push("rewrites a table".to_owned());
@@ -60,7 +63,7 @@ fn areas(checked: &CheckReport) -> Vec<(&'static str, &'static str, usize, usize
         .into_iter()
         .map(|name| {
             let all: Vec<&StatementOutcome> = checked.statements.iter().filter(|s| area(s) == name).collect();
-            let failed = all.iter().filter(|s| s.status == "failed").count();
+            let failed = all.iter().filter(|s| s.status == plumb_doctor::StatementStatus::Failed).count();
             let result = if all.is_empty() {
                 "—"
             } else if failed == 0 {
@@ -97,7 +100,8 @@ pub fn html(target: &str, checked: &CheckReport, findings: &[report::LintFinding
         }
         out.push_str("</ul>\n");
     }
-    let failures: Vec<&StatementOutcome> = checked.statements.iter().filter(|s| s.status == "failed").collect();
+    let failures: Vec<&StatementOutcome> =
+        checked.statements.iter().filter(|s| s.status == plumb_doctor::StatementStatus::Failed).collect();
     if !failures.is_empty() {
         out.push_str("<h2>Failures</h2><ul>\n");
         for s in failures {
@@ -183,7 +187,8 @@ pub fn markdown(target: &str, checked: &CheckReport, findings: &[report::LintFin
             out.push_str(&format!("- `{m}`\n"));
         }
     }
-    let failures: Vec<&StatementOutcome> = checked.statements.iter().filter(|s| s.status == "failed").collect();
+    let failures: Vec<&StatementOutcome> =
+        checked.statements.iter().filter(|s| s.status == plumb_doctor::StatementStatus::Failed).collect();
     if !failures.is_empty() {
         out.push_str("\n## Failures\n\n");
         for s in failures {
