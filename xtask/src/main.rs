@@ -186,3 +186,57 @@ fn median(times: &mut [Duration]) -> Duration {
 pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::workspace_root;
+
+    /// The plumb crates a manifest's `[dependencies]` names.
+    fn plumb_dependencies(manifest: &str) -> Vec<String> {
+        let mut in_dependencies = false;
+        let mut out = Vec::new();
+        for line in manifest.lines() {
+            let line = line.trim();
+            if line.starts_with('[') {
+                in_dependencies = line == "[dependencies]";
+            } else if in_dependencies && line.starts_with("plumb") {
+                out.push(line.split(['.', ' ', '=']).next().unwrap_or_default().to_owned());
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// ARCHITECTURE.md's `deps` block says every arrow of the crate graph; the manifests agree.
+    #[test]
+    fn architecture_names_every_arrow_of_the_crate_graph() {
+        let root = workspace_root();
+        let architecture = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap();
+        let block = architecture.split("```deps\n").nth(1).and_then(|b| b.split("```").next()).expect("a deps block");
+        let stated: BTreeMap<String, Vec<String>> = block
+            .lines()
+            .filter_map(|l| l.split_once(':'))
+            .map(|(name, deps)| {
+                let mut deps: Vec<String> = deps.split_whitespace().map(str::to_owned).collect();
+                deps.sort();
+                (name.trim().to_owned(), deps)
+            })
+            .collect();
+        let mut actual = BTreeMap::new();
+        let mut manifests: Vec<std::path::PathBuf> =
+            std::fs::read_dir(root.join("crates")).unwrap().map(|e| e.unwrap().path().join("Cargo.toml")).collect();
+        manifests.push(root.join("xtask/Cargo.toml"));
+        for path in manifests {
+            let manifest = std::fs::read_to_string(&path).unwrap();
+            let name = manifest
+                .lines()
+                .find_map(|l| l.strip_prefix("name = "))
+                .map(|n| n.trim_matches('"').to_owned())
+                .unwrap();
+            actual.insert(name, plumb_dependencies(&manifest));
+        }
+        assert_eq!(stated, actual, "ARCHITECTURE.md's deps block and the Cargo.toml files disagree");
+    }
+}

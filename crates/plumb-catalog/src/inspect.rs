@@ -8,7 +8,7 @@ use plumb_pg::{Connection, PgError};
 use tokio_postgres::types::Oid;
 use tokio_postgres::{Row, Statement, ToStatement};
 
-use crate::model::*;
+use plumb_model::*;
 
 /// What to read.
 #[derive(Debug, Clone, Default)]

@@ -1,6 +1,6 @@
 //! Small SQL-writing helpers shared by every object kind.
 
-use plumb_catalog::Grant;
+use plumb_model::Grant;
 
 /// A string as a SQL literal (`standard_conforming_strings` on, as it is by default).
 pub(crate) fn literal(s: &str) -> String {

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use plumb_catalog::*;
+use plumb_model::*;
 
 use crate::change::{Action, Change, Diff};
 use crate::ddl::{DefaultAcl, comment, default_grants, grant_changes, literal};

@@ -16,7 +16,7 @@ mod diff;
 pub use change::{Action, Change, Diff};
 pub use diff::diff;
 
-use plumb_catalog::Schema;
+use plumb_model::Schema;
 
 /// The SQL script that creates `schema` in a fresh database of `server_major`.
 pub fn create_script(schema: &Schema, server_major: u32) -> String {

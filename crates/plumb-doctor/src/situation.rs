@@ -13,6 +13,7 @@ use crate::error::DoctorError;
 use crate::objects::{ObjectId, Objects, objects};
 use crate::plan::{Plan, PlanOptions, adoption_sql, plan};
 use crate::replay::Replay;
+use crate::shadow::{Progress, ReplayCache, ShadowServer, cached_replay};
 
 /// The migrations, the history, the live schema and the replay of one target.
 pub struct Situation {
@@ -31,6 +32,19 @@ pub struct Situation {
 }
 
 impl Situation {
+    /// Everything a doctor command starts from: the replay of `set` for `conn`'s server major
+    /// (from `cache`, or replayed in a shadow on `server`), then `conn`'s history and schema.
+    pub async fn gather(
+        conn: &Connection,
+        set: MigrationSet,
+        server: &ShadowServer,
+        cache: &ReplayCache<'_>,
+        progress: &dyn Progress,
+    ) -> Result<Situation, DoctorError> {
+        let replay = cached_replay(&set, server, conn.server_major(), cache, progress).await?;
+        Situation::read(conn, set, replay).await
+    }
+
     /// Reads the history and the live schema of `conn`; `replay` is the set's.
     pub async fn read(conn: &Connection, set: MigrationSet, replay: Replay) -> Result<Situation, DoctorError> {
         let (format, history) = match plumb_migrate::read_history_with_format(conn).await? {

@@ -36,7 +36,6 @@ pub async fn gather(settings: &GlobalSettings, args: &DoctorArgs, output: Output
     let server = shadow_server(&args.shadow, &info, conn.server_major())?;
     let cache_dir = std::env::current_dir()?.join(".plumb/cache");
     let cache = ReplayCache { dir: &cache_dir, tool_version: env!("CARGO_PKG_VERSION") };
-    let replay = plumb_doctor::cached_replay(&set, &server, conn.server_major(), &cache, &output).await?;
-    let situation = Situation::read(&conn, set, replay).await?;
+    let situation = Situation::gather(&conn, set, &server, &cache, &output).await?;
     Ok(Gathered { conn, info, situation })
 }

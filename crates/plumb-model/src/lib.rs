@@ -1,4 +1,5 @@
-//! The normalized catalog. No OIDs; names as written in SQL, quoted by the
+//! The normalized catalog: plain data that knows nothing about how it was read (the
+//! inspector in `plumb-catalog` fills it; `plumb-diff` compares two). No OIDs; names as written in SQL, quoted by the
 //! server's own `quote_ident` where needed; maps keyed by qualified name, so
 //! that the same database always gives the same value, and the same bytes when
 //! serialized.
@@ -9,6 +10,7 @@
 //! `pg_get_constraintdef`, `pg_get_viewdef`, `pg_get_functiondef`,
 //! `pg_get_triggerdef`, `pg_get_expr`) are kept as PostgreSQL renders them:
 //! two catalogs are equal exactly when the server would print them alike.
+#![deny(missing_docs)]
 
 use std::collections::BTreeMap;
 
