@@ -70,13 +70,19 @@ impl Replay {
             failure: self.failure.clone(),
             schema: self.schema.clone(),
         };
+        // The cache holds definitions from the migration files, secrets included: owner only.
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+            }
         }
         // Written aside and renamed: a concurrent reader sees the old file or the new one, never half.
         if let Ok(bytes) = serde_json::to_vec(&cached) {
             let partial = path.with_extension(format!("tmp{}", std::process::id()));
-            if std::fs::write(&partial, bytes).is_ok() {
+            if write_private(&partial, &bytes).is_ok() {
                 let _ = std::fs::rename(&partial, path);
             }
         }
@@ -100,6 +106,19 @@ impl Replay {
     pub fn expected(&self) -> Objects {
         self.snapshot(self.replayed())
     }
+}
+
+/// Writes `bytes` to a new file readable by its owner only.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(bytes)
 }
 
 /// Replay could not run at all.

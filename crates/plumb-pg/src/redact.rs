@@ -99,34 +99,46 @@ fn mask_url_passwords(text: &str) -> String {
     out
 }
 
-/// Masks the value after keywords such as `password=`, `PGPASSWORD=`,
+/// Masks the value after keywords such as `password=`, `PGPASSWORD=`, `DB_PASSWORD=`,
 /// `password '...'` (SQL) and `"password": "..."` (JSON). `None`: nothing to mask.
+///
+/// An identifier is never a secret: the keyword must be a whole word (or end one, as in
+/// `PGPASSWORD`), not part of a qualified name (`public.password_resets_id_seq`), and a quoted
+/// value ends on its own line: a quote further down is another string.
 fn mask_keyword_values(text: &str) -> Option<String> {
     const KEYS: [&str; 8] =
         ["password", "passwd", "api_key", "apikey", "secret_key", "access_token", "auth_token", "client_secret"];
     let bytes = text.as_bytes();
+    let word_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     let mut out: Option<String> = None;
     let mut copied = 0;
     let mut i = 0;
     while i < bytes.len() {
-        // Every key starts with one of these letters: a cheap filter before comparing.
-        if !matches!(bytes[i] | 0x20, b'p' | b'a' | b's' | b'c') {
+        // A word starts here: read it whole.
+        if !word_byte(bytes[i]) || (i > 0 && word_byte(bytes[i - 1])) {
             i += 1;
             continue;
         }
-        let Some(key) = KEYS
-            .iter()
-            .find(|k| bytes.len() - i >= k.len() && bytes[i..i + k.len()].eq_ignore_ascii_case(k.as_bytes()))
-        else {
-            i += 1;
-            continue;
-        };
-        // Skip the rest of an identifier such as `password_hash` or `PGPASSWORD`'s tail.
-        let mut j = i + key.len();
-        while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
+        let start = i;
+        let mut j = i;
+        while j < bytes.len() && word_byte(bytes[j]) {
             j += 1;
         }
-        // Separator: `=`, `:`, or whitespace (SQL `PASSWORD 'x'`), optionally quoted keys.
+        i = j;
+        let word = &text[start..j];
+        let is_key = KEYS.iter().any(|k| {
+            word.len() >= k.len()
+                && word[word.len() - k.len()..].eq_ignore_ascii_case(k)
+                && (word.len() == k.len()
+                    || word.as_bytes()[word.len() - k.len() - 1] == b'_'
+                    || word.len() - k.len() == 2)
+        });
+        // `schema.password_x` or `x.password` is a name in SQL, not a setting.
+        let qualified = start > 0 && bytes[start - 1] == b'.';
+        if !is_key || qualified {
+            continue;
+        }
+        // Separator: `=`, `:`, or whitespace (SQL `PASSWORD 'x'`), optionally a quoted key.
         let mut k = j;
         if k < bytes.len() && bytes[k] == b'"' {
             k += 1;
@@ -150,12 +162,15 @@ fn mask_keyword_values(text: &str) -> Option<String> {
             None => quote.is_some(),
         };
         if !carries_value {
-            i = j;
             continue;
         }
         let value_start = if quote.is_some() { k + 1 } else { k };
         let value_end = match quote {
-            Some(q) => bytes[value_start..].iter().position(|c| *c == q).map_or(bytes.len(), |p| value_start + p),
+            Some(q) => match bytes[value_start..].iter().position(|c| *c == q || *c == b'\n') {
+                Some(p) if bytes[value_start + p] == q => value_start + p,
+                // No closing quote on this line: not a value.
+                _ => continue,
+            },
             None => bytes[value_start..]
                 .iter()
                 .position(|c| c.is_ascii_whitespace() || matches!(c, b'&' | b';' | b',' | b')' | b'}'))
@@ -240,6 +255,29 @@ mod tests {
             "column public.users.password: expected text, found bytea"
         );
         assert_eq!(redact("password: 'hunter22'"), "password: '********'");
+    }
+
+    /// Issue 15: a table called password_resets corrupted printed schemas, the mask
+    /// swallowing text across tables and lines.
+    #[test]
+    fn identifiers_are_never_secrets() {
+        let dump = "CREATE TABLE public.password_resets (\n    id integer DEFAULT nextval('public.password_resets_id_seq'::regclass) NOT NULL\n);\nCREATE TABLE public.people (\n    id integer DEFAULT nextval('public.people_id_seq'::regclass) NOT NULL\n);";
+        assert_eq!(redact(dump), dump);
+        for name in ["password", "secret_key", "api_key", "access_token", "client_secret", "passwd"] {
+            for sql in [
+                format!("CREATE TABLE {name} (id int);"),
+                format!("CREATE INDEX {name}_idx ON t ({name});"),
+                format!("ALTER TABLE t ADD COLUMN {name} text DEFAULT 'x';"),
+                format!("COMMENT ON COLUMN public.t.{name} IS 'the {name}';"),
+                format!("CREATE SEQUENCE public.{name}_seq;\nSELECT nextval('public.{name}_seq');"),
+                format!("CREATE POLICY {name}_p ON t USING ({name} IS NOT NULL);"),
+                format!("CREATE FUNCTION {name}_of(x text) RETURNS text LANGUAGE sql AS 'SELECT x';"),
+            ] {
+                assert_eq!(redact(&sql), sql, "{sql}");
+            }
+        }
+        // Values still are.
+        assert_eq!(redact("DB_PASSWORD=hunter22 x"), "DB_PASSWORD=******** x");
     }
 
     #[test]

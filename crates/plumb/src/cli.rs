@@ -190,6 +190,11 @@ pub struct RepairArgs {
     #[command(flatten)]
     pub doctor: DoctorArgs,
 
+    /// Write the SQL script to this file (mode 0600) instead of stdout: plumb never prints a
+    /// script with a secret in it masked, since it would build something else.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
     /// Run the plan (asks for confirmation on a terminal; pass --yes otherwise).
     #[arg(long)]
     pub execute: bool,
@@ -242,6 +247,11 @@ pub struct DirArgs {
 pub struct ApplyArgs {
     #[command(flatten)]
     pub dir: DirArgs,
+
+    /// Write the SQL script to this file (mode 0600) instead of stdout: plumb never prints a
+    /// script with a secret in it masked, since it would build something else.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 
     /// Apply up to and including this version.
     #[arg(long, value_name = "VERSION")]
@@ -375,6 +385,10 @@ pub struct ShadowArgs {
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
+    /// Write the SQL script to this file (mode 0600) instead of stdout: plumb never prints a
+    /// script with a secret in it masked, since it would build something else.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Print the schema as a SQL script that recreates it (runs in psql or a web SQL editor).
     #[arg(long, conflicts_with = "json")]
     pub sql: bool,
@@ -386,6 +400,10 @@ pub struct InspectArgs {
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
+    /// Write the SQL script to this file (mode 0600) instead of stdout: plumb never prints a
+    /// script with a secret in it masked, since it would build something else.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// The schema to start from: a database URL, a .sql file, or a migrations folder (DIR@VERSION).
     pub from: String,
     /// The schema to arrive at, in the same forms.

@@ -26,6 +26,25 @@ impl Output {
         let _ = writeln!(stdout, "{}", redact(text));
     }
 
+    /// A SQL script meant to run: exact or not printed. To `file` (created with mode 0600,
+    /// since it may hold secrets from the migration files) when given; else on stdout, unless
+    /// it holds something secret-looking, which plumb would have to mask, corrupting it.
+    pub fn script(&self, text: &str, file: Option<&std::path::Path>) -> anyhow::Result<()> {
+        if let Some(path) = file {
+            write_private(path, text)?;
+            self.info(&format!("wrote the script to {} (mode 0600)", path.display()));
+            return Ok(());
+        }
+        if let Some(line) = secret_line(text) {
+            anyhow::bail!(
+                "the script holds a secret-looking value (line {line}); plumb does not print it masked, since a masked script builds something else. Write it with --output FILE (mode 0600), or run it with --execute"
+            );
+        }
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "{text}");
+        Ok(())
+    }
+
     /// A progress or context line on stderr.
     pub fn info(&self, text: &str) {
         eprintln!("{}", redact(text));
@@ -150,4 +169,33 @@ impl plumb_doctor::Progress for Output {
     fn warn(&self, message: &str) {
         Output::warn(self, message);
     }
+}
+
+/// The first line (1-based) of `text` that redaction would change, if any.
+pub fn secret_line(text: &str) -> Option<usize> {
+    if redact(text) == text {
+        return None;
+    }
+    text.lines().position(|l| redact(l) != l).map(|i| i + 1).or(Some(1))
+}
+
+/// Writes `text` to `path`, readable by its owner only.
+fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).with_context(|| format!("could not write {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // An existing file keeps its mode on open: make it private too.
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(text.as_bytes()).with_context(|| format!("could not write {}", path.display()))?;
+    Ok(())
 }

@@ -393,8 +393,9 @@ pub struct RepairReport<'a> {
     pub not_rerun: &'a [String],
     pub alternatives: &'a [String],
     pub unresolved: &'a [String],
-    /// The plan as one SQL script (psql or a web SQL editor).
-    pub script: String,
+    /// The plan as one SQL script (psql or a web SQL editor); null when it holds a
+    /// secret-looking value, which plumb never prints masked (`--output FILE` writes it).
+    pub script: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub executed: Option<RepairExecuted<'a>>,
 }
@@ -465,7 +466,7 @@ impl<'a> RepairReport<'a> {
             kept: plan.kept.iter().map(ToString::to_string).collect(),
             alternatives: &plan.alternatives,
             unresolved: &plan.unresolved,
-            script,
+            script: crate::output::secret_line(&script).is_none().then_some(script),
             executed: executed.map(|e| RepairExecuted {
                 committed: e.committed,
                 reasons: &e.reasons,

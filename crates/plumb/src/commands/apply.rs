@@ -45,7 +45,7 @@ pub async fn run(settings: &GlobalSettings, args: &ApplyArgs, output: Output) ->
             });
         } else {
             let format = history.as_ref().map(|(format, _)| *format);
-            output.result(&plumb_migrate::plan_script(&planned, format, &options));
+            output.script(&plumb_migrate::plan_script(&planned, format, &options), args.output.as_deref())?;
         }
         return Ok(Exit::Ok);
     }

@@ -72,7 +72,7 @@ pub async fn run(settings: &GlobalSettings, args: &DiffArgs, output: Output) -> 
     } else if diff.is_empty() {
         output.info("no differences");
     } else {
-        output.result(&diff.script());
+        output.script(&diff.script(), args.output.as_deref())?;
     }
     Ok(if diff.is_empty() { Exit::Ok } else { Exit::Findings })
 }

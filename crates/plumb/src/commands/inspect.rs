@@ -27,7 +27,7 @@ pub async fn run(settings: &GlobalSettings, args: &InspectArgs, output: Output) 
             schema: &schema,
         });
     } else if args.sql {
-        output.result(&plumb_diff::create_script(&schema, conn.server_major()));
+        output.script(&plumb_diff::create_script(&schema, conn.server_major()), args.output.as_deref())?;
     } else {
         output.result(&summary(&schema, conn.target()));
     }

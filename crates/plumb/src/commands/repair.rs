@@ -52,7 +52,7 @@ pub async fn run(settings: &GlobalSettings, args: &RepairArgs, output: Output) -
             for line in plan_lines(&plan, &rows) {
                 output.info(&line);
             }
-            output.result(&script(&plan));
+            output.script(&script(&plan), args.output.as_deref())?;
         }
         return Ok(if plan.is_empty() && plan.unresolved.is_empty() { Exit::Ok } else { Exit::Findings });
     }

@@ -13,4 +13,5 @@ mod preflight;
 mod repair;
 mod sabotage;
 mod schema;
+mod secrets;
 mod support;

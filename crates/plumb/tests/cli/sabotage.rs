@@ -200,9 +200,11 @@ $plumb_seed$;
 
 /// Row count and an order-independent digest of every user table.
 fn rows(db: &TestDb) -> BTreeMap<String, (String, String)> {
+    // Other sessions' temporary tables (the seeding's, until its backend is gone) are not rows to keep.
     let tables = db.query(
         "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
-          WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'plumb', 'supabase_migrations')",
+          WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'plumb', 'supabase_migrations')
+            AND schemaname NOT LIKE 'pg\\_temp%'",
     );
     tables
         .into_iter()
@@ -314,7 +316,7 @@ fn seed(folder: &Folder, db: &TestDb, from: usize) -> Vec<String> {
     let values: Vec<String> = skip.iter().map(|t| format!("('{}')", t.replace('\'', "''"))).collect();
     let values = if values.is_empty() { "(NULL)".to_owned() } else { values.join(", ") };
     db.query(&format!(
-        "CREATE TEMP TABLE plumb_seed_skip (name text); INSERT INTO plumb_seed_skip VALUES {values}; {SEED}"
+        "CREATE TEMP TABLE plumb_seed_skip (name text); INSERT INTO plumb_seed_skip VALUES {values}; {SEED} DROP TABLE plumb_seed_skip;"
     ));
     skip
 }
@@ -541,7 +543,8 @@ fn hotfix(folder: &Folder, truth: &BTreeMap<String, String>) -> Option<Score> {
     let db = folder.applied_to(folder.set.migrations().len());
     let table = db.value(
         "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
-          WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'plumb') ORDER BY 1 LIMIT 1",
+          WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'plumb') AND schemaname NOT LIKE 'pg\\_temp%'
+          ORDER BY 1 LIMIT 1",
     )?;
     let schema = table.split('.').next()?.to_owned();
     db.query(&format!(
