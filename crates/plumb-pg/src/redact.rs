@@ -106,8 +106,17 @@ fn mask_url_passwords(text: &str) -> String {
 /// `PGPASSWORD`), not part of a qualified name (`public.password_resets_id_seq`), and a quoted
 /// value ends on its own line: a quote further down is another string.
 fn mask_keyword_values(text: &str) -> Option<String> {
-    const KEYS: [&str; 8] =
-        ["password", "passwd", "api_key", "apikey", "secret_key", "access_token", "auth_token", "client_secret"];
+    const KEYS: [&str; 9] = [
+        "password",
+        "passwd",
+        "api_key",
+        "apikey",
+        "secret_key",
+        "secret_access_key",
+        "access_token",
+        "auth_token",
+        "client_secret",
+    ];
     let bytes = text.as_bytes();
     let word_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     let mut out: Option<String> = None;
@@ -190,43 +199,23 @@ fn mask_keyword_values(text: &str) -> Option<String> {
     })
 }
 
-/// Masks well-known token shapes: bearer tokens, JWTs and common API-key prefixes.
-/// `None`: nothing to mask.
+/// Masks what `plumb_secrets` finds: provider-prefixed keys and tokens (the prefix stays, so
+/// the reader knows what it was), AWS secret access keys, private-key blocks. `None`: nothing
+/// to mask.
 fn mask_tokens(text: &str) -> Option<String> {
-    const PREFIXES: [&str; 9] = ["Bearer ", "sk_live_", "sk_test_", "sk-", "ghp_", "gho_", "xoxb-", "AKIA", "eyJ"];
-    if !PREFIXES.iter().any(|p| text.contains(p)) {
+    let spans = plumb_secrets::find(text);
+    if spans.is_empty() {
         return None;
     }
     let mut out = String::with_capacity(text.len());
-    let mut changed = false;
-    let mut rest = text;
-    loop {
-        let mut best: Option<(usize, &str)> = None;
-        for p in PREFIXES {
-            if let Some(idx) = rest.find(p) {
-                let at_word_start = idx == 0 || !rest.as_bytes()[idx - 1].is_ascii_alphanumeric();
-                if at_word_start && best.is_none_or(|(b, _)| idx < b) {
-                    best = Some((idx, p));
-                }
-            }
-        }
-        let Some((idx, prefix)) = best else { break };
-        let value_start = idx + prefix.len();
-        let value_len = rest[value_start..]
-            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | '+' | '=')))
-            .unwrap_or(rest.len() - value_start);
-        out.push_str(&rest[..value_start]);
-        // Only long enough values are tokens: `sk-1` is a name, not a key.
-        if value_len >= 16 {
-            out.push_str(MASK);
-            changed = true;
-        } else {
-            out.push_str(&rest[value_start..value_start + value_len]);
-        }
-        rest = &rest[value_start + value_len..];
+    let mut copied = 0;
+    for (range, _) in spans {
+        out.push_str(&text[copied..range.start]);
+        out.push_str(MASK);
+        copied = range.end;
     }
-    out.push_str(rest);
-    changed.then_some(out)
+    out.push_str(&text[copied..]);
+    Some(out)
 }
 
 #[cfg(test)]
@@ -291,6 +280,20 @@ mod tests {
         register_secret("correct-horse-battery");
         assert_eq!(redact("authentication failed for correct-horse-battery"), "authentication failed for ********");
         assert_eq!(redact("u:correct%2Dhorse"), "u:correct%2Dhorse");
+    }
+
+    #[test]
+    fn masks_every_key_shape() {
+        assert_eq!(
+            redact("-- AKIAIOSFODNN7EXAMPLE wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+            "-- AKIA******** ********"
+        );
+        assert_eq!(redact("aws_secret_access_key = abcd1234"), "aws_secret_access_key = ********");
+        assert_eq!(redact("token github_pat_11ABCDEFG0123456789_abcdefghijklmnop"), "token github_pat_********");
+        assert_eq!(
+            redact("-----BEGIN PRIVATE KEY-----\nMIIEv\n-----END PRIVATE KEY-----"),
+            "-----BEGIN PRIVATE KEY-----********-----END PRIVATE KEY-----"
+        );
     }
 
     #[test]

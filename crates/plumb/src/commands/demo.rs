@@ -259,9 +259,14 @@ fn cells(o: &Outcome) -> [String; 6] {
     ]
 }
 
+/// The summary, wrapped to read well at 100 columns.
 fn summary_table(outcomes: &[Outcome]) -> Table {
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_header(HEADER);
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+        .set_width(100)
+        .set_header(HEADER);
     for o in outcomes {
         table.add_row(cells(o));
     }

@@ -15,8 +15,6 @@ pub(super) const RULE: Rule = Rule {
     check,
 };
 
-const KEY_PREFIXES: [&str; 8] = ["sk_live_", "sk_test_", "sk-", "ghp_", "gho_", "xoxb-", "AKIA", "eyJ"];
-
 fn check(ctx: &Context<'_>) -> Vec<Hit> {
     let mut out = Vec::new();
     for s in &ctx.statements {
@@ -31,18 +29,27 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
                     .split("://")
                     .nth(1)
                     .is_some_and(|rest| rest.split('@').next().is_some_and(|u| u.contains(':')) && rest.contains('@'));
-            let key_like = KEY_PREFIXES.iter().any(|p| value.starts_with(p) && value.len() >= p.len() + 16);
             let what = if after_password {
                 "a password"
             } else if url_with_password {
                 "a connection string with a password"
-            } else if key_like {
-                "what looks like an API key"
             } else {
                 continue;
             };
             out.push((t.range.clone(), format!("{what} is written in the migration")));
         }
+    }
+    // Keys and tokens anywhere in the file, comments included: the shapes redaction masks.
+    for (range, shape) in plumb_secrets::find(ctx.text) {
+        if out.iter().any(|(r, _)| r.start <= range.start && range.end <= r.end) {
+            continue;
+        }
+        let what = match shape {
+            plumb_secrets::Shape::PrefixedToken => "what looks like an API key or token",
+            plumb_secrets::Shape::AwsSecretKey => "what looks like an AWS secret access key",
+            plumb_secrets::Shape::PrivateKey => "a private key",
+        };
+        out.push((range, format!("{what} is written in the migration")));
     }
     out
 }
@@ -57,6 +64,13 @@ mod tests {
     #[test]
     fn secret_in_migration_ok() {
         assert!(ids("CREATE ROLE app LOGIN;\nCOMMENT ON ROLE app IS 'postgres://host/db';", false).is_empty());
+    }
+
+    #[test]
+    fn keys_in_comments_are_flagged_too() {
+        let text =
+            "-- deploy with AKIAIOSFODNN7EXAMPLE / wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\nCREATE TABLE t (id int);";
+        assert_eq!(ids(text, false), ["secret-in-migration", "secret-in-migration"]);
     }
 
     #[test]
