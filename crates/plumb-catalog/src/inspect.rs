@@ -27,6 +27,9 @@ pub struct InspectOptions {
 /// Schemas that hold migration history rather than the user's objects.
 pub const HISTORY_SCHEMAS: [&str; 2] = ["plumb", "supabase_migrations"];
 
+/// History tables other tools keep among the user's own (Prisma's, Diesel's): left out too.
+pub const HISTORY_TABLES: [&str; 2] = ["_prisma_migrations", "__diesel_schema_migrations"];
+
 /// Inspection failed.
 #[derive(Debug, thiserror::Error)]
 #[error("could not read the catalog: {0}")]
@@ -132,7 +135,7 @@ async fn inspect_using(
         };
         // Rolling back to the savepoint undoes the settings; the caller's work stays.
         client.batch_execute("ROLLBACK TO SAVEPOINT plumb_inspect; RELEASE SAVEPOINT plumb_inspect").await?;
-        return assemble(result?);
+        return Ok(without_history_tables(assemble(result?)?, options));
     }
     client.batch_execute(&format!("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; {SETTINGS}")).await?;
     let mut second = client;
@@ -159,7 +162,15 @@ async fn inspect_using(
     if !std::ptr::eq(second, client) {
         second.batch_execute("COMMIT").await?;
     }
-    assemble(result?)
+    Ok(without_history_tables(assemble(result?)?, options))
+}
+
+/// Other tools' history tables (`_prisma_migrations`, ...) are claims, not the user's schema.
+fn without_history_tables(mut schema: Schema, options: &InspectOptions) -> Schema {
+    if !options.include_plumb {
+        schema.tables.retain(|_, t| !HISTORY_TABLES.contains(&t.name.as_str()));
+    }
+    schema
 }
 
 /// The model, built from the rows of every catalog query.

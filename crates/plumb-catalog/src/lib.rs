@@ -8,5 +8,5 @@
 
 mod inspect;
 
-pub use inspect::{HISTORY_SCHEMAS, InspectError, InspectOptions, Inspector, inspect, inspect_with};
+pub use inspect::{HISTORY_SCHEMAS, HISTORY_TABLES, InspectError, InspectOptions, Inspector, inspect, inspect_with};
 pub use plumb_model::*;

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use plumb_catalog::{HISTORY_SCHEMAS, InspectOptions};
+use plumb_catalog::{HISTORY_SCHEMAS, HISTORY_TABLES, InspectOptions};
 use plumb_migrate::{MigrationSet, failpoint};
 use plumb_pg::{ConnInfo, Connection, PgError};
 use serde::Serialize;
@@ -175,6 +175,7 @@ async fn roll_forward(
         to: plan.roll_forward.last().and_then(|v| plumb_migrate::Version::parse(v)),
         lock_wait: options.lock_wait,
         plumb_version: options.plumb_version.clone(),
+        create_history: plan.history,
         ..plumb_migrate::ApplyOptions::default()
     };
     let report = plumb_migrate::apply(conn, set, &apply, observer).await?;
@@ -360,8 +361,8 @@ async fn existing_tables(conn: &Connection) -> Result<BTreeSet<String>, PgError>
                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
               WHERE c.relkind IN ('r', 'm')
                 AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'
-                AND n.nspname <> ALL ($1)",
-            &[&HISTORY_SCHEMAS.to_vec()],
+                AND n.nspname <> ALL ($1) AND c.relname <> ALL ($2)",
+            &[&HISTORY_SCHEMAS.to_vec(), &HISTORY_TABLES.to_vec()],
         )
         .await?;
     Ok(rows.iter().map(|r| r.get(0)).collect())

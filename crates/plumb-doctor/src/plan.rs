@@ -227,7 +227,11 @@ impl Plan {
                 .filter_map(|v| set.migrations().iter().find(|m| m.version.as_str() == v))
                 .map(|migration| plumb_migrate::PlannedMigration { migration, resume_from: 0, recorded: false })
                 .collect();
-            let options = plumb_migrate::ApplyOptions { plumb_version: plumb_version.to_owned(), ..Default::default() };
+            let options = plumb_migrate::ApplyOptions {
+                plumb_version: plumb_version.to_owned(),
+                create_history: self.history,
+                ..Default::default()
+            };
             out.push_str(&plumb_migrate::plan_script(&planned, Some(self.history), &options));
         }
         out
@@ -295,7 +299,7 @@ pub fn plan(
     live: &Schema,
     options: &PlanOptions,
 ) -> Plan {
-    let history_format = format.unwrap_or(HistoryFormat::Plumb);
+    let history_format = format.unwrap_or(set.layout().history());
     let mut plan = Plan {
         history: history_format,
         converge_to: diagnosis.frontier.position,

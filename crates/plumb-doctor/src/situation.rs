@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use plumb_catalog::{InspectOptions, Schema};
-use plumb_migrate::{HistoryFormat, HistoryRow, Migration, MigrationSet, Version};
+use plumb_migrate::{HistoryFormat, HistoryRow, Layout, Migration, MigrationSet, Version};
 use plumb_pg::Connection;
 
 use crate::diagnose::{Diagnosis, Locate, diagnose, locate};
@@ -76,12 +76,20 @@ impl Situation {
         plan.script(&self.set, tool_version)
     }
 
-    /// Writes `<next version>_adopted.sql` into `dir`: a new migration that creates the
-    /// `unexplained` objects as they are live (for `repair --adopt`, which records it).
+    /// Writes a new migration into `dir`, in the folder's own layout (`<next version>_adopted.sql`,
+    /// or `<next version>_adopted/up.sql` for Diesel, `/migration.sql` for Prisma), that creates
+    /// the `unexplained` objects as they are live (for `repair --adopt`, which records it).
     pub fn write_adoption(&self, dir: &Path, unexplained: &[ObjectId]) -> Result<Migration, DoctorError> {
         let version = next_version(&self.set);
-        let path = dir.join(format!("{version}_adopted.sql"));
+        let path = match self.set.layout() {
+            Layout::Plumb => dir.join(format!("{version}_adopted.sql")),
+            Layout::Diesel => dir.join(format!("{version}_adopted")).join("up.sql"),
+            Layout::Prisma => dir.join(format!("{version}_adopted")).join("migration.sql"),
+        };
         let sql = adoption_sql(&self.live, unexplained);
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder).map_err(|source| DoctorError::Write { path: folder.to_owned(), source })?;
+        }
         std::fs::write(&path, &sql).map_err(|source| DoctorError::Write { path: path.clone(), source })?;
         let version = Version::parse(&version).expect("digits");
         Ok(Migration::new(version, "adopted".into(), path, sql)?)

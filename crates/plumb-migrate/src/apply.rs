@@ -39,6 +39,9 @@ pub struct ApplyOptions {
     pub allow_modified: bool,
     /// Recorded in each history row.
     pub plumb_version: String,
+    /// The history table to create when the database keeps none: the one of the tool whose
+    /// layout the migrations come in, so that the tool agrees afterwards.
+    pub create_history: HistoryFormat,
 }
 
 impl Default for ApplyOptions {
@@ -50,6 +53,7 @@ impl Default for ApplyOptions {
             lock_wait: Duration::from_secs(60),
             allow_modified: false,
             plumb_version: String::new(),
+            create_history: HistoryFormat::Plumb,
         }
     }
 }
@@ -195,11 +199,11 @@ async fn apply_locked(
     options: &ApplyOptions,
     observer: &dyn ApplyObserver,
 ) -> Result<ApplyReport, ApplyError> {
-    let format = HistoryFormat::detect(conn).await?.unwrap_or(HistoryFormat::Plumb);
+    let format = HistoryFormat::detect(conn).await?.unwrap_or(options.create_history);
     let history = match history::read_history(conn).await? {
         Some(h) => h,
         None => {
-            history::ensure_history(conn).await?;
+            conn.batch(format.create_sql()).await?;
             Vec::new()
         }
     };
@@ -214,8 +218,9 @@ async fn apply_locked(
         observer.migration_started(p.migration, p.resume_from);
         if p.migration.is_transactional() {
             run_transactional(conn, p.migration, options, format).await?;
-        } else if format == HistoryFormat::Supabase {
-            run_unrecorded_statements(conn, p.migration, options, observer).await?;
+        } else if format != HistoryFormat::Plumb {
+            // Other tools' tables keep no progress: the row is written at the end.
+            run_unrecorded_statements(conn, p.migration, options, observer, format).await?;
         } else {
             run_no_transaction(conn, &p, options, observer).await?;
         }
@@ -309,7 +314,7 @@ async fn run_transactional(
     failpoint(&format!("before-commit:{}", m.version));
     let record = match format {
         HistoryFormat::Plumb => record_applied(conn, m, options, started.elapsed()).await,
-        HistoryFormat::Supabase => conn.batch(&format.record_sql(m, &options.plumb_version)).await.map_err(Into::into),
+        _ => conn.batch(&format.record_sql(m, &options.plumb_version)).await.map_err(Into::into),
     };
     if let Err(e) = record {
         let _ = conn.batch("ROLLBACK").await;
@@ -472,6 +477,7 @@ async fn run_unrecorded_statements(
     m: &Migration,
     options: &ApplyOptions,
     observer: &dyn ApplyObserver,
+    format: HistoryFormat,
 ) -> Result<(), ApplyError> {
     for index in 0..m.script.statements.len() {
         if let Err(e) = conn.batch(m.statement_sql(index)).await {
@@ -481,7 +487,7 @@ async fn run_unrecorded_statements(
         }
         observer.statement_done(m, index);
     }
-    conn.batch(&HistoryFormat::Supabase.record_sql(m, &options.plumb_version)).await?;
+    conn.batch(&format.record_sql(m, &options.plumb_version)).await?;
     Ok(())
 }
 
@@ -556,9 +562,9 @@ pub fn plan_script(planned: &[PlannedMigration<'_>], history: Option<HistoryForm
     ));
     let format = history.unwrap_or_else(|| {
         out.push_str("-- The history table, created on first apply.\n");
-        out.push_str(HistoryFormat::Plumb.create_sql());
+        out.push_str(options.create_history.create_sql());
         out.push_str("\n\n");
-        HistoryFormat::Plumb
+        options.create_history
     });
     for p in planned {
         let m = p.migration;

@@ -38,6 +38,14 @@ impl std::fmt::Display for SourceLocation {
 /// A migration source that cannot be used as it is. Nothing has run.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// The folder's shape is no layout plumb knows, or fits several.
+    #[error("{}: {reason}", path.display())]
+    Layout {
+        /// The folder (or the file that does not fit).
+        path: PathBuf,
+        /// What is wrong, and what plumb expects.
+        reason: String,
+    },
     /// The folder is missing or unreadable.
     #[error("cannot read migrations folder {}: {reason}", path.display())]
     Folder {

@@ -87,6 +87,12 @@ pub enum HistoryFormat {
     Plumb,
     /// The Supabase CLI's `supabase_migrations.schema_migrations`.
     Supabase,
+    /// Prisma's `_prisma_migrations` (one row per attempt: `finished_at` set when it
+    /// succeeded, `rolled_back_at` when `prisma migrate resolve --rolled-back` said it did not
+    /// count; the checksum is the SHA-256 of `migration.sql`).
+    Prisma,
+    /// Diesel's `__diesel_schema_migrations (version, run_on)`: no checksum.
+    Diesel,
 }
 
 impl HistoryFormat {
@@ -95,6 +101,8 @@ impl HistoryFormat {
         match self {
             HistoryFormat::Plumb => HISTORY_TABLE,
             HistoryFormat::Supabase => "supabase_migrations.schema_migrations",
+            HistoryFormat::Prisma => "_prisma_migrations",
+            HistoryFormat::Diesel => "__diesel_schema_migrations",
         }
     }
 
@@ -103,6 +111,8 @@ impl HistoryFormat {
         match self {
             HistoryFormat::Plumb => "plumb",
             HistoryFormat::Supabase => "the Supabase CLI",
+            HistoryFormat::Prisma => "Prisma",
+            HistoryFormat::Diesel => "Diesel",
         }
     }
 
@@ -113,18 +123,15 @@ impl HistoryFormat {
             .client()
             .query_one(
                 "SELECT to_regclass('plumb.migrations') IS NOT NULL,
-                        to_regclass('supabase_migrations.schema_migrations') IS NOT NULL",
+                        to_regclass('supabase_migrations.schema_migrations') IS NOT NULL,
+                        to_regclass('_prisma_migrations') IS NOT NULL,
+                        to_regclass('__diesel_schema_migrations') IS NOT NULL",
                 &[],
             )
             .await
             .map_err(plumb_pg::PgError::from)?;
-        Ok(if row.get(0) {
-            Some(HistoryFormat::Plumb)
-        } else if row.get(1) {
-            Some(HistoryFormat::Supabase)
-        } else {
-            None
-        })
+        let formats = [HistoryFormat::Plumb, HistoryFormat::Supabase, HistoryFormat::Prisma, HistoryFormat::Diesel];
+        Ok(formats.into_iter().enumerate().find(|(i, _)| row.get::<_, bool>(*i)).map(|(_, f)| f))
     }
 
     /// The DDL that creates the table if it is missing.
@@ -132,6 +139,8 @@ impl HistoryFormat {
         match self {
             HistoryFormat::Plumb => CREATE_HISTORY.trim(),
             HistoryFormat::Supabase => CREATE_SUPABASE_HISTORY.trim(),
+            HistoryFormat::Prisma => CREATE_PRISMA_HISTORY.trim(),
+            HistoryFormat::Diesel => CREATE_DIESEL_HISTORY.trim(),
         }
     }
 
@@ -154,14 +163,58 @@ impl HistoryFormat {
                     statements.join(", ")
                 )
             }
+            // As `prisma migrate deploy` leaves a migration that ran: one finished row.
+            HistoryFormat::Prisma => {
+                let folder = literal(&prisma_name(m));
+                format!(
+                    "DELETE FROM _prisma_migrations WHERE migration_name = {folder};\nINSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, started_at, applied_steps_count)\n  VALUES (gen_random_uuid()::text, '{}', now(), {folder}, now(), 1);",
+                    m.checksum
+                )
+            }
+            HistoryFormat::Diesel => format!(
+                "INSERT INTO __diesel_schema_migrations (version) VALUES ('{version}') ON CONFLICT (version) DO NOTHING;"
+            ),
         }
     }
 
     /// A statement removing the row of `version`.
     pub fn unrecord_sql(self, version: &Version) -> String {
-        format!("DELETE FROM {} WHERE version = '{}';", self.table(), version.as_str())
+        match self {
+            HistoryFormat::Prisma => format!(
+                "DELETE FROM _prisma_migrations WHERE split_part(migration_name, '_', 1) = '{}';",
+                version.as_str()
+            ),
+            _ => format!("DELETE FROM {} WHERE version = '{}';", self.table(), version.as_str()),
+        }
     }
 }
+
+/// A Prisma migration's folder name, which `_prisma_migrations` records.
+fn prisma_name(m: &Migration) -> String {
+    if m.name.is_empty() { m.version.to_string() } else { format!("{}_{}", m.version, m.name) }
+}
+
+/// Prisma's history table, as prisma-engines creates it on PostgreSQL.
+const CREATE_PRISMA_HISTORY: &str = r#"
+CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
+    "checksum"              VARCHAR(64) NOT NULL,
+    "finished_at"           TIMESTAMPTZ,
+    "migration_name"        VARCHAR(255) NOT NULL,
+    "logs"                  TEXT,
+    "rolled_back_at"        TIMESTAMPTZ,
+    "started_at"            TIMESTAMPTZ NOT NULL DEFAULT now(),
+    "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
+);
+"#;
+
+/// Diesel's history table, as diesel_migrations creates it on PostgreSQL.
+const CREATE_DIESEL_HISTORY: &str = "
+CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (
+    version VARCHAR(50) PRIMARY KEY NOT NULL,
+    run_on  TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+";
 
 /// The Supabase CLI's history table, as the CLI creates it.
 const CREATE_SUPABASE_HISTORY: &str = "
@@ -191,6 +244,8 @@ pub async fn read_history_with_format(
     let rows = match format {
         HistoryFormat::Plumb => read_plumb_history(conn).await?,
         HistoryFormat::Supabase => read_supabase_history(conn).await?,
+        HistoryFormat::Prisma => read_prisma_history(conn).await?,
+        HistoryFormat::Diesel => read_diesel_history(conn).await?,
     };
     Ok(Some((format, rows)))
 }
@@ -215,6 +270,86 @@ async fn read_supabase_history(conn: &Connection) -> Result<Vec<HistoryRow>, App
             status: HistoryStatus::Applied,
             statements_done: 0,
             applied_at: String::new(),
+            duration_ms: None,
+            applied_by: String::new(),
+            plumb_version: String::new(),
+            error: None,
+        });
+    }
+    history.sort_by(|a, b| a.version.cmp(&b.version));
+    Ok(history)
+}
+
+/// Prisma's rows, the latest attempt per migration: finished → applied; rolled back → not
+/// applied (left out); neither → failed, with Prisma's logs as the error (its P3009 state).
+async fn read_prisma_history(conn: &Connection) -> Result<Vec<HistoryRow>, ApplyError> {
+    let table = HistoryFormat::Prisma.table();
+    let rows = conn
+        .client()
+        .query(
+            "SELECT migration_name::text, checksum::text, finished_at IS NOT NULL, rolled_back_at IS NOT NULL, logs::text,
+                    to_char(coalesce(finished_at, started_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+               FROM _prisma_migrations ORDER BY started_at, migration_name",
+            &[],
+        )
+        .await
+        .map_err(|e| corrupt_table(table, plumb_pg::PgError::from(e).to_string()))?;
+    let mut latest: std::collections::BTreeMap<String, HistoryRow> = std::collections::BTreeMap::new();
+    for row in rows {
+        let folder: String = row.get::<_, Option<String>>(0).unwrap_or_default();
+        let (version_text, name) = folder.split_once('_').unwrap_or((&folder, ""));
+        let version = Version::parse(version_text).ok_or_else(|| {
+            corrupt_table(table, format!("migration_name \"{folder}\" does not start with a timestamp"))
+        })?;
+        let (finished, rolled_back): (bool, bool) = (row.get(2), row.get(3));
+        if rolled_back {
+            latest.remove(&folder);
+            continue;
+        }
+        latest.insert(
+            folder.clone(),
+            HistoryRow {
+                version,
+                name: name.to_owned(),
+                checksum: row.get::<_, Option<String>>(1).unwrap_or_default(),
+                status: if finished { HistoryStatus::Applied } else { HistoryStatus::Failed },
+                statements_done: 0,
+                applied_at: row.get::<_, Option<String>>(5).unwrap_or_default(),
+                duration_ms: None,
+                applied_by: String::new(),
+                plumb_version: String::new(),
+                error: if finished { None } else { row.get(4) },
+            },
+        );
+    }
+    let mut history: Vec<HistoryRow> = latest.into_values().collect();
+    history.sort_by(|a, b| a.version.cmp(&b.version));
+    Ok(history)
+}
+
+/// Diesel's rows: every one applied; no checksum, so `modified` cannot be seen.
+async fn read_diesel_history(conn: &Connection) -> Result<Vec<HistoryRow>, ApplyError> {
+    let table = HistoryFormat::Diesel.table();
+    let rows = conn
+        .client()
+        .query(
+            "SELECT version::text, to_char(run_on, 'YYYY-MM-DD\"T\"HH24:MI:SS') FROM __diesel_schema_migrations",
+            &[],
+        )
+        .await
+        .map_err(|e| corrupt_table(table, plumb_pg::PgError::from(e).to_string()))?;
+    let mut history = Vec::new();
+    for row in rows {
+        let text: String = row.get::<_, Option<String>>(0).unwrap_or_default();
+        let version = Version::parse(&text)
+            .ok_or_else(|| corrupt_table(table, format!("row with version \"{text}\" is not a number")))?;
+        history.push(HistoryRow {
+            version,
+            name: String::new(),
+            checksum: String::new(),
+            status: HistoryStatus::Applied,
+            statements_done: 0,
+            applied_at: row.get::<_, Option<String>>(1).unwrap_or_default(),
             duration_ms: None,
             applied_by: String::new(),
             plumb_version: String::new(),
@@ -282,10 +417,4 @@ fn parse_row(row: &Row) -> Result<HistoryRow, ApplyError> {
         plumb_version: row.get::<_, Option<String>>(8).unwrap_or_default(),
         error: row.get(9),
     })
-}
-
-/// Creates the history table if it is missing.
-pub(crate) async fn ensure_history(conn: &Connection) -> Result<(), ApplyError> {
-    conn.batch(CREATE_HISTORY).await?;
-    Ok(())
 }

@@ -21,6 +21,6 @@ pub use apply::{
 pub use error::{ApplyError, LoadError, LockHolder, MigrationFailure, SourceLocation};
 pub use failpoint::failpoint;
 pub use history::{HISTORY_TABLE, HistoryFormat, HistoryRow, HistoryStatus, read_history, read_history_with_format};
-pub use migration::{Directives, Migration, MigrationSet, Version};
-pub use source::{MigrationSource, NativeDir};
+pub use migration::{Directives, Layout, Migration, MigrationSet, Version};
+pub use source::{DieselDir, MigrationSource, NativeDir, PrismaDir, load_dir};
 pub use status::{MigrationState, StatusEntry, status};

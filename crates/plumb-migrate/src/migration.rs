@@ -87,10 +87,28 @@ pub struct Migration {
 impl Migration {
     /// Builds a migration from its text, checking what can be checked without a server.
     pub fn new(version: Version, name: String, path: PathBuf, sql: String) -> Result<Migration, LoadError> {
+        Migration::with_directives(version, name, path, sql, Directives::default())
+    }
+
+    /// As [`Migration::new`], with directives a tool's layout gives besides the file's own
+    /// comments (Diesel's `metadata.toml`, dbmate's `transaction:false`).
+    ///
+    /// A file wrapped whole in its own `BEGIN; … COMMIT;` (common in golang-migrate and
+    /// Prisma folders) is one transactional migration: the wrapper is blanked out (with
+    /// spaces, so positions stay true) and plumb's own transaction takes its place. Its
+    /// checksum is still the file's.
+    pub fn with_directives(
+        version: Version,
+        name: String,
+        path: PathBuf,
+        sql: String,
+        given: Directives,
+    ) -> Result<Migration, LoadError> {
         let checksum = hex_sha256(sql.as_bytes());
+        let mut directives = parse_directives(&path, &sql)?;
+        directives.no_transaction |= given.no_transaction;
+        let (sql, script) = without_wrapper(sql, directives.no_transaction);
         let sql: Arc<str> = Arc::from(sql);
-        let directives = parse_directives(&path, &sql)?;
-        let script = plumb_sql::split(&sql);
         if let Some(meta) = script.meta_commands.first() {
             return Err(LoadError::MetaCommand {
                 command: meta.command.clone(),
@@ -144,6 +162,33 @@ impl Migration {
     }
 }
 
+/// The text and statements of a migration, a top-level `BEGIN; … COMMIT;` wrapper blanked out
+/// (a transactional file only, with no other transaction control inside).
+fn without_wrapper(sql: String, no_transaction: bool) -> (String, Script) {
+    let script = plumb_sql::split(&sql);
+    let control = |s: &plumb_sql::Statement, words: &[&str]| matches!(&s.kind, StatementKind::TransactionControl(k) if words.contains(&k.as_str()));
+    let statements = &script.statements;
+    let wrapped = !no_transaction
+        && statements.len() >= 2
+        && control(&statements[0], &["BEGIN", "START"])
+        && control(&statements[statements.len() - 1], &["COMMIT", "END"])
+        && !statements[1..statements.len() - 1].iter().any(|s| matches!(s.kind, StatementKind::TransactionControl(_)));
+    if !wrapped {
+        return (sql, script);
+    }
+    let mut bytes = sql.into_bytes();
+    for s in [&statements[0], &statements[statements.len() - 1]] {
+        for b in &mut bytes[s.range.clone()] {
+            *b = b' ';
+        }
+    }
+    let sql = String::from_utf8(bytes).expect("ASCII keywords blanked with spaces");
+    let mut script = script;
+    script.statements.pop();
+    script.statements.remove(0);
+    (sql, script)
+}
+
 /// SHA-256 as lower-case hex.
 pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
@@ -178,13 +223,59 @@ fn parse_directives(path: &std::path::Path, sql: &str) -> Result<Directives, Loa
     Ok(directives)
 }
 
+/// Which tool's folder layout a set was read from: it decides the history table plumb
+/// creates when a database has none, so that the tool agrees afterwards.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Layout {
+    /// `<version>_<name>.sql` files: plumb's own, and the Supabase CLI's.
+    #[default]
+    Plumb,
+    /// Prisma: `<timestamp>_<name>/migration.sql`.
+    Prisma,
+    /// Diesel: `<version>_<name>/up.sql` (and `metadata.toml`).
+    Diesel,
+}
+
+impl Layout {
+    /// The tool's name, as people call it.
+    pub fn tool(self) -> &'static str {
+        match self {
+            Layout::Plumb => "plumb",
+            Layout::Prisma => "Prisma",
+            Layout::Diesel => "Diesel",
+        }
+    }
+
+    /// The history table the tool keeps.
+    pub fn history(self) -> crate::history::HistoryFormat {
+        use crate::history::HistoryFormat;
+        match self {
+            Layout::Plumb => HistoryFormat::Plumb,
+            Layout::Prisma => HistoryFormat::Prisma,
+            Layout::Diesel => HistoryFormat::Diesel,
+        }
+    }
+}
+
 /// Migrations in version order, versions unique.
 #[derive(Debug, Clone, Default)]
 pub struct MigrationSet {
     migrations: Vec<Migration>,
+    layout: Layout,
 }
 
 impl MigrationSet {
+    /// The same migrations, read from `layout`.
+    pub fn with_layout(mut self, layout: Layout) -> MigrationSet {
+        self.layout = layout;
+        self
+    }
+
+    /// The layout the migrations were read from.
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
     /// Orders `migrations` by version; two files with the same version number are an error.
     pub fn new(mut migrations: Vec<Migration>) -> Result<MigrationSet, LoadError> {
         migrations.sort_by(|a, b| a.version.cmp(&b.version));
@@ -197,7 +288,7 @@ impl MigrationSet {
                 });
             }
         }
-        Ok(MigrationSet { migrations })
+        Ok(MigrationSet { migrations, layout: Layout::Plumb })
     }
 
     /// All migrations, in order.
@@ -260,8 +351,14 @@ mod tests {
         let err = migration("SELECT 1;\n  \\echo hi\n").unwrap_err();
         let LoadError::MetaCommand { location, .. } = &err else { panic!("{err:?}") };
         assert_eq!((location.line, location.column), (2, 3));
-        let err = migration("BEGIN;\nSELECT 1;\nCOMMIT;").unwrap_err();
+        // A transaction of its own in the middle of a file cannot run in plumb's.
+        let err = migration("SELECT 1;\nCOMMIT;\nSELECT 2;").unwrap_err();
         assert!(matches!(err, LoadError::TransactionControl { .. }), "{err:?}");
+        // A whole-file wrapper gives way to plumb's transaction, positions kept.
+        let m = migration("BEGIN;\nSELECT 1;\nCOMMIT;").unwrap();
+        assert_eq!(m.script.statements.len(), 1);
+        assert_eq!(m.statement_sql(0), "SELECT 1;");
+        assert_eq!(&*m.sql, "      \nSELECT 1;\n       ");
         let err = migration("CREATE INDEX CONCURRENTLY i ON t (x);").unwrap_err();
         assert!(matches!(err, LoadError::ConcurrentlyInTransaction { .. }), "{err:?}");
     }

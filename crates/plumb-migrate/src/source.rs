@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{LoadError, SourceLocation};
-use crate::migration::{Migration, MigrationSet, Version};
+use crate::migration::{Directives, Layout, Migration, MigrationSet, Version};
 
 /// Something that yields a set of migrations: plumb's own folder layout, or another tool's.
 pub trait MigrationSource {
@@ -47,19 +47,221 @@ impl MigrationSource for NativeDir {
             let Some(version) = version else {
                 return Err(LoadError::BadFileName { path });
             };
-            let bytes = std::fs::read(&path)
-                .map_err(|e| LoadError::Unreadable { path: path.clone(), reason: e.to_string() })?;
-            let sql = match String::from_utf8(bytes) {
-                Ok(s) => s,
-                Err(e) => {
-                    let valid = e.utf8_error().valid_up_to();
-                    let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
-                    // Positions in the lossy text match the original up to the first bad byte.
-                    return Err(LoadError::NotUtf8 { location: SourceLocation::new(&path, &lossy, valid..valid + 1) });
-                }
-            };
+            let sql = read_text(&path)?;
             migrations.push(Migration::new(version, name, path, sql)?);
         }
         MigrationSet::new(migrations)
+    }
+}
+
+/// A migration file's text: UTF-8, or an error pointing at the first byte that is not.
+fn read_text(path: &Path) -> Result<String, LoadError> {
+    let bytes =
+        std::fs::read(path).map_err(|e| LoadError::Unreadable { path: path.to_owned(), reason: e.to_string() })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        // Positions in the lossy text match the original up to the first bad byte.
+        LoadError::NotUtf8 { location: SourceLocation::new(path, &lossy, valid..valid + 1) }
+    })
+}
+
+/// The subfolders of `dir`, sorted by name.
+fn subfolders(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| LoadError::Folder { path: dir.to_owned(), reason: e.to_string() })?;
+    let mut out = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| LoadError::Folder { path: dir.to_owned(), reason: e.to_string() })?.path();
+        if path.is_dir() {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// `<version>_<name>` → (version, name); `None` when the folder name has no version.
+fn split_name(folder: &Path, keep: impl Fn(char) -> bool) -> Option<(Version, String)> {
+    let name = folder.file_name()?.to_string_lossy().into_owned();
+    let (version, rest) = name.split_once('_').unwrap_or((&name, ""));
+    let digits: String = version.chars().filter(|c| keep(*c)).collect();
+    Some((Version::parse(&digits)?, rest.to_owned()))
+}
+
+/// Prisma's layout: `<dir>/<timestamp>_<name>/migration.sql`, applied in folder-name order,
+/// each file in one transaction; the checksum Prisma records is the SHA-256 of the file, as
+/// plumb's (prisma-engines, `migration-connector/src/checksum.rs`). `migration_lock.toml`
+/// and other files are not migrations.
+#[derive(Debug, Clone)]
+pub struct PrismaDir {
+    dir: PathBuf,
+}
+
+impl PrismaDir {
+    /// The layout rooted at `dir`.
+    pub fn new(dir: &Path) -> Self {
+        PrismaDir { dir: dir.to_path_buf() }
+    }
+}
+
+impl MigrationSource for PrismaDir {
+    fn load(&self) -> Result<MigrationSet, LoadError> {
+        let mut migrations = Vec::new();
+        for folder in subfolders(&self.dir)? {
+            let path = folder.join("migration.sql");
+            if !path.is_file() {
+                return Err(LoadError::Layout {
+                    path: folder,
+                    reason: "a Prisma migration folder without migration.sql".into(),
+                });
+            }
+            let Some((version, name)) = split_name(&folder, |c| c.is_ascii_digit()) else {
+                return Err(LoadError::BadFileName { path: folder });
+            };
+            migrations.push(Migration::new(version, name, path.clone(), read_text(&path)?)?);
+        }
+        Ok(MigrationSet::new(migrations)?.with_layout(Layout::Prisma))
+    }
+}
+
+/// Diesel's layout: `<dir>/<version>_<name>/up.sql` (`down.sql` ignored), ordered by the
+/// version with its dashes removed (`2017-10-08-193512` → `20171008193512`, which is also the
+/// version Diesel records); `metadata.toml` with `run_in_transaction = false` runs it outside a
+/// transaction (diesel_migrations, `file_based_migrations.rs`).
+#[derive(Debug, Clone)]
+pub struct DieselDir {
+    dir: PathBuf,
+}
+
+impl DieselDir {
+    /// The layout rooted at `dir`.
+    pub fn new(dir: &Path) -> Self {
+        DieselDir { dir: dir.to_path_buf() }
+    }
+}
+
+impl MigrationSource for DieselDir {
+    fn load(&self) -> Result<MigrationSet, LoadError> {
+        let mut migrations = Vec::new();
+        for folder in subfolders(&self.dir)? {
+            let path = folder.join("up.sql");
+            if !path.is_file() {
+                return Err(LoadError::Layout {
+                    path: folder,
+                    reason: "a Diesel migration folder without up.sql".into(),
+                });
+            }
+            let Some((version, name)) = split_name(&folder, |c| c != '-') else {
+                return Err(LoadError::BadFileName { path: folder });
+            };
+            let metadata = std::fs::read_to_string(folder.join("metadata.toml")).unwrap_or_default();
+            let no_transaction = metadata.lines().any(|l| {
+                let l: String = l.chars().filter(|c| !c.is_whitespace()).collect();
+                l == "run_in_transaction=false"
+            });
+            let sql = read_text(&path)?;
+            migrations.push(Migration::with_directives(version, name, path, sql, Directives { no_transaction })?);
+        }
+        Ok(MigrationSet::new(migrations)?.with_layout(Layout::Diesel))
+    }
+}
+
+/// Reads `dir` in the layout its shape says: subfolders holding `migration.sql` (Prisma) or
+/// `up.sql` (Diesel), else `<version>_<name>.sql` files (plumb, the Supabase CLI). A folder
+/// that fits two layouts is an error that names them.
+pub fn load_dir(dir: &Path) -> Result<MigrationSet, LoadError> {
+    let folders = subfolders(dir)?;
+    let prisma = folders.iter().any(|f| f.join("migration.sql").is_file());
+    let diesel = folders.iter().any(|f| f.join("up.sql").is_file());
+    // Versioned `.sql` files at the top; a tool's folder may hold other files (Diesel's
+    // crates.io folder has a README and a data script), which that tool ignores too.
+    let files = std::fs::read_dir(dir)
+        .map_err(|e| LoadError::Folder { path: dir.to_owned(), reason: e.to_string() })?
+        .filter_map(Result::ok)
+        .any(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            e.path().is_file() && name.ends_with(".sql") && name.starts_with(|c: char| c.is_ascii_digit())
+        });
+    match (prisma, diesel, files) {
+        (true, false, false) => PrismaDir::new(dir).load(),
+        (false, true, false) => DieselDir::new(dir).load(),
+        (false, false, _) => NativeDir::new(dir).load(),
+        _ => {
+            let mut found = Vec::new();
+            if prisma {
+                found.push("Prisma (<timestamp>_<name>/migration.sql)");
+            }
+            if diesel {
+                found.push("Diesel (<version>_<name>/up.sql)");
+            }
+            if files {
+                found.push("plumb (<version>_<name>.sql files)");
+            }
+            Err(LoadError::Layout {
+                path: dir.to_owned(),
+                reason: format!(
+                    "the folder mixes layouts: {}; keep one tool's migrations per folder",
+                    found.join(", ")
+                ),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn prisma_folders_are_read_in_name_order_with_the_file_checksum() {
+        let dir = folder(&[
+            ("20230411134605_doc_208/migration.sql", "ALTER TABLE a ADD COLUMN b int;"),
+            ("20230404095503_initial/migration.sql", "BEGIN;\nCREATE TABLE a (id int);\nCOMMIT;\n"),
+            ("migration_lock.toml", "provider = \"postgresql\""),
+        ]);
+        let set = load_dir(dir.path()).unwrap();
+        assert_eq!(set.layout(), Layout::Prisma);
+        let m = &set.migrations()[0];
+        assert_eq!((m.version.as_str(), m.name.as_str()), ("20230404095503", "initial"));
+        // The file's own wrapper gives way to plumb's transaction; the checksum is the file's.
+        assert_eq!(m.script.statements.len(), 1);
+        assert!(m.is_transactional());
+        assert_eq!(m.checksum, crate::migration::hex_sha256(b"BEGIN;\nCREATE TABLE a (id int);\nCOMMIT;\n"));
+    }
+
+    #[test]
+    fn diesel_versions_lose_their_dashes_and_metadata_says_no_transaction() {
+        let dir = folder(&[
+            ("2017-10-08-193512_category_trees/up.sql", "CREATE INDEX CONCURRENTLY i ON t (x);"),
+            ("2017-10-08-193512_category_trees/down.sql", "DROP INDEX i;"),
+            ("2017-10-08-193512_category_trees/metadata.toml", "run_in_transaction = false\n"),
+            ("00000000000000_diesel_initial_setup/up.sql", "CREATE TABLE t (x int);"),
+        ]);
+        let set = load_dir(dir.path()).unwrap();
+        assert_eq!(set.layout(), Layout::Diesel);
+        let versions: Vec<&str> = set.migrations().iter().map(|m| m.version.as_str()).collect();
+        assert_eq!(versions, ["00000000000000", "20171008193512"]);
+        assert!(!set.migrations()[1].is_transactional());
+    }
+
+    #[test]
+    fn a_folder_of_two_layouts_or_a_broken_one_is_an_error_that_says_so() {
+        let dir = folder(&[("1_a/up.sql", "SELECT 1;"), ("2_b.sql", "SELECT 2;")]);
+        let e = load_dir(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("mixes layouts") && e.contains("Diesel") && e.contains("plumb"), "{e}");
+        let dir = folder(&[("1_a/up.sql", "SELECT 1;"), ("2_b/down.sql", "SELECT 2;")]);
+        let e = load_dir(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("without up.sql"), "{e}");
     }
 }

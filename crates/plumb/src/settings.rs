@@ -72,6 +72,8 @@ pub fn apply_options(args: &ApplyArgs) -> Result<ApplyOptions> {
         lock_wait: duration("--lock-wait", &args.lock_wait)?,
         allow_modified: args.allow_modified,
         plumb_version: env!("CARGO_PKG_VERSION").to_owned(),
+        // Set from the migrations' layout once they are read.
+        create_history: plumb_migrate::HistoryFormat::Plumb,
     })
 }
 

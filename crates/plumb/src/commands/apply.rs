@@ -15,8 +15,10 @@ use crate::target::{self, Access, Notices};
 use crate::views::progress::Progress;
 
 pub async fn run(settings: &GlobalSettings, args: &ApplyArgs, output: Output) -> Result<Exit> {
-    let options = settings::apply_options(args)?;
+    let mut options = settings::apply_options(args)?;
     let set = load_migrations(&args.dir.dir)?;
+    // A database with no history yet gets the table of the tool whose layout this is.
+    options.create_history = set.layout().history();
     let notices = Notices::default();
     if args.dry_run {
         let conn = target::connect(settings, output, Access::ReadOnly, &notices).await?;

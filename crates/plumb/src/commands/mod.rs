@@ -14,7 +14,7 @@ pub mod verify;
 
 use std::path::Path;
 
-use plumb_migrate::{LoadError, MigrationSet, MigrationSource, NativeDir};
+use plumb_migrate::{LoadError, MigrationSet};
 
 /// Exit codes, as documented in the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +25,7 @@ pub enum Exit {
     Findings = 1,
 }
 
-/// Loads the native migrations folder.
+/// Loads a migrations folder in the layout its shape says (plumb's, Prisma's, Diesel's).
 pub fn load_migrations(dir: &Path) -> Result<MigrationSet, LoadError> {
-    NativeDir::new(dir).load()
+    plumb_migrate::load_dir(dir)
 }

@@ -111,10 +111,12 @@ fn files_that_cannot_run_are_rejected_with_their_position_before_anything_runs()
     assert!(run.stderr.contains("psql meta-command \\echo"), "{run:?}");
     assert!(!db.exists("public.ok"), "nothing runs when a file is broken");
 
-    dir.write("2_meta.sql", "BEGIN;\nCREATE TABLE m (id int);\nCOMMIT;\n");
+    // A transaction of its own mid-file cannot run inside plumb's (a whole-file
+    // BEGIN; ... COMMIT; wrapper can: plumb's transaction takes its place).
+    dir.write("2_meta.sql", "CREATE TABLE m (id int);\nCOMMIT;\nCREATE TABLE n (id int);\n");
     let run = apply(&db, dir.path(), &[]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("2_meta.sql:1:1") && run.stderr.contains("BEGIN inside a migration"), "{run:?}");
+    assert!(run.stderr.contains("2_meta.sql:2:1") && run.stderr.contains("COMMIT inside a migration"), "{run:?}");
 
     dir.write("2_meta.sql", "SELECT 1;");
     dir.write("02_dup.sql", "SELECT 2;");

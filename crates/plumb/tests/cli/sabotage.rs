@@ -13,14 +13,15 @@
 //! statuses change. After `repair --execute`, `verify` must exit 0, `apply` must find
 //! nothing to do, and every row that existed before must be there, unchanged.
 //!
-//! Runs on the reference set and every corpus in `../shared/corpora` (documenso flattened
-//! from Prisma's layout); `PLUMB_SABOTAGE_DIRS=dir1:dir2` runs it on other folders instead
-//! (`cargo run -p xtask -- sabotage DIR...`). Prints one score table per folder.
+//! Runs on the reference set and every corpus in `../shared/corpora`, each in its own layout
+//! (plumb's, Prisma's, Diesel's: the history written is that tool's);
+//! `PLUMB_SABOTAGE_DIRS=dir1:dir2` runs it on other folders instead (`cargo run -p xtask --
+//! sabotage DIR...`). Prints one score table per folder.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use plumb_migrate::{HistoryFormat, MigrationSet, MigrationSource, NativeDir};
+use plumb_migrate::MigrationSet;
 
 use crate::support::{TestDb, binaries, cluster, corpus, plumb};
 
@@ -33,7 +34,7 @@ struct Folder {
     set: MigrationSet,
     /// `verify` on a database with every migration applied.
     baseline: serde_json::Value,
-    /// Kept alive: flattened or copied folders live here.
+    /// Kept alive: the folder's copy lives here.
     _work: tempfile::TempDir,
 }
 
@@ -76,8 +77,8 @@ impl Folder {
     fn new(name: &str, source: &Path) -> Folder {
         let work = tempfile::tempdir().unwrap();
         let dir = work.path().join("migrations");
-        flatten(source, &dir);
-        let set = NativeDir::new(&dir).load().unwrap_or_else(|e| panic!("{name}: {e}"));
+        copy_dir(source, &dir);
+        let set = plumb_migrate::load_dir(&dir).unwrap_or_else(|e| panic!("{name}: {e}"));
         let db = TestDb::new();
         let run = crate::support::apply(&db, &dir, &[]);
         assert_eq!(run.code, 0, "{name} does not apply: {run:?}");
@@ -136,17 +137,16 @@ impl Folder {
 /// Whether a migration's text is of a kind.
 type Is = fn(&str) -> bool;
 
-/// A folder in plumb's layout: plumb's own as it is; Prisma's `<ts>_<name>/migration.sql`
-/// flattened to `<ts>_<name>.sql`.
-fn flatten(source: &Path, into: &Path) {
+/// A copy of a migrations folder, whatever its layout.
+fn copy_dir(source: &Path, into: &Path) {
     std::fs::create_dir_all(into).unwrap();
     for entry in std::fs::read_dir(source).unwrap() {
         let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if path.is_dir() && path.join("migration.sql").is_file() {
-            std::fs::copy(path.join("migration.sql"), into.join(format!("{name}.sql"))).unwrap();
-        } else if name.ends_with(".sql") {
-            std::fs::copy(&path, into.join(&name)).unwrap();
+        let target = into.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
         }
     }
 }
@@ -167,6 +167,7 @@ BEGIN
                 AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'plumb', 'supabase_migrations')
                 AND n.nspname NOT LIKE 'pg\_%'
                 AND format('%I.%I', n.nspname, c.relname) NOT IN (SELECT name FROM plumb_seed_skip)
+                AND c.relname NOT IN ('_prisma_migrations', '__diesel_schema_migrations')
               ORDER BY 2 LOOP
       SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum),
              string_agg(CASE
@@ -204,7 +205,7 @@ fn rows(db: &TestDb) -> BTreeMap<String, (String, String)> {
     let tables = db.query(
         "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
           WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'plumb', 'supabase_migrations')
-            AND schemaname NOT LIKE 'pg\\_temp%'",
+            AND schemaname NOT LIKE 'pg\\_temp%' AND tablename NOT IN ('_prisma_migrations', '__diesel_schema_migrations')",
     );
     tables
         .into_iter()
@@ -289,7 +290,8 @@ fn seed(folder: &Folder, db: &TestDb, from: usize) -> Vec<String> {
     let tables: Vec<String> = db
         .query(
             "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
-              WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'plumb', 'supabase_migrations')",
+              WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'plumb', 'supabase_migrations')
+                AND tablename NOT IN ('_prisma_migrations', '__diesel_schema_migrations')",
         )
         .into_iter()
         .filter_map(|r| r[0].clone())
@@ -474,7 +476,7 @@ fn partial(folder: &Folder, k: usize, label: &str) -> Option<Score> {
 fn stamped(folder: &Folder, k: usize, label: &str) -> Score {
     let db = folder.applied_to(k);
     for m in &folder.set.migrations()[k..] {
-        db.query(&HistoryFormat::Plumb.record_sql(m, "stamped"));
+        db.query(&folder.set.layout().history().record_sql(m, "stamped"));
     }
     let changed = seed(folder, &db, k);
     let mut expected = Expected::from(&folder.truth_at(k));
@@ -544,6 +546,7 @@ fn hotfix(folder: &Folder, truth: &BTreeMap<String, String>) -> Option<Score> {
     let table = db.value(
         "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
           WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'plumb') AND schemaname NOT LIKE 'pg\\_temp%'
+            AND tablename NOT IN ('_prisma_migrations', '__diesel_schema_migrations')
           ORDER BY 1 LIMIT 1",
     )?;
     let schema = table.split('.').next()?.to_owned();
@@ -552,7 +555,7 @@ fn hotfix(folder: &Folder, truth: &BTreeMap<String, String>) -> Option<Score> {
     ));
     let changed = seed(folder, &db, usize::MAX);
     let copy = tempfile::tempdir().unwrap();
-    flatten(&folder.dir, copy.path());
+    copy_dir(&folder.dir, copy.path());
     let mut expected = Expected::from(truth);
     expected.unexplained =
         Some(vec![format!("column {table}.plumb_hotfix_col"), format!("index {schema}.plumb_hotfix_idx")]);
@@ -564,9 +567,14 @@ fn hotfix(folder: &Folder, truth: &BTreeMap<String, String>) -> Option<Score> {
 fn missing_file(folder: &Folder, truth: &BTreeMap<String, String>) -> Score {
     let db = folder.applied_to(folder.set.migrations().len());
     let copy = tempfile::tempdir().unwrap();
-    flatten(&folder.dir, copy.path());
+    copy_dir(&folder.dir, copy.path());
     let last = folder.set.migrations().last().unwrap();
-    std::fs::remove_file(copy.path().join(last.path.file_name().unwrap())).unwrap();
+    // The file, or the migration's own folder (Prisma, Diesel).
+    let relative = last.path.strip_prefix(&folder.dir).unwrap();
+    match relative.components().count() {
+        1 => std::fs::remove_file(copy.path().join(relative)).unwrap(),
+        _ => std::fs::remove_dir_all(copy.path().join(relative.parent().unwrap())).unwrap(),
+    }
     let changed = seed(folder, &db, usize::MAX);
     let mut expected = Expected::from(truth);
     expected.statuses.remove(last.version.as_str());
@@ -645,9 +653,9 @@ fn folders() -> Vec<(String, PathBuf)> {
         return std::env::split_paths(&dirs).map(|p| (p.display().to_string(), p)).collect();
     }
     let mut out = vec![("reference".to_owned(), PathBuf::from(REFERENCE))];
-    for name in ["cratesio", "documenso-prisma"] {
+    for name in ["cratesio", "cratesio-diesel", "documenso-prisma"] {
         match corpus(name) {
-            Some(dir) if name == "documenso-prisma" => out.push((name.into(), dir.join("migrations"))),
+            Some(dir) if dir.join("migrations").is_dir() => out.push((name.into(), dir.join("migrations"))),
             Some(dir) => out.push((name.into(), dir)),
             None => eprintln!("NOTICE: ../shared/corpora/{name} is absent; it was not sabotaged"),
         }
