@@ -21,6 +21,22 @@ pub fn shadow_server(args: &ShadowArgs, target: &ConnInfo, target_major: u32) ->
     })
 }
 
+/// One stderr line saying which tool's migrations and history table plumb is using, when it
+/// is not plumb's own.
+pub fn say_source(set: &plumb_migrate::MigrationSet, history: Option<plumb_migrate::HistoryFormat>, output: Output) {
+    let layout = set.layout();
+    let history = history.unwrap_or(layout.history());
+    if layout != plumb_migrate::Layout::Plumb || history != plumb_migrate::HistoryFormat::Plumb {
+        output.info(&format!(
+            "{} migrations ({}); history in {} ({})",
+            layout.tool(),
+            set.migrations().len(),
+            history.table(),
+            history.tool()
+        ));
+    }
+}
+
 /// The target, connected with `access`, and its situation: history, live schema, replay.
 pub struct Gathered {
     pub conn: Connection,
@@ -37,5 +53,6 @@ pub async fn gather(settings: &GlobalSettings, args: &DoctorArgs, output: Output
     let cache_dir = std::env::current_dir()?.join(".plumb/cache");
     let cache = ReplayCache { dir: &cache_dir, tool_version: env!("CARGO_PKG_VERSION") };
     let situation = Situation::gather(&conn, set, &server, &cache, &output).await?;
+    say_source(&situation.set, situation.format, output);
     Ok(Gathered { conn, info, situation })
 }

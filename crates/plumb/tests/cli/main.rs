@@ -15,3 +15,4 @@ mod sabotage;
 mod schema;
 mod secrets;
 mod support;
+mod tools;

@@ -1,0 +1,87 @@
+//! Other tools' folders and histories (Prisma, Diesel): read in their own layouts, their
+//! history tables written as the tools write them, so the tools agree afterwards.
+
+use crate::support::{TestDb, plumb};
+
+fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn a_prisma_folder_is_applied_with_prisma_s_history_and_its_failed_rows_are_seen() {
+    let init = "-- CreateTable\nBEGIN;\nCREATE TABLE \"User\" (id text PRIMARY KEY);\nCOMMIT;\n";
+    let dir = folder(&[
+        ("20230101000000_init/migration.sql", init),
+        ("20230102000000_email/migration.sql", "ALTER TABLE \"User\" ADD COLUMN email text;\n"),
+        ("migration_lock.toml", "provider = \"postgresql\"\n"),
+    ]);
+    let db = TestDb::new();
+    let dir_arg = dir.path().to_str().unwrap();
+    let run = plumb(&db.url(), &["apply", "--dir", dir_arg]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!db.exists("plumb.migrations"), "Prisma's history, not plumb's");
+    // As `prisma migrate deploy` leaves them: finished rows, the file's SHA-256.
+    let rows = db.query(
+        "SELECT migration_name, finished_at IS NOT NULL, applied_steps_count::text,
+                checksum = encode(sha256(convert_to($$-- CreateTable\nBEGIN;\nCREATE TABLE \"User\" (id text PRIMARY KEY);\nCOMMIT;\n$$, 'UTF8')), 'hex')
+           FROM _prisma_migrations ORDER BY migration_name",
+    );
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0][0].as_deref(), Some("20230101000000_init"));
+    assert_eq!(rows[0][1].as_deref(), Some("t"));
+    assert_eq!(rows[0][2].as_deref(), Some("1"));
+    assert_eq!(rows[0][3].as_deref(), Some("t"), "the checksum Prisma computes");
+    let run = plumb(&db.url(), &["status", "--dir", dir_arg, "--json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("Prisma migrations (2); history in _prisma_migrations"), "{run:?}");
+    // A later migration that failed (Prisma's P3009): plumb says so, and `apply` does not pretend.
+    std::fs::create_dir_all(dir.path().join("20230103000000_broken")).unwrap();
+    std::fs::write(dir.path().join("20230103000000_broken/migration.sql"), "ALTER TABLE nope ADD COLUMN x int;\n")
+        .unwrap();
+    db.query(
+        "INSERT INTO _prisma_migrations (id, checksum, migration_name, logs, started_at, applied_steps_count)
+         VALUES ('x', 'y', '20230103000000_broken', 'relation \"nope\" does not exist', now(), 0)",
+    );
+    let run = plumb(&db.url(), &["status", "--dir", dir_arg, "--json"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["migrations"][2]["state"], "failed", "{json:#}");
+    // A rolled-back attempt does not count: the migration is pending again.
+    db.query("UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = '20230103000000_broken'");
+    let run = plumb(&db.url(), &["status", "--dir", dir_arg, "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["migrations"][2]["state"], "pending", "{json:#}");
+}
+
+#[test]
+fn a_diesel_folder_is_applied_in_diesel_s_order_with_its_history() {
+    let dir = folder(&[
+        ("00000000000000_diesel_initial_setup/up.sql", "CREATE TABLE setup (id int);"),
+        ("2017-10-08-193512_index/up.sql", "CREATE INDEX CONCURRENTLY setup_id ON setup (id);"),
+        ("2017-10-08-193512_index/down.sql", "DROP INDEX setup_id;"),
+        ("2017-10-08-193512_index/metadata.toml", "run_in_transaction = false\n"),
+        ("README.md", "not a migration"),
+    ]);
+    let db = TestDb::new();
+    let run = plumb(&db.url(), &["apply", "--dir", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let versions = db.query("SELECT version FROM __diesel_schema_migrations ORDER BY version");
+    let versions: Vec<&str> = versions.iter().map(|r| r[0].as_deref().unwrap()).collect();
+    assert_eq!(versions, ["00000000000000", "20171008193512"]);
+    assert!(db.exists("public.setup_id"));
+}
+
+#[test]
+fn a_folder_that_mixes_layouts_is_refused_naming_them() {
+    let dir = folder(&[("1_a/up.sql", "SELECT 1;"), ("2_b.sql", "SELECT 2;")]);
+    let db = TestDb::new();
+    let run = plumb(&db.url(), &["status", "--dir", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("mixes layouts"), "{run:?}");
+}
