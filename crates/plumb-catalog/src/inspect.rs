@@ -27,8 +27,9 @@ pub struct InspectOptions {
 /// Schemas that hold migration history rather than the user's objects.
 pub const HISTORY_SCHEMAS: [&str; 2] = ["plumb", "supabase_migrations"];
 
-/// History tables other tools keep among the user's own (Prisma's, Diesel's): left out too.
-pub const HISTORY_TABLES: [&str; 2] = ["_prisma_migrations", "__diesel_schema_migrations"];
+/// History tables other tools keep among the user's own (Prisma's, Diesel's, golang-migrate's
+/// and dbmate's `schema_migrations`): left out too.
+pub const HISTORY_TABLES: [&str; 3] = ["_prisma_migrations", "__diesel_schema_migrations", "schema_migrations"];
 
 /// Inspection failed.
 #[derive(Debug, thiserror::Error)]

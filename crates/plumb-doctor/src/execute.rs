@@ -293,14 +293,19 @@ async fn run_in_transaction(
     for d in unconverged(replay, plan.converge_to, &live) {
         reasons.push(format!("after the plan, {d}"));
     }
-    let history =
-        plumb_migrate::read_history(conn).await.map_err(|e| RepairError::Inspect(e.to_string()))?.unwrap_or_default();
+    let history = plumb_migrate::read_history(conn, set)
+        .await
+        .map_err(|e| RepairError::Inspect(e.to_string()))?
+        .unwrap_or_default();
+    // By number: a tool that keeps integers records 30 for the file 030.
     let recorded: BTreeSet<&str> = history
         .iter()
         .filter(|r| r.status == plumb_migrate::HistoryStatus::Applied)
-        .map(|r| r.version.as_str())
+        .map(|r| r.version.significant_or_zero())
         .collect();
-    let wanted: BTreeSet<&str> = plan.recorded_after.iter().map(String::as_str).collect();
+    let wanted_versions: Vec<plumb_migrate::Version> =
+        plan.recorded_after.iter().filter_map(|v| plumb_migrate::Version::parse(v)).collect();
+    let wanted: BTreeSet<&str> = wanted_versions.iter().map(|v| v.significant_or_zero()).collect();
     if recorded != wanted {
         let extra: Vec<&&str> = recorded.difference(&wanted).collect();
         let lacking: Vec<&&str> = wanted.difference(&recorded).collect();

@@ -412,6 +412,9 @@ impl Planner<'_> {
     /// file that is gone, go; rows that are missing or carry another checksum are written.
     fn history(&mut self, history: &[HistoryRow], g: usize) {
         let format = self.plan.history;
+        if format.single_row() {
+            return self.single_row_history(history, g);
+        }
         let table = format.table();
         let migrations = self.set.migrations();
         let mut unrecord = Vec::new();
@@ -475,6 +478,32 @@ impl Planner<'_> {
                 locks: Vec::new(),
             });
         }
+    }
+
+    /// A table that keeps only the newest version (golang-migrate's): it must say exactly `g`'s,
+    /// clean (a `dirty` flag cleared: the migration's true state comes from the catalog).
+    fn single_row_history(&mut self, history: &[HistoryRow], g: usize) {
+        let newest = g.checked_sub(1).map(|i| &self.set.migrations()[i]);
+        let now = history.last();
+        let right = match (newest, now) {
+            (None, None) => true,
+            (Some(m), Some(row)) => row.version.same_number(&m.version) && row.status == HistoryStatus::Applied,
+            _ => false,
+        };
+        self.plan.recorded_after = self.set.migrations()[..g].iter().map(|m| m.version.to_string()).collect();
+        if right {
+            return;
+        }
+        let format = self.plan.history;
+        let what = newest.map_or("no migration".to_owned(), |m| format!("{} {}", m.version, m.name));
+        self.plan.steps.push(Step {
+            kind: StepKind::Record,
+            migrations: newest.map(|m| vec![m.version.to_string()]).unwrap_or_default(),
+            summary: format!("set {} to {what}, clean: the newest migration the schema holds", format.table()),
+            sql: format.set_newest_sql(newest.map(|m| &m.version)),
+            loses: None,
+            locks: Vec::new(),
+        });
     }
 
     /// Holes below `g` whose files write data, re-run where that is safe; `current` follows.

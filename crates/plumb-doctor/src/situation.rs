@@ -47,7 +47,7 @@ impl Situation {
 
     /// Reads the history and the live schema of `conn`; `replay` is the set's.
     pub async fn read(conn: &Connection, set: MigrationSet, replay: Replay) -> Result<Situation, DoctorError> {
-        let (format, history) = match plumb_migrate::read_history_with_format(conn).await? {
+        let (format, history) = match plumb_migrate::read_history_with_format(conn, &set).await? {
             Some((format, history)) => (Some(format), history),
             None => (None, Vec::new()),
         };
@@ -83,6 +83,7 @@ impl Situation {
         let version = next_version(&self.set);
         let path = match self.set.layout() {
             Layout::Plumb => dir.join(format!("{version}_adopted.sql")),
+            Layout::GolangMigrate => dir.join(format!("{version}_adopted.up.sql")),
             Layout::Diesel => dir.join(format!("{version}_adopted")).join("up.sql"),
             Layout::Prisma => dir.join(format!("{version}_adopted")).join("migration.sql"),
         };

@@ -200,7 +200,7 @@ async fn apply_locked(
     observer: &dyn ApplyObserver,
 ) -> Result<ApplyReport, ApplyError> {
     let format = HistoryFormat::detect(conn).await?.unwrap_or(options.create_history);
-    let history = match history::read_history(conn).await? {
+    let history = match history::read_history(conn, set).await? {
         Some(h) => h,
         None => {
             conn.batch(format.create_sql()).await?;

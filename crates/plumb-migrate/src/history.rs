@@ -9,7 +9,7 @@ use plumb_pg::Connection;
 use tokio_postgres::Row;
 
 use crate::error::ApplyError;
-use crate::migration::{Migration, Version};
+use crate::migration::{Migration, MigrationSet, Version};
 
 /// The qualified name of the history table.
 pub const HISTORY_TABLE: &str = "plumb.migrations";
@@ -42,6 +42,9 @@ pub enum HistoryStatus {
     InProgress,
     /// A no-transaction migration that stopped on an error; `statements_done` say how far it got.
     Failed,
+    /// golang-migrate's `dirty`: it started and did not finish cleanly; how far it got is
+    /// for the catalog to say.
+    Dirty,
 }
 
 impl HistoryStatus {
@@ -51,6 +54,7 @@ impl HistoryStatus {
             HistoryStatus::Applied => "applied",
             HistoryStatus::InProgress => "in_progress",
             HistoryStatus::Failed => "failed",
+            HistoryStatus::Dirty => "dirty",
         }
     }
 }
@@ -93,6 +97,10 @@ pub enum HistoryFormat {
     Prisma,
     /// Diesel's `__diesel_schema_migrations (version, run_on)`: no checksum.
     Diesel,
+    /// golang-migrate's `schema_migrations (version bigint, dirty boolean)`: one row, the
+    /// newest version applied (every older file counts as applied), `dirty` while it runs or
+    /// after it failed part-way (migrate/database/postgres/postgres.go).
+    GolangMigrate,
 }
 
 impl HistoryFormat {
@@ -103,7 +111,13 @@ impl HistoryFormat {
             HistoryFormat::Supabase => "supabase_migrations.schema_migrations",
             HistoryFormat::Prisma => "_prisma_migrations",
             HistoryFormat::Diesel => "__diesel_schema_migrations",
+            HistoryFormat::GolangMigrate => "schema_migrations",
         }
+    }
+
+    /// Whether the table keeps one row, the newest version, rather than a row per migration.
+    pub fn single_row(self) -> bool {
+        self == HistoryFormat::GolangMigrate
     }
 
     /// The tool that owns the table.
@@ -113,6 +127,7 @@ impl HistoryFormat {
             HistoryFormat::Supabase => "the Supabase CLI",
             HistoryFormat::Prisma => "Prisma",
             HistoryFormat::Diesel => "Diesel",
+            HistoryFormat::GolangMigrate => "golang-migrate",
         }
     }
 
@@ -125,12 +140,20 @@ impl HistoryFormat {
                 "SELECT to_regclass('plumb.migrations') IS NOT NULL,
                         to_regclass('supabase_migrations.schema_migrations') IS NOT NULL,
                         to_regclass('_prisma_migrations') IS NOT NULL,
-                        to_regclass('__diesel_schema_migrations') IS NOT NULL",
+                        to_regclass('__diesel_schema_migrations') IS NOT NULL,
+                        EXISTS (SELECT FROM pg_attribute
+                                 WHERE attrelid = to_regclass('schema_migrations') AND attname = 'dirty' AND NOT attisdropped)",
                 &[],
             )
             .await
             .map_err(plumb_pg::PgError::from)?;
-        let formats = [HistoryFormat::Plumb, HistoryFormat::Supabase, HistoryFormat::Prisma, HistoryFormat::Diesel];
+        let formats = [
+            HistoryFormat::Plumb,
+            HistoryFormat::Supabase,
+            HistoryFormat::Prisma,
+            HistoryFormat::Diesel,
+            HistoryFormat::GolangMigrate,
+        ];
         Ok(formats.into_iter().enumerate().find(|(i, _)| row.get::<_, bool>(*i)).map(|(_, f)| f))
     }
 
@@ -141,6 +164,9 @@ impl HistoryFormat {
             HistoryFormat::Supabase => CREATE_SUPABASE_HISTORY.trim(),
             HistoryFormat::Prisma => CREATE_PRISMA_HISTORY.trim(),
             HistoryFormat::Diesel => CREATE_DIESEL_HISTORY.trim(),
+            HistoryFormat::GolangMigrate => {
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);"
+            }
         }
     }
 
@@ -174,6 +200,24 @@ impl HistoryFormat {
             HistoryFormat::Diesel => format!(
                 "INSERT INTO __diesel_schema_migrations (version) VALUES ('{version}') ON CONFLICT (version) DO NOTHING;"
             ),
+            // The newest version applied, clean: what `migrate up` leaves.
+            HistoryFormat::GolangMigrate => format!(
+                "DELETE FROM schema_migrations;\nINSERT INTO schema_migrations (version, dirty) VALUES ({}, false);",
+                m.version.significant_or_zero()
+            ),
+        }
+    }
+
+    /// For a single-row table: the statement that leaves it saying `version` was the newest
+    /// migration applied (`None`: none applied).
+    pub fn set_newest_sql(self, version: Option<&Version>) -> String {
+        match version {
+            Some(v) => format!(
+                "DELETE FROM {table};\nINSERT INTO {table} (version, dirty) VALUES ({}, false);",
+                v.significant_or_zero(),
+                table = self.table()
+            ),
+            None => format!("DELETE FROM {};", self.table()),
         }
     }
 
@@ -232,13 +276,17 @@ fn literal(text: &str) -> String {
 /// Reads the history, from whichever table the database keeps; `None` when it keeps
 /// none yet (nothing was ever applied). Rows of the Supabase CLI carry no checksum:
 /// their `checksum` is empty, meaning unknown.
-pub async fn read_history(conn: &Connection) -> Result<Option<Vec<HistoryRow>>, ApplyError> {
-    Ok(read_history_with_format(conn).await?.map(|(_, rows)| rows))
+///
+/// `set` is what the rows are read for: a single-row history (golang-migrate's) says "up to
+/// this version", which becomes a row for every file of `set` up to it.
+pub async fn read_history(conn: &Connection, set: &MigrationSet) -> Result<Option<Vec<HistoryRow>>, ApplyError> {
+    Ok(read_history_with_format(conn, set).await?.map(|(_, rows)| rows))
 }
 
 /// As [`read_history`], saying which table it read.
 pub async fn read_history_with_format(
     conn: &Connection,
+    set: &MigrationSet,
 ) -> Result<Option<(HistoryFormat, Vec<HistoryRow>)>, ApplyError> {
     let Some(format) = HistoryFormat::detect(conn).await? else { return Ok(None) };
     let rows = match format {
@@ -246,8 +294,63 @@ pub async fn read_history_with_format(
         HistoryFormat::Supabase => read_supabase_history(conn).await?,
         HistoryFormat::Prisma => read_prisma_history(conn).await?,
         HistoryFormat::Diesel => read_diesel_history(conn).await?,
+        HistoryFormat::GolangMigrate => up_to(read_golang_migrate_history(conn).await?, set),
     };
     Ok(Some((format, rows)))
+}
+
+/// golang-migrate's one row: the newest version, and whether it is dirty.
+async fn read_golang_migrate_history(conn: &Connection) -> Result<Option<HistoryRow>, ApplyError> {
+    let table = HistoryFormat::GolangMigrate.table();
+    let rows = conn
+        .client()
+        .query("SELECT version::text, dirty FROM schema_migrations", &[])
+        .await
+        .map_err(|e| corrupt_table(table, plumb_pg::PgError::from(e).to_string()))?;
+    if rows.len() > 1 {
+        return Err(corrupt_table(table, format!("{} rows where golang-migrate keeps one", rows.len())));
+    }
+    let Some(row) = rows.first() else { return Ok(None) };
+    let text: String = row.get::<_, Option<String>>(0).unwrap_or_default();
+    let version =
+        Version::parse(&text).ok_or_else(|| corrupt_table(table, format!("version \"{text}\" is not a number")))?;
+    let dirty: bool = row.get::<_, Option<bool>>(1).unwrap_or(false);
+    Ok(Some(HistoryRow {
+        version,
+        name: String::new(),
+        checksum: String::new(),
+        status: if dirty { HistoryStatus::Dirty } else { HistoryStatus::Applied },
+        statements_done: 0,
+        applied_at: String::new(),
+        duration_ms: None,
+        applied_by: String::new(),
+        plumb_version: String::new(),
+        error: dirty.then(|| "golang-migrate left this version dirty: it failed part-way".to_owned()),
+    }))
+}
+
+/// "Up to `newest`" as one row per file of `set` (the newest keeps its own status); a newest
+/// version no file has stays as it is, so it shows as a missing file.
+fn up_to(newest: Option<HistoryRow>, set: &MigrationSet) -> Vec<HistoryRow> {
+    let Some(newest) = newest else { return Vec::new() };
+    let mut rows: Vec<HistoryRow> = set
+        .migrations()
+        .iter()
+        .filter(|m| m.version < newest.version && !m.version.same_number(&newest.version))
+        .map(|m| HistoryRow {
+            version: m.version.clone(),
+            name: m.name.clone(),
+            error: None,
+            status: HistoryStatus::Applied,
+            ..newest.clone()
+        })
+        .collect();
+    // The file's own spelling of the number (`030` for golang-migrate's 30).
+    match set.get(&newest.version) {
+        Some(m) => rows.push(HistoryRow { name: m.name.clone(), version: m.version.clone(), ..newest }),
+        None => rows.push(newest),
+    }
+    rows
 }
 
 async fn read_supabase_history(conn: &Connection) -> Result<Vec<HistoryRow>, ApplyError> {

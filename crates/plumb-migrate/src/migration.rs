@@ -33,6 +33,12 @@ impl Version {
         if trimmed.is_empty() { "0" } else { trimmed }
     }
 
+    /// The number without leading zeros (`0` for all zeros): what tools that keep versions
+    /// as integers record.
+    pub fn significant_or_zero(&self) -> &str {
+        self.significant()
+    }
+
     /// Whether two versions name the same number (`007` and `7`).
     pub fn same_number(&self, other: &Version) -> bool {
         self.significant() == other.significant()
@@ -234,6 +240,8 @@ pub enum Layout {
     Prisma,
     /// Diesel: `<version>_<name>/up.sql` (and `metadata.toml`).
     Diesel,
+    /// golang-migrate: `<version>_<name>.up.sql` (and `.down.sql`, ignored).
+    GolangMigrate,
 }
 
 impl Layout {
@@ -243,6 +251,7 @@ impl Layout {
             Layout::Plumb => "plumb",
             Layout::Prisma => "Prisma",
             Layout::Diesel => "Diesel",
+            Layout::GolangMigrate => "golang-migrate",
         }
     }
 
@@ -253,6 +262,7 @@ impl Layout {
             Layout::Plumb => HistoryFormat::Plumb,
             Layout::Prisma => HistoryFormat::Prisma,
             Layout::Diesel => HistoryFormat::Diesel,
+            Layout::GolangMigrate => HistoryFormat::GolangMigrate,
         }
     }
 }

@@ -32,6 +32,7 @@ impl MigrationSource for NativeDir {
         let entries = std::fs::read_dir(&self.dir)
             .map_err(|e| LoadError::Folder { path: self.dir.clone(), reason: e.to_string() })?;
         let mut migrations = Vec::new();
+        let mut golang_migrate = false;
         for entry in entries {
             let entry = entry.map_err(|e| LoadError::Folder { path: self.dir.clone(), reason: e.to_string() })?;
             let path = entry.path();
@@ -39,7 +40,10 @@ impl MigrationSource for NativeDir {
             if !path.is_file() || !file_name.ends_with(".sql") || file_name.ends_with(".down.sql") {
                 continue;
             }
-            let stem = file_name.trim_end_matches(".sql");
+            // golang-migrate's `<version>_<name>.up.sql`: the name without `.up`.
+            let up = file_name.ends_with(".up.sql");
+            golang_migrate |= up;
+            let stem = file_name.trim_end_matches(".sql").trim_end_matches(".up");
             let (version, name) = match stem.split_once('_') {
                 Some((v, n)) => (Version::parse(v), n.to_owned()),
                 None => (Version::parse(stem), String::new()),
@@ -50,7 +54,8 @@ impl MigrationSource for NativeDir {
             let sql = read_text(&path)?;
             migrations.push(Migration::new(version, name, path, sql)?);
         }
-        MigrationSet::new(migrations)
+        let layout = if golang_migrate { Layout::GolangMigrate } else { Layout::Plumb };
+        Ok(MigrationSet::new(migrations)?.with_layout(layout))
     }
 }
 

@@ -75,7 +75,7 @@ pub fn status(set: &MigrationSet, history: Option<&[HistoryRow]>) -> Vec<StatusE
             None => MigrationState::Pending,
             Some(r) => match r.status {
                 HistoryStatus::InProgress => MigrationState::InProgress,
-                HistoryStatus::Failed => MigrationState::Failed,
+                HistoryStatus::Failed | HistoryStatus::Dirty => MigrationState::Failed,
                 HistoryStatus::Applied if !r.checksum.is_empty() && r.checksum != m.checksum => {
                     MigrationState::Modified
                 }

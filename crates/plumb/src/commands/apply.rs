@@ -22,7 +22,7 @@ pub async fn run(settings: &GlobalSettings, args: &ApplyArgs, output: Output) ->
     let notices = Notices::default();
     if args.dry_run {
         let conn = target::connect(settings, output, Access::ReadOnly, &notices).await?;
-        let history = plumb_migrate::read_history_with_format(&conn).await?;
+        let history = plumb_migrate::read_history_with_format(&conn, &set).await?;
         let rows = history.as_ref().map_or(&[][..], |(_, rows)| rows.as_slice());
         let (planned, warnings) = plumb_migrate::plan(&set, rows, &options)?;
         for w in &warnings {

@@ -17,7 +17,7 @@ pub async fn run(settings: &GlobalSettings, args: &CheckArgs, output: Output) ->
     let set = load_migrations(&args.doctor.dir.dir)?;
     let info = target::conninfo(settings, output)?;
     let conn = target::connect_to(&info, output, Access::ReadOnly, &Notices::default()).await?;
-    let history = plumb_migrate::read_history(&conn).await?.unwrap_or_default();
+    let history = plumb_migrate::read_history(&conn, &set).await?.unwrap_or_default();
     let (pending, _) = plumb_migrate::plan(&set, &history, &ApplyOptions::default())?;
     let schema = plumb_catalog::inspect(&conn, &InspectOptions::default()).await?;
     let purpose = format!("checking {} pending migration(s) on a clone of the target", pending.len());

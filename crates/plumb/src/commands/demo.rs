@@ -92,7 +92,7 @@ async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, outpu
     let set = incidents::build(conn, incident, &dir).await?;
 
     output.result("\n$ plumb status");
-    let history = plumb_migrate::read_history(conn).await?.unwrap_or_default();
+    let history = plumb_migrate::read_history(conn, &set).await?.unwrap_or_default();
     views::status::render(&plumb_migrate::status(&set, Some(&history)), None, conn.target(), output);
 
     output.result("\n$ plumb verify");

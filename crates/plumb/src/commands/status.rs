@@ -25,7 +25,7 @@ pub async fn run(settings: &GlobalSettings, args: &StatusArgs, output: Output) -
     }
     let set = load_migrations(&args.doctor.dir.dir)?;
     let conn = target::connect(settings, output, Access::ReadOnly, &Notices::default()).await?;
-    let history = plumb_migrate::read_history_with_format(&conn).await?;
+    let history = plumb_migrate::read_history_with_format(&conn, &set).await?;
     crate::doctor::say_source(&set, history.as_ref().map(|(f, _)| *f), output);
     let history = history.map(|(_, rows)| rows);
     let entries = plumb_migrate::status(&set, history.as_deref());

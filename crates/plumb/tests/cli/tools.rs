@@ -85,3 +85,47 @@ fn a_folder_that_mixes_layouts_is_refused_naming_them() {
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("mixes layouts"), "{run:?}");
 }
+
+/// golang-migrate's "dirty database version": migration 3 failed part-way. plumb reads the
+/// one-row history, finds 3 partial from the catalog, and repairs it to 3, clean.
+#[test]
+fn a_dirty_golang_migrate_database_is_diagnosed_from_the_catalog_and_left_clean() {
+    let dir = folder(&[
+        ("1_users.up.sql", "CREATE TABLE users (id int PRIMARY KEY);"),
+        ("1_users.down.sql", "DROP TABLE users;"),
+        ("2_posts.up.sql", "CREATE TABLE posts (id int PRIMARY KEY, user_id int REFERENCES users);"),
+        (
+            "3_tags.up.sql",
+            "CREATE TABLE tags (id int PRIMARY KEY);\nCREATE TABLE post_tags (post_id int REFERENCES posts, tag_id int REFERENCES tags);\n",
+        ),
+    ]);
+    let db = TestDb::new();
+    let dir_arg = dir.path().to_str().unwrap();
+    let run = plumb(&db.url(), &["apply", "--dir", dir_arg, "--to", "2"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        db.query("SELECT version::text, dirty::text FROM schema_migrations"),
+        [[Some("2".into()), Some("false".into())]]
+    );
+    // What `migrate up` leaves when 3 fails after its first statement.
+    db.query("CREATE TABLE tags (id int PRIMARY KEY); UPDATE schema_migrations SET version = 3, dirty = true");
+    let run = plumb(&db.url(), &["status", "--dir", dir_arg, "--json"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["migrations"][1]["state"], "applied", "2 counts as applied: 3 is the newest");
+    assert_eq!(json["migrations"][2]["state"], "failed", "{json:#}");
+
+    let shadow = crate::support::cluster().url("postgres");
+    let run = plumb(&db.url(), &["verify", "--dir", dir_arg, "--shadow-url", &shadow, "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["migrations"][2]["status"], "partial", "{json:#}");
+    let run = plumb(&db.url(), &["repair", "--dir", dir_arg, "--shadow-url", &shadow, "--execute", "--yes"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        db.query("SELECT version::text, dirty::text FROM schema_migrations"),
+        [[Some("3".into()), Some("false".into())]]
+    );
+    assert!(db.exists("public.post_tags"));
+    let run = plumb(&db.url(), &["verify", "--dir", dir_arg, "--shadow-url", &shadow]);
+    assert_eq!(run.code, 0, "{run:?}");
+}
