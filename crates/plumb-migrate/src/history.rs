@@ -101,6 +101,9 @@ pub enum HistoryFormat {
     /// newest version applied (every older file counts as applied), `dirty` while it runs or
     /// after it failed part-way (migrate/database/postgres/postgres.go).
     GolangMigrate,
+    /// dbmate's `schema_migrations (version varchar)`: a row per migration, no checksum
+    /// (dbmate, `pkg/driver/postgres/postgres.go`).
+    Dbmate,
 }
 
 impl HistoryFormat {
@@ -111,7 +114,7 @@ impl HistoryFormat {
             HistoryFormat::Supabase => "supabase_migrations.schema_migrations",
             HistoryFormat::Prisma => "_prisma_migrations",
             HistoryFormat::Diesel => "__diesel_schema_migrations",
-            HistoryFormat::GolangMigrate => "schema_migrations",
+            HistoryFormat::GolangMigrate | HistoryFormat::Dbmate => "schema_migrations",
         }
     }
 
@@ -128,6 +131,7 @@ impl HistoryFormat {
             HistoryFormat::Prisma => "Prisma",
             HistoryFormat::Diesel => "Diesel",
             HistoryFormat::GolangMigrate => "golang-migrate",
+            HistoryFormat::Dbmate => "dbmate",
         }
     }
 
@@ -142,7 +146,8 @@ impl HistoryFormat {
                         to_regclass('_prisma_migrations') IS NOT NULL,
                         to_regclass('__diesel_schema_migrations') IS NOT NULL,
                         EXISTS (SELECT FROM pg_attribute
-                                 WHERE attrelid = to_regclass('schema_migrations') AND attname = 'dirty' AND NOT attisdropped)",
+                                 WHERE attrelid = to_regclass('schema_migrations') AND attname = 'dirty' AND NOT attisdropped),
+                        to_regclass('schema_migrations') IS NOT NULL",
                 &[],
             )
             .await
@@ -153,6 +158,8 @@ impl HistoryFormat {
             HistoryFormat::Prisma,
             HistoryFormat::Diesel,
             HistoryFormat::GolangMigrate,
+            // A `schema_migrations` without `dirty`.
+            HistoryFormat::Dbmate,
         ];
         Ok(formats.into_iter().enumerate().find(|(i, _)| row.get::<_, bool>(*i)).map(|(_, f)| f))
     }
@@ -167,6 +174,7 @@ impl HistoryFormat {
             HistoryFormat::GolangMigrate => {
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);"
             }
+            HistoryFormat::Dbmate => "CREATE TABLE IF NOT EXISTS schema_migrations (version varchar(128) PRIMARY KEY);",
         }
     }
 
@@ -199,6 +207,9 @@ impl HistoryFormat {
             }
             HistoryFormat::Diesel => format!(
                 "INSERT INTO __diesel_schema_migrations (version) VALUES ('{version}') ON CONFLICT (version) DO NOTHING;"
+            ),
+            HistoryFormat::Dbmate => format!(
+                "INSERT INTO schema_migrations (version) VALUES ('{version}') ON CONFLICT (version) DO NOTHING;"
             ),
             // The newest version applied, clean: what `migrate up` leaves.
             HistoryFormat::GolangMigrate => format!(
@@ -295,6 +306,7 @@ pub async fn read_history_with_format(
         HistoryFormat::Prisma => read_prisma_history(conn).await?,
         HistoryFormat::Diesel => read_diesel_history(conn).await?,
         HistoryFormat::GolangMigrate => up_to(read_golang_migrate_history(conn).await?, set),
+        HistoryFormat::Dbmate => read_versions(conn, HistoryFormat::Dbmate).await?,
     };
     Ok(Some((format, rows)))
 }
@@ -432,13 +444,17 @@ async fn read_prisma_history(conn: &Connection) -> Result<Vec<HistoryRow>, Apply
 
 /// Diesel's rows: every one applied; no checksum, so `modified` cannot be seen.
 async fn read_diesel_history(conn: &Connection) -> Result<Vec<HistoryRow>, ApplyError> {
-    let table = HistoryFormat::Diesel.table();
+    read_versions(conn, HistoryFormat::Diesel).await
+}
+
+/// A table of versions (Diesel's, dbmate's): every row applied, no checksum.
+async fn read_versions(conn: &Connection, format: HistoryFormat) -> Result<Vec<HistoryRow>, ApplyError> {
+    let table = format.table();
+    let when =
+        if format == HistoryFormat::Diesel { "to_char(run_on, 'YYYY-MM-DD\"T\"HH24:MI:SS')" } else { "NULL::text" };
     let rows = conn
         .client()
-        .query(
-            "SELECT version::text, to_char(run_on, 'YYYY-MM-DD\"T\"HH24:MI:SS') FROM __diesel_schema_migrations",
-            &[],
-        )
+        .query(&format!("SELECT version::text, {when} FROM {table}"), &[])
         .await
         .map_err(|e| corrupt_table(table, plumb_pg::PgError::from(e).to_string()))?;
     let mut history = Vec::new();

@@ -242,6 +242,8 @@ pub enum Layout {
     Diesel,
     /// golang-migrate: `<version>_<name>.up.sql` (and `.down.sql`, ignored).
     GolangMigrate,
+    /// dbmate: `<version>_<name>.sql` with `-- migrate:up` and `-- migrate:down` sections.
+    Dbmate,
 }
 
 impl Layout {
@@ -252,6 +254,7 @@ impl Layout {
             Layout::Prisma => "Prisma",
             Layout::Diesel => "Diesel",
             Layout::GolangMigrate => "golang-migrate",
+            Layout::Dbmate => "dbmate",
         }
     }
 
@@ -263,6 +266,7 @@ impl Layout {
             Layout::Prisma => HistoryFormat::Prisma,
             Layout::Diesel => HistoryFormat::Diesel,
             Layout::GolangMigrate => HistoryFormat::GolangMigrate,
+            Layout::Dbmate => HistoryFormat::Dbmate,
         }
     }
 }

@@ -33,6 +33,7 @@ impl MigrationSource for NativeDir {
             .map_err(|e| LoadError::Folder { path: self.dir.clone(), reason: e.to_string() })?;
         let mut migrations = Vec::new();
         let mut golang_migrate = false;
+        let mut dbmate = false;
         for entry in entries {
             let entry = entry.map_err(|e| LoadError::Folder { path: self.dir.clone(), reason: e.to_string() })?;
             let path = entry.path();
@@ -52,11 +53,53 @@ impl MigrationSource for NativeDir {
                 return Err(LoadError::BadFileName { path });
             };
             let sql = read_text(&path)?;
-            migrations.push(Migration::new(version, name, path, sql)?);
+            match dbmate_up(&sql) {
+                Some((up, directives)) => {
+                    dbmate = true;
+                    migrations.push(Migration::with_directives(version, name, path, up, directives)?);
+                }
+                None => migrations.push(Migration::new(version, name, path, sql)?),
+            }
         }
-        let layout = if golang_migrate { Layout::GolangMigrate } else { Layout::Plumb };
+        if dbmate && let Some(m) = migrations.iter().find(|m| !m.sql.contains("-- migrate:up")) {
+            return Err(LoadError::Layout {
+                path: m.path.clone(),
+                reason: "a dbmate file without `-- migrate:up` (the others of the folder have one)".into(),
+            });
+        }
+        let layout = if dbmate {
+            Layout::Dbmate
+        } else if golang_migrate {
+            Layout::GolangMigrate
+        } else {
+            Layout::Plumb
+        };
         Ok(MigrationSet::new(migrations)?.with_layout(layout))
     }
+}
+
+/// A dbmate file's up part: the text with everything outside the `-- migrate:up` section
+/// blanked (spaces, newlines kept, so positions stay true), and `transaction:false` on its
+/// marker line read as no-transaction (dbmate, `pkg/dbmate/migration.go`). `None`: not a
+/// dbmate file.
+fn dbmate_up(sql: &str) -> Option<(String, Directives)> {
+    let mut offset = 0;
+    let mut up: Option<(usize, bool)> = None;
+    let mut end = sql.len();
+    for line in sql.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if let Some(options) = trimmed.strip_prefix("-- migrate:up") {
+            up = Some((offset, options.split_whitespace().any(|o| o == "transaction:false")));
+        } else if trimmed.starts_with("-- migrate:down") && up.is_some() {
+            end = offset;
+            break;
+        }
+        offset += line.len();
+    }
+    let (start, no_transaction) = up?;
+    let blanked: String =
+        sql.char_indices().map(|(i, c)| if (start..end).contains(&i) || c == '\n' { c } else { ' ' }).collect();
+    Some((blanked, Directives { no_transaction }))
 }
 
 /// A migration file's text: UTF-8, or an error pointing at the first byte that is not.

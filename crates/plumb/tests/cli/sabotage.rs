@@ -653,14 +653,14 @@ fn report(folder: &Folder, scores: &[Score]) -> String {
     out
 }
 
-/// The reference set in golang-migrate's layout (`<version>_<name>.up.sql`), written once.
-fn golang_migrate_reference() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("plumb-golang-migrate-reference-{}", std::process::id()));
+/// The reference set in another tool's layout, each file renamed and rewritten by `to`.
+fn reference_as(tool: &str, to: fn(&str, &str) -> (String, String)) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("plumb-{tool}-reference-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for entry in std::fs::read_dir(REFERENCE).unwrap() {
         let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().replace(".sql", ".up.sql");
-        std::fs::copy(&path, dir.join(name)).unwrap();
+        let (name, sql) = to(&path.file_name().unwrap().to_string_lossy(), &std::fs::read_to_string(&path).unwrap());
+        std::fs::write(dir.join(name), sql).unwrap();
     }
     dir
 }
@@ -670,9 +670,12 @@ fn folders() -> Vec<(String, PathBuf)> {
     if let Ok(dirs) = std::env::var("PLUMB_SABOTAGE_DIRS") {
         return std::env::split_paths(&dirs).map(|p| (p.display().to_string(), p)).collect();
     }
+    let golang_migrate = |name: &str, sql: &str| (name.replace(".sql", ".up.sql"), sql.to_owned());
+    let dbmate = |name: &str, sql: &str| (name.to_owned(), format!("-- migrate:up\n{sql}\n-- migrate:down\n"));
     let mut out = vec![
         ("reference".to_owned(), PathBuf::from(REFERENCE)),
-        ("reference, golang-migrate".to_owned(), golang_migrate_reference()),
+        ("reference, golang-migrate".to_owned(), reference_as("golang-migrate", golang_migrate)),
+        ("reference, dbmate".to_owned(), reference_as("dbmate", dbmate)),
     ];
     for name in ["cratesio", "cratesio-diesel", "documenso-prisma"] {
         match corpus(name) {

@@ -129,3 +129,36 @@ fn a_dirty_golang_migrate_database_is_diagnosed_from_the_catalog_and_left_clean(
     let run = plumb(&db.url(), &["verify", "--dir", dir_arg, "--shadow-url", &shadow]);
     assert_eq!(run.code, 0, "{run:?}");
 }
+
+/// dbmate: only the `-- migrate:up` section runs (the down section dropped the table when it
+/// was read as SQL), `transaction:false` is understood, and the history is dbmate's.
+#[test]
+fn a_dbmate_folder_runs_its_up_sections_only_with_dbmate_s_history() {
+    let dir = folder(&[
+        (
+            "20240101000000_users.sql",
+            "-- migrate:up\ncreate table users (id int primary key);\n\n-- migrate:down\ndrop table users;\n",
+        ),
+        (
+            "20240102000000_users_index.sql",
+            "-- migrate:up transaction:false\ncreate index concurrently users_id on users (id);\n\n-- migrate:down\ndrop index users_id;\n",
+        ),
+    ]);
+    let db = TestDb::new();
+    let dir_arg = dir.path().to_str().unwrap();
+    let run = plumb(&db.url(), &["apply", "--dir", dir_arg]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(db.exists("public.users"), "the down section did not run");
+    assert!(db.exists("public.users_id"));
+    let versions = db.query("SELECT version FROM schema_migrations ORDER BY version");
+    assert_eq!(versions, [[Some("20240101000000".into())], [Some("20240102000000".into())]]);
+    let shadow = crate::support::cluster().url("postgres");
+    let run = plumb(&db.url(), &["verify", "--dir", dir_arg, "--shadow-url", &shadow]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("dbmate migrations (2); history in schema_migrations (dbmate)"), "{run:?}");
+    // A file of the folder without its up marker is an error naming it.
+    std::fs::write(dir.path().join("20240103000000_x.sql"), "create table x (id int);\n").unwrap();
+    let run = plumb(&db.url(), &["status", "--dir", dir_arg]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("20240103000000_x.sql") && run.stderr.contains("-- migrate:up"), "{run:?}");
+}
