@@ -28,8 +28,9 @@ pub struct InspectOptions {
 pub const HISTORY_SCHEMAS: [&str; 2] = ["plumb", "supabase_migrations"];
 
 /// History tables other tools keep among the user's own (Prisma's, Diesel's, golang-migrate's
-/// and dbmate's `schema_migrations`): left out too.
-pub const HISTORY_TABLES: [&str; 3] = ["_prisma_migrations", "__diesel_schema_migrations", "schema_migrations"];
+/// and dbmate's `schema_migrations`, goose's, sqlx's): left out too.
+pub const HISTORY_TABLES: [&str; 5] =
+    ["_prisma_migrations", "__diesel_schema_migrations", "schema_migrations", "goose_db_version", "_sqlx_migrations"];
 
 /// Inspection failed.
 #[derive(Debug, thiserror::Error)]
@@ -169,7 +170,10 @@ async fn inspect_using(
 /// Other tools' history tables (`_prisma_migrations`, ...) are claims, not the user's schema.
 fn without_history_tables(mut schema: Schema, options: &InspectOptions) -> Schema {
     if !options.include_plumb {
+        let history = |qualified: &str| HISTORY_TABLES.iter().any(|t| qualified.rsplit('.').next() == Some(t));
         schema.tables.retain(|_, t| !HISTORY_TABLES.contains(&t.name.as_str()));
+        // goose's serial id comes with a sequence of its own.
+        schema.sequences.retain(|_, s| !s.owned_by.as_ref().is_some_and(|(table, _)| history(table)));
     }
     schema
 }

@@ -310,7 +310,7 @@ fn status(row: Option<&HistoryRow>, m: &Migration, recorded: bool, evidence: Opt
         Some(HistoryStatus::InProgress) => Status::InProgress,
         Some(HistoryStatus::Failed) => Status::Failed,
         // An empty recorded checksum: the history format keeps none (Supabase).
-        _ if recorded && row.is_some_and(|r| !r.checksum.is_empty() && r.checksum != m.checksum) => Status::Modified,
+        _ if recorded && row.is_some_and(|r| !m.checksum_matches(&r.checksum)) => Status::Modified,
         _ => match evidence {
             None => Status::Unverifiable,
             Some((true, true)) if recorded => Status::Verified,

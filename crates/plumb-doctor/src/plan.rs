@@ -432,14 +432,13 @@ impl Planner<'_> {
                 continue;
             }
             let row = history.iter().find(|r| r.version.same_number(&m.version));
-            let exact = row.is_some_and(|r| {
-                r.status == HistoryStatus::Applied
-                    && r.version.as_str() == m.version.as_str()
-                    && (r.checksum.is_empty() || r.checksum == m.checksum)
-            });
+            // Integer versions (`30` for `030`) match by number; text ones by spelling.
+            let spelled = |r: &HistoryRow| format.integer_versions() || r.version.as_str() == m.version.as_str();
+            let exact = row
+                .is_some_and(|r| r.status == HistoryStatus::Applied && spelled(r) && m.checksum_matches(&r.checksum));
             if !exact {
                 // A row of the same number spelled otherwise (`7` for `007`) is replaced.
-                if let Some(r) = row.filter(|r| r.version.as_str() != m.version.as_str()) {
+                if let Some(r) = row.filter(|r| !spelled(r)) {
                     unrecord.push(r.version.clone());
                 }
                 record.push(m);

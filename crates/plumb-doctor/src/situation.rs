@@ -82,14 +82,16 @@ impl Situation {
     pub fn write_adoption(&self, dir: &Path, unexplained: &[ObjectId]) -> Result<Migration, DoctorError> {
         let version = next_version(&self.set);
         let path = match self.set.layout() {
-            Layout::Plumb | Layout::Dbmate => dir.join(format!("{version}_adopted.sql")),
+            Layout::Plumb | Layout::Dbmate | Layout::Goose => dir.join(format!("{version}_adopted.sql")),
             Layout::GolangMigrate => dir.join(format!("{version}_adopted.up.sql")),
             Layout::Diesel => dir.join(format!("{version}_adopted")).join("up.sql"),
             Layout::Prisma => dir.join(format!("{version}_adopted")).join("migration.sql"),
         };
         let mut sql = adoption_sql(&self.live, unexplained);
-        if self.set.layout() == Layout::Dbmate {
-            sql = format!("-- migrate:up\n{sql}\n-- migrate:down\n");
+        match self.set.layout() {
+            Layout::Dbmate => sql = format!("-- migrate:up\n{sql}\n-- migrate:down\n"),
+            Layout::Goose => sql = format!("-- +goose Up\n{sql}\n-- +goose Down\n"),
+            _ => {}
         }
         if let Some(folder) = path.parent() {
             std::fs::create_dir_all(folder).map_err(|source| DoctorError::Write { path: folder.to_owned(), source })?;

@@ -125,7 +125,7 @@ pub fn plan<'a>(
                 row.status.as_str()
             )),
             // An empty recorded checksum: the history format keeps none, so no change can be seen.
-            Some(m) if !row.checksum.is_empty() && m.checksum != row.checksum => problems.push(format!(
+            Some(m) if !m.checksum_matches(&row.checksum) => problems.push(format!(
                 "{} changed after it was {} (recorded checksum {}, file {})",
                 m.path.display(),
                 if row.status == HistoryStatus::Applied { "applied" } else { "started" },

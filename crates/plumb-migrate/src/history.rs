@@ -104,6 +104,13 @@ pub enum HistoryFormat {
     /// dbmate's `schema_migrations (version varchar)`: a row per migration, no checksum
     /// (dbmate, `pkg/driver/postgres/postgres.go`).
     Dbmate,
+    /// goose's `goose_db_version (id, version_id, is_applied, tstamp)`: the latest row per
+    /// version says whether it is applied; version 0 is goose's own first row
+    /// (goose, `internal/dialect/dialectquery/postgres.go`).
+    Goose,
+    /// sqlx's `_sqlx_migrations (version, description, installed_on, success, checksum,
+    /// execution_time)`, the checksum the SHA-384 of the file (sqlx-core, `migrate/migration.rs`).
+    Sqlx,
 }
 
 impl HistoryFormat {
@@ -115,7 +122,14 @@ impl HistoryFormat {
             HistoryFormat::Prisma => "_prisma_migrations",
             HistoryFormat::Diesel => "__diesel_schema_migrations",
             HistoryFormat::GolangMigrate | HistoryFormat::Dbmate => "schema_migrations",
+            HistoryFormat::Goose => "goose_db_version",
+            HistoryFormat::Sqlx => "_sqlx_migrations",
         }
+    }
+
+    /// Whether the table keeps versions as integers (`30` for the file `030`).
+    pub fn integer_versions(self) -> bool {
+        matches!(self, HistoryFormat::GolangMigrate | HistoryFormat::Goose | HistoryFormat::Sqlx)
     }
 
     /// Whether the table keeps one row, the newest version, rather than a row per migration.
@@ -132,6 +146,8 @@ impl HistoryFormat {
             HistoryFormat::Diesel => "Diesel",
             HistoryFormat::GolangMigrate => "golang-migrate",
             HistoryFormat::Dbmate => "dbmate",
+            HistoryFormat::Goose => "goose",
+            HistoryFormat::Sqlx => "sqlx",
         }
     }
 
@@ -147,7 +163,9 @@ impl HistoryFormat {
                         to_regclass('__diesel_schema_migrations') IS NOT NULL,
                         EXISTS (SELECT FROM pg_attribute
                                  WHERE attrelid = to_regclass('schema_migrations') AND attname = 'dirty' AND NOT attisdropped),
-                        to_regclass('schema_migrations') IS NOT NULL",
+                        to_regclass('schema_migrations') IS NOT NULL,
+                        to_regclass('goose_db_version') IS NOT NULL,
+                        to_regclass('_sqlx_migrations') IS NOT NULL",
                 &[],
             )
             .await
@@ -160,6 +178,8 @@ impl HistoryFormat {
             HistoryFormat::GolangMigrate,
             // A `schema_migrations` without `dirty`.
             HistoryFormat::Dbmate,
+            HistoryFormat::Goose,
+            HistoryFormat::Sqlx,
         ];
         Ok(formats.into_iter().enumerate().find(|(i, _)| row.get::<_, bool>(*i)).map(|(_, f)| f))
     }
@@ -175,6 +195,8 @@ impl HistoryFormat {
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);"
             }
             HistoryFormat::Dbmate => "CREATE TABLE IF NOT EXISTS schema_migrations (version varchar(128) PRIMARY KEY);",
+            HistoryFormat::Goose => CREATE_GOOSE_HISTORY.trim(),
+            HistoryFormat::Sqlx => CREATE_SQLX_HISTORY.trim(),
         }
     }
 
@@ -211,6 +233,16 @@ impl HistoryFormat {
             HistoryFormat::Dbmate => format!(
                 "INSERT INTO schema_migrations (version) VALUES ('{version}') ON CONFLICT (version) DO NOTHING;"
             ),
+            HistoryFormat::Goose => format!(
+                "INSERT INTO goose_db_version (version_id, is_applied) VALUES ({}, true);",
+                m.version.significant_or_zero()
+            ),
+            HistoryFormat::Sqlx => format!(
+                "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)\n  VALUES ({}, {}, true, decode('{}', 'hex'), 0)\n  ON CONFLICT (version) DO UPDATE SET description = EXCLUDED.description, success = true, checksum = EXCLUDED.checksum;",
+                m.version.significant_or_zero(),
+                literal(&m.name.replace('_', " ")),
+                m.checksum_sha384
+            ),
             // The newest version applied, clean: what `migrate up` leaves.
             HistoryFormat::GolangMigrate => format!(
                 "DELETE FROM schema_migrations;\nINSERT INTO schema_migrations (version, dirty) VALUES ({}, false);",
@@ -239,6 +271,12 @@ impl HistoryFormat {
                 "DELETE FROM _prisma_migrations WHERE split_part(migration_name, '_', 1) = '{}';",
                 version.as_str()
             ),
+            HistoryFormat::Goose => {
+                format!("DELETE FROM goose_db_version WHERE version_id = {};", version.significant_or_zero())
+            }
+            HistoryFormat::GolangMigrate | HistoryFormat::Sqlx => {
+                format!("DELETE FROM {} WHERE version = {};", self.table(), version.significant_or_zero())
+            }
             _ => format!("DELETE FROM {} WHERE version = '{}';", self.table(), version.as_str()),
         }
     }
@@ -262,6 +300,30 @@ CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
 );
 "#;
+
+/// goose's history table and the first row goose writes into it.
+const CREATE_GOOSE_HISTORY: &str = "
+CREATE TABLE IF NOT EXISTS goose_db_version (
+    id         serial PRIMARY KEY,
+    version_id bigint NOT NULL,
+    is_applied boolean NOT NULL,
+    tstamp     timestamp NULL DEFAULT now()
+);
+INSERT INTO goose_db_version (version_id, is_applied)
+    SELECT 0, true WHERE NOT EXISTS (SELECT FROM goose_db_version);
+";
+
+/// sqlx's history table, as sqlx-cli creates it on PostgreSQL.
+const CREATE_SQLX_HISTORY: &str = "
+CREATE TABLE IF NOT EXISTS _sqlx_migrations (
+    version        BIGINT PRIMARY KEY,
+    description    TEXT NOT NULL,
+    installed_on   TIMESTAMPTZ NOT NULL DEFAULT now(),
+    success        BOOLEAN NOT NULL,
+    checksum       BYTEA NOT NULL,
+    execution_time BIGINT NOT NULL
+);
+";
 
 /// Diesel's history table, as diesel_migrations creates it on PostgreSQL.
 const CREATE_DIESEL_HISTORY: &str = "
@@ -307,8 +369,76 @@ pub async fn read_history_with_format(
         HistoryFormat::Diesel => read_diesel_history(conn).await?,
         HistoryFormat::GolangMigrate => up_to(read_golang_migrate_history(conn).await?, set),
         HistoryFormat::Dbmate => read_versions(conn, HistoryFormat::Dbmate).await?,
+        HistoryFormat::Goose => read_goose_history(conn).await?,
+        HistoryFormat::Sqlx => read_sqlx_history(conn).await?,
     };
     Ok(Some((format, rows)))
+}
+
+/// goose's rows: the latest per version says whether it is applied; version 0 is goose's own.
+async fn read_goose_history(conn: &Connection) -> Result<Vec<HistoryRow>, ApplyError> {
+    let table = HistoryFormat::Goose.table();
+    let rows = conn
+        .client()
+        .query(
+            "SELECT DISTINCT ON (version_id) version_id::text, is_applied,
+                    to_char(tstamp, 'YYYY-MM-DD\"T\"HH24:MI:SS')
+               FROM goose_db_version WHERE version_id <> 0 ORDER BY version_id, id DESC",
+            &[],
+        )
+        .await
+        .map_err(|e| corrupt_table(table, plumb_pg::PgError::from(e).to_string()))?;
+    let mut history = Vec::new();
+    for row in rows.iter().filter(|r| r.get::<_, Option<bool>>(1).unwrap_or(false)) {
+        let text: String = row.get::<_, Option<String>>(0).unwrap_or_default();
+        let version = Version::parse(&text)
+            .ok_or_else(|| corrupt_table(table, format!("version_id \"{text}\" is not a number")))?;
+        history.push(plain_row(version, String::new(), HistoryStatus::Applied, row.get(2)));
+    }
+    Ok(history)
+}
+
+/// sqlx's rows: `success = false` is a migration that failed; the checksum is the SHA-384.
+async fn read_sqlx_history(conn: &Connection) -> Result<Vec<HistoryRow>, ApplyError> {
+    let table = HistoryFormat::Sqlx.table();
+    let rows = conn
+        .client()
+        .query(
+            "SELECT version::text, description, success, encode(checksum, 'hex'),
+                    to_char(installed_on AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+               FROM _sqlx_migrations ORDER BY version",
+            &[],
+        )
+        .await
+        .map_err(|e| corrupt_table(table, plumb_pg::PgError::from(e).to_string()))?;
+    let mut history = Vec::new();
+    for row in rows {
+        let text: String = row.get::<_, Option<String>>(0).unwrap_or_default();
+        let version =
+            Version::parse(&text).ok_or_else(|| corrupt_table(table, format!("version \"{text}\" is not a number")))?;
+        let success: bool = row.get::<_, Option<bool>>(2).unwrap_or(false);
+        let status = if success { HistoryStatus::Applied } else { HistoryStatus::Failed };
+        let mut r = plain_row(version, row.get::<_, Option<String>>(1).unwrap_or_default(), status, row.get(4));
+        r.checksum = format!("sha384:{}", row.get::<_, Option<String>>(3).unwrap_or_default());
+        history.push(r);
+    }
+    Ok(history)
+}
+
+/// A row with only what tools other than plumb keep.
+fn plain_row(version: Version, name: String, status: HistoryStatus, applied_at: Option<String>) -> HistoryRow {
+    HistoryRow {
+        version,
+        name,
+        checksum: String::new(),
+        status,
+        statements_done: 0,
+        applied_at: applied_at.unwrap_or_default(),
+        duration_ms: None,
+        applied_by: String::new(),
+        plumb_version: String::new(),
+        error: None,
+    }
 }
 
 /// golang-migrate's one row: the newest version, and whether it is dirty.

@@ -84,6 +84,8 @@ pub struct Migration {
     pub sql: Arc<str>,
     /// SHA-256 of the file's bytes, lower-case hex.
     pub checksum: String,
+    /// SHA-384 of the file's bytes, lower-case hex: the checksum sqlx records.
+    pub checksum_sha384: String,
     /// Its directives.
     pub directives: Directives,
     /// Its statements (byte ranges into `sql`).
@@ -111,6 +113,7 @@ impl Migration {
         given: Directives,
     ) -> Result<Migration, LoadError> {
         let checksum = hex_sha256(sql.as_bytes());
+        let checksum_sha384 = format!("{:x}", sha2::Sha384::digest(sql.as_bytes()));
         let mut directives = parse_directives(&path, &sql)?;
         directives.no_transaction |= given.no_transaction;
         let (sql, script) = without_wrapper(sql, directives.no_transaction);
@@ -138,7 +141,7 @@ impl Migration {
                 _ => {}
             }
         }
-        Ok(Migration { version, name, path, sql, checksum, directives, script })
+        Ok(Migration { version, name, path, sql, checksum, checksum_sha384, directives, script })
     }
 
     /// The text of statement `index`.
@@ -160,6 +163,16 @@ impl Migration {
             None => whole,
         };
         SourceLocation::new(&self.path, &self.sql, span)
+    }
+
+    /// Whether a checksum a history recorded is this file's: empty (the format keeps none)
+    /// matches; `sha384:<hex>` (sqlx's) is held to the SHA-384; anything else to the SHA-256.
+    pub fn checksum_matches(&self, recorded: &str) -> bool {
+        match recorded.strip_prefix("sha384:") {
+            _ if recorded.is_empty() => true,
+            Some(hex) => hex.eq_ignore_ascii_case(&self.checksum_sha384),
+            None => recorded == self.checksum,
+        }
     }
 
     /// Whether it runs in one transaction with its history row.
@@ -211,6 +224,11 @@ fn parse_directives(path: &std::path::Path, sql: &str) -> Result<Directives, Loa
             continue;
         }
         let Some(comment) = trimmed.strip_prefix("--") else { break };
+        // sqlx's marker, on the first line.
+        if comment.trim() == "no-transaction" {
+            directives.no_transaction = true;
+            continue;
+        }
         let Some(directive) = comment.trim().strip_prefix("plumb:") else { continue };
         let word = directive.split_whitespace().next().unwrap_or("");
         match word {
@@ -244,6 +262,8 @@ pub enum Layout {
     GolangMigrate,
     /// dbmate: `<version>_<name>.sql` with `-- migrate:up` and `-- migrate:down` sections.
     Dbmate,
+    /// goose: `<version>_<name>.sql` with `-- +goose Up` and `-- +goose Down` sections.
+    Goose,
 }
 
 impl Layout {
@@ -255,6 +275,7 @@ impl Layout {
             Layout::Diesel => "Diesel",
             Layout::GolangMigrate => "golang-migrate",
             Layout::Dbmate => "dbmate",
+            Layout::Goose => "goose",
         }
     }
 
@@ -267,6 +288,7 @@ impl Layout {
             Layout::Diesel => HistoryFormat::Diesel,
             Layout::GolangMigrate => HistoryFormat::GolangMigrate,
             Layout::Dbmate => HistoryFormat::Dbmate,
+            Layout::Goose => HistoryFormat::Goose,
         }
     }
 }

@@ -33,7 +33,7 @@ impl MigrationSource for NativeDir {
             .map_err(|e| LoadError::Folder { path: self.dir.clone(), reason: e.to_string() })?;
         let mut migrations = Vec::new();
         let mut golang_migrate = false;
-        let mut dbmate = false;
+        let mut sectioned: Option<Layout> = None;
         for entry in entries {
             let entry = entry.map_err(|e| LoadError::Folder { path: self.dir.clone(), reason: e.to_string() })?;
             let path = entry.path();
@@ -53,53 +53,62 @@ impl MigrationSource for NativeDir {
                 return Err(LoadError::BadFileName { path });
             };
             let sql = read_text(&path)?;
-            match dbmate_up(&sql) {
-                Some((up, directives)) => {
-                    dbmate = true;
+            match up_section(&sql) {
+                Some((up, directives, tool)) => {
+                    sectioned = Some(tool);
                     migrations.push(Migration::with_directives(version, name, path, up, directives)?);
                 }
                 None => migrations.push(Migration::new(version, name, path, sql)?),
             }
         }
-        if dbmate && let Some(m) = migrations.iter().find(|m| !m.sql.contains("-- migrate:up")) {
-            return Err(LoadError::Layout {
-                path: m.path.clone(),
-                reason: "a dbmate file without `-- migrate:up` (the others of the folder have one)".into(),
-            });
+        if let Some(tool) = sectioned {
+            let marker = if tool == Layout::Dbmate { "-- migrate:up" } else { "-- +goose up" };
+            if let Some(m) = migrations.iter().find(|m| !m.sql.to_lowercase().contains(marker)) {
+                return Err(LoadError::Layout {
+                    path: m.path.clone(),
+                    reason: format!("a {} file without `{marker}` (the others of the folder have one)", tool.tool()),
+                });
+            }
         }
-        let layout = if dbmate {
-            Layout::Dbmate
-        } else if golang_migrate {
-            Layout::GolangMigrate
-        } else {
-            Layout::Plumb
+        let layout = match sectioned {
+            Some(tool) => tool,
+            None if golang_migrate => Layout::GolangMigrate,
+            None => Layout::Plumb,
         };
         Ok(MigrationSet::new(migrations)?.with_layout(layout))
     }
 }
 
-/// A dbmate file's up part: the text with everything outside the `-- migrate:up` section
-/// blanked (spaces, newlines kept, so positions stay true), and `transaction:false` on its
-/// marker line read as no-transaction (dbmate, `pkg/dbmate/migration.go`). `None`: not a
-/// dbmate file.
-fn dbmate_up(sql: &str) -> Option<(String, Directives)> {
+/// The up part of a file with up and down sections: the text with everything outside the up
+/// section blanked (spaces, newlines kept, so positions stay true), its no-transaction marker,
+/// and the tool. dbmate: `-- migrate:up [transaction:false]` … `-- migrate:down` (dbmate,
+/// `pkg/dbmate/migration.go`); goose: `-- +goose Up` … `-- +goose Down`, annotations
+/// case-insensitive, `-- +goose NO TRANSACTION` anywhere (goose, `internal/sqlparser`).
+/// `None`: neither.
+fn up_section(sql: &str) -> Option<(String, Directives, Layout)> {
     let mut offset = 0;
-    let mut up: Option<(usize, bool)> = None;
+    let mut up: Option<(usize, Layout)> = None;
+    let mut no_transaction = false;
     let mut end = sql.len();
     for line in sql.split_inclusive('\n') {
-        let trimmed = line.trim();
-        if let Some(options) = trimmed.strip_prefix("-- migrate:up") {
-            up = Some((offset, options.split_whitespace().any(|o| o == "transaction:false")));
-        } else if trimmed.starts_with("-- migrate:down") && up.is_some() {
+        let lower = line.trim().to_lowercase();
+        if let Some(options) = lower.strip_prefix("-- migrate:up") {
+            up = Some((offset, Layout::Dbmate));
+            no_transaction |= options.split_whitespace().any(|o| o == "transaction:false");
+        } else if lower.starts_with("-- +goose up") {
+            up = Some((offset, Layout::Goose));
+        } else if lower.starts_with("-- +goose no transaction") {
+            no_transaction = true;
+        } else if (lower.starts_with("-- migrate:down") || lower.starts_with("-- +goose down")) && up.is_some() {
             end = offset;
             break;
         }
         offset += line.len();
     }
-    let (start, no_transaction) = up?;
+    let (start, tool) = up?;
     let blanked: String =
         sql.char_indices().map(|(i, c)| if (start..end).contains(&i) || c == '\n' { c } else { ' ' }).collect();
-    Some((blanked, Directives { no_transaction }))
+    Some((blanked, Directives { no_transaction }, tool))
 }
 
 /// A migration file's text: UTF-8, or an error pointing at the first byte that is not.

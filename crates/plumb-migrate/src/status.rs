@@ -76,9 +76,7 @@ pub fn status(set: &MigrationSet, history: Option<&[HistoryRow]>) -> Vec<StatusE
             Some(r) => match r.status {
                 HistoryStatus::InProgress => MigrationState::InProgress,
                 HistoryStatus::Failed | HistoryStatus::Dirty => MigrationState::Failed,
-                HistoryStatus::Applied if !r.checksum.is_empty() && r.checksum != m.checksum => {
-                    MigrationState::Modified
-                }
+                HistoryStatus::Applied if !m.checksum_matches(&r.checksum) => MigrationState::Modified,
                 HistoryStatus::Applied => MigrationState::Applied,
             },
         };

@@ -167,7 +167,7 @@ BEGIN
                 AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'plumb', 'supabase_migrations')
                 AND n.nspname NOT LIKE 'pg\_%'
                 AND format('%I.%I', n.nspname, c.relname) NOT IN (SELECT name FROM plumb_seed_skip)
-                AND c.relname NOT IN ('_prisma_migrations', '__diesel_schema_migrations', 'schema_migrations')
+                AND c.relname NOT IN ('_prisma_migrations', '__diesel_schema_migrations', 'schema_migrations', 'goose_db_version', '_sqlx_migrations')
               ORDER BY 2 LOOP
       SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum),
              string_agg(CASE
@@ -205,7 +205,7 @@ fn rows(db: &TestDb) -> BTreeMap<String, (String, String)> {
     let tables = db.query(
         "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
           WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'plumb', 'supabase_migrations')
-            AND schemaname NOT LIKE 'pg\\_temp%' AND tablename NOT IN ('_prisma_migrations', '__diesel_schema_migrations', 'schema_migrations')",
+            AND schemaname NOT LIKE 'pg\\_temp%' AND tablename NOT IN ('_prisma_migrations', '__diesel_schema_migrations', 'schema_migrations', 'goose_db_version', '_sqlx_migrations')",
     );
     tables
         .into_iter()
@@ -293,7 +293,7 @@ fn seed(folder: &Folder, db: &TestDb, from: usize) -> Vec<String> {
         .query(
             "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
               WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'plumb', 'supabase_migrations')
-                AND tablename NOT IN ('_prisma_migrations', '__diesel_schema_migrations', 'schema_migrations')",
+                AND tablename NOT IN ('_prisma_migrations', '__diesel_schema_migrations', 'schema_migrations', 'goose_db_version', '_sqlx_migrations')",
         )
         .into_iter()
         .filter_map(|r| r[0].clone())
@@ -552,7 +552,7 @@ fn hotfix(folder: &Folder, truth: &BTreeMap<String, String>) -> Option<Score> {
     let table = db.value(
         "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
           WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'plumb') AND schemaname NOT LIKE 'pg\\_temp%'
-            AND tablename NOT IN ('_prisma_migrations', '__diesel_schema_migrations', 'schema_migrations')
+            AND tablename NOT IN ('_prisma_migrations', '__diesel_schema_migrations', 'schema_migrations', 'goose_db_version', '_sqlx_migrations')
           ORDER BY 1 LIMIT 1",
     )?;
     let schema = table.split('.').next()?.to_owned();
@@ -672,10 +672,12 @@ fn folders() -> Vec<(String, PathBuf)> {
     }
     let golang_migrate = |name: &str, sql: &str| (name.replace(".sql", ".up.sql"), sql.to_owned());
     let dbmate = |name: &str, sql: &str| (name.to_owned(), format!("-- migrate:up\n{sql}\n-- migrate:down\n"));
+    let goose = |name: &str, sql: &str| (name.to_owned(), format!("-- +goose Up\n{sql}\n-- +goose Down\n"));
     let mut out = vec![
         ("reference".to_owned(), PathBuf::from(REFERENCE)),
         ("reference, golang-migrate".to_owned(), reference_as("golang-migrate", golang_migrate)),
         ("reference, dbmate".to_owned(), reference_as("dbmate", dbmate)),
+        ("reference, goose".to_owned(), reference_as("goose", goose)),
     ];
     for name in ["cratesio", "cratesio-diesel", "documenso-prisma"] {
         match corpus(name) {

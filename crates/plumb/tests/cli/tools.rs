@@ -162,3 +162,59 @@ fn a_dbmate_folder_runs_its_up_sections_only_with_dbmate_s_history() {
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("20240103000000_x.sql") && run.stderr.contains("-- migrate:up"), "{run:?}");
 }
+
+/// goose: the `-- +goose Up` section, `NO TRANSACTION`, and `goose_db_version` as goose keeps
+/// it (its own version 0 row first; versions as integers).
+#[test]
+fn a_goose_folder_runs_its_up_sections_with_goose_s_history() {
+    let dir = folder(&[
+        (
+            "00001_users.sql",
+            "-- +goose Up\n-- +goose StatementBegin\nCREATE TABLE users (id int PRIMARY KEY);\n-- +goose StatementEnd\n\n-- +goose Down\nDROP TABLE users;\n",
+        ),
+        (
+            "00002_users_index.sql",
+            "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY users_id ON users (id);\n\n-- +goose Down\nDROP INDEX users_id;\n",
+        ),
+    ]);
+    let db = TestDb::new();
+    let dir_arg = dir.path().to_str().unwrap();
+    let run = plumb(&db.url(), &["apply", "--dir", dir_arg]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(db.exists("public.users") && db.exists("public.users_id"));
+    let rows = db.query("SELECT version_id::text, is_applied::text FROM goose_db_version ORDER BY id");
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert_eq!(rows[0][0].as_deref(), Some("0"));
+    assert_eq!(rows[2][0].as_deref(), Some("2"));
+    let shadow = crate::support::cluster().url("postgres");
+    let run = plumb(&db.url(), &["verify", "--dir", dir_arg, "--shadow-url", &shadow]);
+    assert_eq!(run.code, 0, "{run:?}");
+}
+
+/// sqlx: `_sqlx_migrations` with its SHA-384 checksum; an edited file shows as modified.
+#[test]
+fn an_sqlx_history_is_read_with_its_sha384_checksums() {
+    let sql = "CREATE TABLE users (id int PRIMARY KEY);\n";
+    let dir = folder(&[("20240101000000_create_users.sql", sql)]);
+    let db = TestDb::new();
+    db.query(
+        "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL,
+           installed_on TIMESTAMPTZ NOT NULL DEFAULT now(), success BOOLEAN NOT NULL, checksum BYTEA NOT NULL,
+           execution_time BIGINT NOT NULL);
+         CREATE TABLE users (id int PRIMARY KEY);",
+    );
+    db.query(&format!(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+         VALUES (20240101000000, 'create users', true, sha384(convert_to($${sql}$$, 'UTF8')), 1)"
+    ));
+    let dir_arg = dir.path().to_str().unwrap();
+    let run = plumb(&db.url(), &["status", "--dir", dir_arg, "--json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("history in _sqlx_migrations (sqlx)"), "{run:?}");
+    std::fs::write(dir.path().join("20240101000000_create_users.sql"), "CREATE TABLE users (id bigint PRIMARY KEY);\n")
+        .unwrap();
+    let run = plumb(&db.url(), &["status", "--dir", dir_arg, "--json"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["migrations"][0]["state"], "modified", "{json:#}");
+}
