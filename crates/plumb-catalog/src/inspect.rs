@@ -25,7 +25,7 @@ pub struct InspectOptions {
 }
 
 /// Schemas that hold migration history rather than the user's objects.
-pub const HISTORY_SCHEMAS: [&str; 2] = ["plumb", "supabase_migrations"];
+pub const HISTORY_SCHEMAS: [&str; 3] = ["plumb", "supabase_migrations", "drizzle"];
 
 /// History tables other tools keep among the user's own (Prisma's, Diesel's, golang-migrate's
 /// and dbmate's `schema_migrations`, goose's, sqlx's): left out too.

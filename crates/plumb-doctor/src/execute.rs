@@ -141,6 +141,15 @@ pub async fn execute(
     options: &ExecuteOptions,
     observer: &dyn plumb_migrate::ApplyObserver,
 ) -> Result<Executed, RepairError> {
+    // The adopted migration is recorded by the plan: the history is read with it.
+    let with_adopted;
+    let set = match &plan.adopted {
+        Some(m) => {
+            with_adopted = set.with_migration(m.clone()).map_err(|e| RepairError::Inspect(e.to_string()))?;
+            &with_adopted
+        }
+        None => set,
+    };
     plumb_migrate::lock(conn, options.lock_wait).await?;
     let result = execute_locked(conn, info, plan, set, replay, options).await;
     let result = match result {

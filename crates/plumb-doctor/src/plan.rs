@@ -170,7 +170,7 @@ pub struct Plan {
     /// Live objects no migration explains: kept as they are.
     pub kept: Vec<ObjectId>,
     /// The new migration that captures the kept objects (with `adopt`).
-    pub adopted: Option<String>,
+    pub adopted: Option<Migration>,
     /// Data statements of missing migrations that phase 1 does not re-run (their objects are
     /// created by DDL instead), with what to do about them.
     pub not_rerun: Vec<String>,
@@ -264,7 +264,7 @@ impl Plan {
             lines.push(format!("checked first: {}", guard.describe()));
         }
         for k in &self.kept {
-            match &self.adopted {
+            match self.adopted.as_ref().map(|m| &m.version) {
                 Some(version) => lines.push(format!("kept: {k} (now created by the adopted migration {version})")),
                 None => lines.push(format!("kept: {k} (no migration creates it)")),
             }
@@ -454,7 +454,14 @@ impl Planner<'_> {
                     "un-record {} in {table}: recorded as applied, but not in the schema (or no file)",
                     abbreviate(&versions)
                 ),
-                sql: unrecord.iter().map(|v| format.unrecord_sql(v)).collect::<Vec<_>>().join("\n"),
+                sql: unrecord
+                    .iter()
+                    .map(|v| match self.set.get(v) {
+                        Some(m) => format.unrecord_migration_sql(m),
+                        None => format.unrecord_sql(v),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n"),
                 loses: None,
                 locks: Vec::new(),
             });
@@ -654,7 +661,7 @@ impl Planner<'_> {
     /// With `adopt`, the new migration that captures the unexplained objects is recorded.
     fn adopt(&mut self) {
         let Some(adopted) = &self.options.adopt else { return };
-        self.plan.adopted = Some(adopted.version.to_string());
+        self.plan.adopted = Some(adopted.clone());
         self.plan.recorded_after.push(adopted.version.to_string());
         self.plan.steps.push(Step {
             kind: StepKind::Record,

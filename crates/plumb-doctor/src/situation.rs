@@ -82,7 +82,9 @@ impl Situation {
     pub fn write_adoption(&self, dir: &Path, unexplained: &[ObjectId]) -> Result<Migration, DoctorError> {
         let version = next_version(&self.set);
         let path = match self.set.layout() {
-            Layout::Plumb | Layout::Dbmate | Layout::Goose => dir.join(format!("{version}_adopted.sql")),
+            Layout::Plumb | Layout::Dbmate | Layout::Goose | Layout::Drizzle => {
+                dir.join(format!("{version}_adopted.sql"))
+            }
             Layout::GolangMigrate => dir.join(format!("{version}_adopted.up.sql")),
             Layout::Diesel => dir.join(format!("{version}_adopted")).join("up.sql"),
             Layout::Prisma => dir.join(format!("{version}_adopted")).join("migration.sql"),
@@ -97,9 +99,31 @@ impl Situation {
             std::fs::create_dir_all(folder).map_err(|source| DoctorError::Write { path: folder.to_owned(), source })?;
         }
         std::fs::write(&path, &sql).map_err(|source| DoctorError::Write { path: path.clone(), source })?;
-        let version = Version::parse(&version).expect("digits");
-        Ok(Migration::new(version, "adopted".into(), path, sql)?)
+        let parsed = Version::parse(&version).expect("digits");
+        let migration = Migration::new(parsed, "adopted".into(), path, sql)?;
+        if self.set.layout() == Layout::Drizzle {
+            // Drizzle reads only what its journal lists, by `when`: one past the newest.
+            let when = self.set.migrations().iter().filter_map(|m| m.stamp).max().unwrap_or(0) + 1;
+            add_to_journal(dir, &format!("{version}_adopted"), when)?;
+            return Ok(migration.with_stamp(when));
+        }
+        Ok(migration)
     }
+}
+
+/// Appends an entry to Drizzle's `meta/_journal.json`.
+fn add_to_journal(dir: &Path, tag: &str, when: i64) -> Result<(), DoctorError> {
+    let path = dir.join("meta/_journal.json");
+    let write_error = |source| DoctorError::Write { path: path.clone(), source };
+    let text = std::fs::read_to_string(&path).map_err(write_error)?;
+    let mut journal: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| write_error(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
+    if let Some(entries) = journal["entries"].as_array_mut() {
+        let idx = entries.len();
+        entries.push(serde_json::json!({"idx": idx, "version": "7", "when": when, "tag": tag, "breakpoints": true}));
+    }
+    let text = serde_json::to_string_pretty(&journal).expect("a journal serializes");
+    std::fs::write(&path, text).map_err(write_error)
 }
 
 /// One past the newest version, keeping its width (`0007` → `0008`).

@@ -111,6 +111,10 @@ pub enum HistoryFormat {
     /// sqlx's `_sqlx_migrations (version, description, installed_on, success, checksum,
     /// execution_time)`, the checksum the SHA-384 of the file (sqlx-core, `migrate/migration.rs`).
     Sqlx,
+    /// Drizzle's `drizzle.__drizzle_migrations (id, hash, created_at)`: a migration counts as
+    /// applied when its journal `when` is at most the newest `created_at`; `hash` is the
+    /// SHA-256 of the file (drizzle-orm, `pg-core/dialect.ts` and `migrator.ts`).
+    Drizzle,
 }
 
 impl HistoryFormat {
@@ -124,6 +128,7 @@ impl HistoryFormat {
             HistoryFormat::GolangMigrate | HistoryFormat::Dbmate => "schema_migrations",
             HistoryFormat::Goose => "goose_db_version",
             HistoryFormat::Sqlx => "_sqlx_migrations",
+            HistoryFormat::Drizzle => "drizzle.__drizzle_migrations",
         }
     }
 
@@ -148,6 +153,7 @@ impl HistoryFormat {
             HistoryFormat::Dbmate => "dbmate",
             HistoryFormat::Goose => "goose",
             HistoryFormat::Sqlx => "sqlx",
+            HistoryFormat::Drizzle => "Drizzle",
         }
     }
 
@@ -165,7 +171,8 @@ impl HistoryFormat {
                                  WHERE attrelid = to_regclass('schema_migrations') AND attname = 'dirty' AND NOT attisdropped),
                         to_regclass('schema_migrations') IS NOT NULL,
                         to_regclass('goose_db_version') IS NOT NULL,
-                        to_regclass('_sqlx_migrations') IS NOT NULL",
+                        to_regclass('_sqlx_migrations') IS NOT NULL,
+                        to_regclass('drizzle.__drizzle_migrations') IS NOT NULL",
                 &[],
             )
             .await
@@ -180,6 +187,7 @@ impl HistoryFormat {
             HistoryFormat::Dbmate,
             HistoryFormat::Goose,
             HistoryFormat::Sqlx,
+            HistoryFormat::Drizzle,
         ];
         Ok(formats.into_iter().enumerate().find(|(i, _)| row.get::<_, bool>(*i)).map(|(_, f)| f))
     }
@@ -197,6 +205,9 @@ impl HistoryFormat {
             HistoryFormat::Dbmate => "CREATE TABLE IF NOT EXISTS schema_migrations (version varchar(128) PRIMARY KEY);",
             HistoryFormat::Goose => CREATE_GOOSE_HISTORY.trim(),
             HistoryFormat::Sqlx => CREATE_SQLX_HISTORY.trim(),
+            HistoryFormat::Drizzle => {
+                "CREATE SCHEMA IF NOT EXISTS drizzle;\nCREATE TABLE IF NOT EXISTS drizzle.__drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint);"
+            }
         }
     }
 
@@ -243,6 +254,13 @@ impl HistoryFormat {
                 literal(&m.name.replace('_', " ")),
                 m.checksum_sha384
             ),
+            HistoryFormat::Drizzle => {
+                let when = m.stamp.unwrap_or(0);
+                format!(
+                    "INSERT INTO drizzle.__drizzle_migrations (hash, created_at)\n  SELECT '{}', {when} WHERE NOT EXISTS (SELECT FROM drizzle.__drizzle_migrations WHERE created_at = {when});",
+                    m.checksum
+                )
+            }
             // The newest version applied, clean: what `migrate up` leaves.
             HistoryFormat::GolangMigrate => format!(
                 "DELETE FROM schema_migrations;\nINSERT INTO schema_migrations (version, dirty) VALUES ({}, false);",
@@ -264,7 +282,18 @@ impl HistoryFormat {
         }
     }
 
-    /// A statement removing the row of `version`.
+    /// A statement removing the row of migration `m` (Drizzle's is found by its `when`).
+    pub fn unrecord_migration_sql(self, m: &Migration) -> String {
+        match (self, m.stamp) {
+            (HistoryFormat::Drizzle, Some(when)) => {
+                format!("DELETE FROM drizzle.__drizzle_migrations WHERE created_at = {when};")
+            }
+            _ => self.unrecord_sql(&m.version),
+        }
+    }
+
+    /// A statement removing the row of `version` (Drizzle's: of that `created_at`, for a row
+    /// no file has).
     pub fn unrecord_sql(self, version: &Version) -> String {
         match self {
             HistoryFormat::Prisma => format!(
@@ -273,6 +302,12 @@ impl HistoryFormat {
             ),
             HistoryFormat::Goose => {
                 format!("DELETE FROM goose_db_version WHERE version_id = {};", version.significant_or_zero())
+            }
+            HistoryFormat::Drizzle => {
+                format!(
+                    "DELETE FROM drizzle.__drizzle_migrations WHERE created_at = {};",
+                    version.significant_or_zero()
+                )
             }
             HistoryFormat::GolangMigrate | HistoryFormat::Sqlx => {
                 format!("DELETE FROM {} WHERE version = {};", self.table(), version.significant_or_zero())
@@ -371,6 +406,7 @@ pub async fn read_history_with_format(
         HistoryFormat::Dbmate => read_versions(conn, HistoryFormat::Dbmate).await?,
         HistoryFormat::Goose => read_goose_history(conn).await?,
         HistoryFormat::Sqlx => read_sqlx_history(conn).await?,
+        HistoryFormat::Drizzle => read_drizzle_history(conn, set).await?,
     };
     Ok(Some((format, rows)))
 }
@@ -421,6 +457,36 @@ async fn read_sqlx_history(conn: &Connection) -> Result<Vec<HistoryRow>, ApplyEr
         let mut r = plain_row(version, row.get::<_, Option<String>>(1).unwrap_or_default(), status, row.get(4));
         r.checksum = format!("sha384:{}", row.get::<_, Option<String>>(3).unwrap_or_default());
         history.push(r);
+    }
+    Ok(history)
+}
+
+/// Drizzle's rows, as Drizzle reads them: every migration whose journal `when` is at most the
+/// newest `created_at` is applied (its hash from the row of its own `when`, if any); a row
+/// whose `created_at` no journal entry has shows as a missing file, its `created_at` as version.
+async fn read_drizzle_history(conn: &Connection, set: &MigrationSet) -> Result<Vec<HistoryRow>, ApplyError> {
+    let table = HistoryFormat::Drizzle.table();
+    let rows = conn
+        .client()
+        .query("SELECT hash, created_at FROM drizzle.__drizzle_migrations ORDER BY created_at", &[])
+        .await
+        .map_err(|e| corrupt_table(table, plumb_pg::PgError::from(e).to_string()))?;
+    let rows: Vec<(String, i64)> = rows
+        .iter()
+        .map(|r| (r.get::<_, Option<String>>(0).unwrap_or_default(), r.get::<_, Option<i64>>(1).unwrap_or(0)))
+        .collect();
+    let Some(newest) = rows.iter().map(|(_, at)| *at).max() else { return Ok(Vec::new()) };
+    let mut history = Vec::new();
+    for m in set.migrations() {
+        let Some(when) = m.stamp.filter(|w| *w <= newest) else { continue };
+        let mut row = plain_row(m.version.clone(), m.name.clone(), HistoryStatus::Applied, None);
+        row.checksum = rows.iter().find(|(_, at)| *at == when).map(|(hash, _)| hash.clone()).unwrap_or_default();
+        history.push(row);
+    }
+    for (_, at) in rows.iter().filter(|(_, at)| !set.migrations().iter().any(|m| m.stamp == Some(*at))) {
+        let version = Version::parse(&at.to_string())
+            .ok_or_else(|| corrupt_table(table, format!("created_at {at} is not a time in milliseconds")))?;
+        history.push(plain_row(version, String::new(), HistoryStatus::Applied, None));
     }
     Ok(history)
 }

@@ -90,6 +90,8 @@ pub struct Migration {
     pub directives: Directives,
     /// Its statements (byte ranges into `sql`).
     pub script: Script,
+    /// The time a tool orders and records it by (Drizzle's journal `when`, in milliseconds).
+    pub stamp: Option<i64>,
 }
 
 impl Migration {
@@ -141,7 +143,7 @@ impl Migration {
                 _ => {}
             }
         }
-        Ok(Migration { version, name, path, sql, checksum, checksum_sha384, directives, script })
+        Ok(Migration { version, name, path, sql, checksum, checksum_sha384, directives, script, stamp: None })
     }
 
     /// The text of statement `index`.
@@ -163,6 +165,12 @@ impl Migration {
             None => whole,
         };
         SourceLocation::new(&self.path, &self.sql, span)
+    }
+
+    /// The same migration, with the time its tool records it by.
+    pub fn with_stamp(mut self, stamp: i64) -> Migration {
+        self.stamp = Some(stamp);
+        self
     }
 
     /// Whether a checksum a history recorded is this file's: empty (the format keeps none)
@@ -264,6 +272,8 @@ pub enum Layout {
     Dbmate,
     /// goose: `<version>_<name>.sql` with `-- +goose Up` and `-- +goose Down` sections.
     Goose,
+    /// Drizzle Kit: `meta/_journal.json` and `<tag>.sql` files.
+    Drizzle,
 }
 
 impl Layout {
@@ -276,6 +286,7 @@ impl Layout {
             Layout::GolangMigrate => "golang-migrate",
             Layout::Dbmate => "dbmate",
             Layout::Goose => "goose",
+            Layout::Drizzle => "Drizzle",
         }
     }
 
@@ -289,6 +300,7 @@ impl Layout {
             Layout::GolangMigrate => HistoryFormat::GolangMigrate,
             Layout::Dbmate => HistoryFormat::Dbmate,
             Layout::Goose => HistoryFormat::Goose,
+            Layout::Drizzle => HistoryFormat::Drizzle,
         }
     }
 }
@@ -305,6 +317,13 @@ impl MigrationSet {
     pub fn with_layout(mut self, layout: Layout) -> MigrationSet {
         self.layout = layout;
         self
+    }
+
+    /// The same set with `m` added (a migration plumb wrote, such as `repair --adopt`'s).
+    pub fn with_migration(&self, m: Migration) -> Result<MigrationSet, LoadError> {
+        let mut migrations = self.migrations.clone();
+        migrations.push(m);
+        Ok(MigrationSet::new(migrations)?.with_layout(self.layout))
     }
 
     /// The layout the migrations were read from.

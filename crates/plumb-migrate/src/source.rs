@@ -224,11 +224,56 @@ impl MigrationSource for DieselDir {
     }
 }
 
+/// Drizzle Kit's layout: `meta/_journal.json` lists the migrations in order (`idx`, `when`,
+/// `tag`), each `<tag>.sql`; `--> statement-breakpoint` lines are comments to plumb. Files the
+/// journal does not list are not migrations, as for Drizzle (drizzle-orm, `migrator.ts`).
+#[derive(Debug, Clone)]
+pub struct DrizzleDir {
+    dir: PathBuf,
+}
+
+impl DrizzleDir {
+    /// The layout rooted at `dir`.
+    pub fn new(dir: &Path) -> Self {
+        DrizzleDir { dir: dir.to_path_buf() }
+    }
+}
+
+impl MigrationSource for DrizzleDir {
+    fn load(&self) -> Result<MigrationSet, LoadError> {
+        let journal_path = self.dir.join("meta/_journal.json");
+        let text = read_text(&journal_path)?;
+        let bad = |reason: String| LoadError::Layout { path: journal_path.clone(), reason };
+        let journal: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| bad(format!("not a Drizzle journal: {e}")))?;
+        let entries = journal["entries"].as_array().ok_or_else(|| bad("no \"entries\" list".into()))?;
+        let mut migrations = Vec::new();
+        for entry in entries {
+            let tag = entry["tag"].as_str().ok_or_else(|| bad(format!("an entry without a tag: {entry}")))?;
+            let when = entry["when"].as_i64().ok_or_else(|| bad(format!("entry {tag} has no \"when\"")))?;
+            let path = self.dir.join(format!("{tag}.sql"));
+            if !path.is_file() {
+                return Err(bad(format!("the journal lists {tag}, and {} is missing", path.display())));
+            }
+            let (version, name) = tag.split_once('_').unwrap_or((tag, ""));
+            let version = Version::parse(version).ok_or_else(|| LoadError::BadFileName { path: path.clone() })?;
+            migrations
+                .push(Migration::new(version, name.to_owned(), path.clone(), read_text(&path)?)?.with_stamp(when));
+        }
+        Ok(MigrationSet::new(migrations)?.with_layout(Layout::Drizzle))
+    }
+}
+
 /// Reads `dir` in the layout its shape says: subfolders holding `migration.sql` (Prisma) or
 /// `up.sql` (Diesel), else `<version>_<name>.sql` files (plumb, the Supabase CLI). A folder
 /// that fits two layouts is an error that names them.
 pub fn load_dir(dir: &Path) -> Result<MigrationSet, LoadError> {
+    if dir.join("meta/_journal.json").is_file() {
+        return DrizzleDir::new(dir).load();
+    }
     let folders = subfolders(dir)?;
+    // Drizzle's `meta` folder aside, subfolders are migrations in the tools that use them.
+    let folders: Vec<PathBuf> = folders.into_iter().filter(|f| !f.ends_with("meta")).collect();
     let prisma = folders.iter().any(|f| f.join("migration.sql").is_file());
     let diesel = folders.iter().any(|f| f.join("up.sql").is_file());
     // Versioned `.sql` files at the top; a tool's folder may hold other files (Diesel's

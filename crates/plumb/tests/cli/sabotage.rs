@@ -164,7 +164,7 @@ BEGIN
     FOR r IN SELECT c.oid, format('%I.%I', n.nspname, c.relname) AS name
                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
               WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
-                AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'plumb', 'supabase_migrations')
+                AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'plumb', 'supabase_migrations', 'drizzle')
                 AND n.nspname NOT LIKE 'pg\_%'
                 AND format('%I.%I', n.nspname, c.relname) NOT IN (SELECT name FROM plumb_seed_skip)
                 AND c.relname NOT IN ('_prisma_migrations', '__diesel_schema_migrations', 'schema_migrations', 'goose_db_version', '_sqlx_migrations')
@@ -204,7 +204,7 @@ fn rows(db: &TestDb) -> BTreeMap<String, (String, String)> {
     // Other sessions' temporary tables (the seeding's, until its backend is gone) are not rows to keep.
     let tables = db.query(
         "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
-          WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'plumb', 'supabase_migrations')
+          WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'plumb', 'supabase_migrations', 'drizzle')
             AND schemaname NOT LIKE 'pg\\_temp%' AND tablename NOT IN ('_prisma_migrations', '__diesel_schema_migrations', 'schema_migrations', 'goose_db_version', '_sqlx_migrations')",
     );
     tables
@@ -292,7 +292,7 @@ fn seed(folder: &Folder, db: &TestDb, from: usize) -> Vec<String> {
     let tables: Vec<String> = db
         .query(
             "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
-              WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'plumb', 'supabase_migrations')
+              WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'plumb', 'supabase_migrations', 'drizzle')
                 AND tablename NOT IN ('_prisma_migrations', '__diesel_schema_migrations', 'schema_migrations', 'goose_db_version', '_sqlx_migrations')",
         )
         .into_iter()
@@ -551,7 +551,8 @@ fn hotfix(folder: &Folder, truth: &BTreeMap<String, String>) -> Option<Score> {
     let db = folder.applied_to(folder.set.migrations().len());
     let table = db.value(
         "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
-          WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'plumb') AND schemaname NOT LIKE 'pg\\_temp%'
+          WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'plumb', 'supabase_migrations', 'drizzle')
+            AND schemaname NOT LIKE 'pg\\_temp%'
             AND tablename NOT IN ('_prisma_migrations', '__diesel_schema_migrations', 'schema_migrations', 'goose_db_version', '_sqlx_migrations')
           ORDER BY 1 LIMIT 1",
     )?;
@@ -581,10 +582,19 @@ fn missing_file(folder: &Folder, truth: &BTreeMap<String, String>) -> Score {
         1 => std::fs::remove_file(copy.path().join(relative)).unwrap(),
         _ => std::fs::remove_dir_all(copy.path().join(relative.parent().unwrap())).unwrap(),
     }
+    // Drizzle's journal forgets it too, as `drizzle-kit drop` does.
+    let journal = copy.path().join("meta/_journal.json");
+    if let Ok(text) = std::fs::read_to_string(&journal) {
+        let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let tag = relative.to_string_lossy().trim_end_matches(".sql").to_owned();
+        value["entries"].as_array_mut().unwrap().retain(|e| e["tag"] != tag.as_str());
+        std::fs::write(&journal, value.to_string()).unwrap();
+    }
     let changed = seed(folder, &db, usize::MAX);
     let mut expected = Expected::from(truth);
     expected.statuses.remove(last.version.as_str());
-    expected.missing_files = vec![last.version.to_string()];
+    // What the history can name it by: its version, or Drizzle's `when`.
+    expected.missing_files = vec![last.stamp.map_or_else(|| last.version.to_string(), |s| s.to_string())];
     // What it created is now unexplained: not checked here, adopted by the repair.
     expected.unexplained = None;
     let dir = copy.path().to_str().unwrap().to_owned();
@@ -665,6 +675,28 @@ fn reference_as(tool: &str, to: fn(&str, &str) -> (String, String)) -> PathBuf {
     dir
 }
 
+/// The reference set in Drizzle Kit's layout: the files as they are, and a journal listing
+/// them with a `when` each.
+fn drizzle_reference() -> PathBuf {
+    let dir = reference_as("drizzle", |name, sql| (name.to_owned(), sql.to_owned()));
+    let mut tags: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.unwrap().file_name().to_string_lossy().strip_suffix(".sql").map(str::to_owned))
+        .collect();
+    tags.sort();
+    let entries: Vec<serde_json::Value> = tags
+        .iter()
+        .enumerate()
+        .map(|(idx, tag)| {
+            serde_json::json!({"idx": idx, "version": "7", "when": 1_700_000_000_000_i64 + idx as i64 * 1000, "tag": tag, "breakpoints": true})
+        })
+        .collect();
+    std::fs::create_dir_all(dir.join("meta")).unwrap();
+    let journal = serde_json::json!({"version": "7", "dialect": "postgresql", "entries": entries});
+    std::fs::write(dir.join("meta/_journal.json"), serde_json::to_string_pretty(&journal).unwrap()).unwrap();
+    dir
+}
+
 /// The folders to sabotage: `PLUMB_SABOTAGE_DIRS`, else the reference set and the corpora.
 fn folders() -> Vec<(String, PathBuf)> {
     if let Ok(dirs) = std::env::var("PLUMB_SABOTAGE_DIRS") {
@@ -678,6 +710,7 @@ fn folders() -> Vec<(String, PathBuf)> {
         ("reference, golang-migrate".to_owned(), reference_as("golang-migrate", golang_migrate)),
         ("reference, dbmate".to_owned(), reference_as("dbmate", dbmate)),
         ("reference, goose".to_owned(), reference_as("goose", goose)),
+        ("reference, Drizzle".to_owned(), drizzle_reference()),
     ];
     for name in ["cratesio", "cratesio-diesel", "documenso-prisma"] {
         match corpus(name) {

@@ -218,3 +218,40 @@ fn an_sqlx_history_is_read_with_its_sha384_checksums() {
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(json["migrations"][0]["state"], "modified", "{json:#}");
 }
+
+/// Drizzle Kit: the journal's order and `when`, `drizzle.__drizzle_migrations` as Drizzle's
+/// migrator writes it (the file's SHA-256 as hash, `when` as created_at).
+#[test]
+fn a_drizzle_folder_is_applied_with_drizzle_s_journal_and_history() {
+    let first = "CREATE TABLE \"users\" (\n\t\"id\" serial PRIMARY KEY NOT NULL\n);\n--> statement-breakpoint\nCREATE INDEX \"users_id\" ON \"users\" (\"id\");";
+    let journal = r#"{"version":"7","dialect":"postgresql","entries":[
+        {"idx":0,"version":"7","when":1700000000000,"tag":"0000_brave_users","breakpoints":true},
+        {"idx":1,"version":"7","when":1700000001000,"tag":"0001_quiet_posts","breakpoints":true}]}"#;
+    let dir = folder(&[
+        ("0000_brave_users.sql", first),
+        ("0001_quiet_posts.sql", "CREATE TABLE \"posts\" (\"id\" serial PRIMARY KEY NOT NULL);"),
+        ("meta/_journal.json", journal),
+        ("meta/0000_snapshot.json", "{}"),
+    ]);
+    let db = TestDb::new();
+    let dir_arg = dir.path().to_str().unwrap();
+    let run = plumb(&db.url(), &["apply", "--dir", dir_arg]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let rows = db.query(&format!(
+        "SELECT created_at::text, hash = encode(sha256(convert_to($${first}$$, 'UTF8')), 'hex')
+           FROM drizzle.__drizzle_migrations ORDER BY created_at"
+    ));
+    assert_eq!(
+        rows,
+        [[Some("1700000000000".into()), Some("t".into())], [Some("1700000001000".into()), Some("f".into())]]
+    );
+    let shadow = crate::support::cluster().url("postgres");
+    let run = plumb(&db.url(), &["verify", "--dir", dir_arg, "--shadow-url", &shadow]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("Drizzle migrations (2); history in drizzle.__drizzle_migrations"), "{run:?}");
+    // A journal entry without its file is an error naming it.
+    std::fs::remove_file(dir.path().join("0001_quiet_posts.sql")).unwrap();
+    let run = plumb(&db.url(), &["status", "--dir", dir_arg]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("0001_quiet_posts"), "{run:?}");
+}
