@@ -763,7 +763,7 @@ pub fn unconverged(replay: &Replay, g: usize, live: &Objects) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::diagnose::diagnose;
-    use crate::test_support::{objects_of, recorded, replay_of, table};
+    use crate::test_support::{objects_of, recorded, replay_of, set_of, table};
 
     /// Three migrations creating tables a, b and c, one each; the third also inserts rows.
     fn fixture() -> (MigrationSet, Replay) {
@@ -868,20 +868,11 @@ mod tests {
             &[table("a", "1"), table("c", "1")],
             &[table("a", "1"), table("b", "1"), table("c", "1")],
         ]);
-        let set = MigrationSet::new(
-            [
-                ("001", "CREATE TABLE a ();"),
-                ("002", "CREATE TABLE c ();\nINSERT INTO c DEFAULT VALUES;"),
-                ("003", "CREATE TABLE b ();"),
-            ]
-            .iter()
-            .map(|(v, sql)| {
-                let version = plumb_migrate::Version::parse(v).unwrap();
-                Migration::new(version, format!("m{v}"), format!("{v}.sql").into(), sql.to_string()).unwrap()
-            })
-            .collect(),
-        )
-        .unwrap();
+        let set = set_of(&[
+            ("001", "CREATE TABLE a ();"),
+            ("002", "CREATE TABLE c ();\nINSERT INTO c DEFAULT VALUES;"),
+            ("003", "CREATE TABLE b ();"),
+        ]);
         let history = recorded(&set, &["001", "002", "003"]);
         let live = objects_of(&[table("a", "1"), table("b", "1")]);
         let diagnosis = diagnose(&set, &replay, &history, &live);
@@ -916,16 +907,7 @@ mod tests {
             ("002", "CREATE TABLE c ();\nINSERT INTO c DEFAULT VALUES;"),
             ("003", "CREATE TABLE b ();"),
         ];
-        let set = MigrationSet::new(
-            files
-                .iter()
-                .map(|(v, sql)| {
-                    let version = plumb_migrate::Version::parse(v).unwrap();
-                    Migration::new(version, format!("m{v}"), format!("{v}.sql").into(), sql.to_string()).unwrap()
-                })
-                .collect(),
-        )
-        .unwrap();
+        let set = set_of(&files);
         let history = recorded(&set, &["001", "002", "003"]);
         let live = objects_of(&[table("a", "1"), table("b", "1")]);
         let diagnosis = diagnose(&set, &replay, &history, &live);

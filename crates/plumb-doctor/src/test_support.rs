@@ -64,3 +64,15 @@ pub fn replay_of(snapshots: &[&[Item]]) -> (MigrationSet, Replay) {
     .unwrap();
     (set, Replay { empty, footprints, failure: None, schema: Default::default() })
 }
+
+/// Migrations of these versions and texts (names `m<version>`).
+pub fn set_of(files: &[(&str, &str)]) -> MigrationSet {
+    let migrations = files
+        .iter()
+        .map(|(v, sql)| {
+            let version = Version::parse(v).unwrap();
+            Migration::new(version, format!("m{v}"), format!("{v}.sql").into(), sql.to_string()).unwrap()
+        })
+        .collect();
+    MigrationSet::new(migrations).unwrap()
+}

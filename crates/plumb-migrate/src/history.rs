@@ -414,16 +414,14 @@ pub async fn read_history_with_format(
 /// goose's rows: the latest per version says whether it is applied; version 0 is goose's own.
 async fn read_goose_history(conn: &Connection) -> Result<Vec<HistoryRow>, ApplyError> {
     let table = HistoryFormat::Goose.table();
-    let rows = conn
-        .client()
-        .query(
-            "SELECT DISTINCT ON (version_id) version_id::text, is_applied,
+    let rows = query(
+        conn,
+        HistoryFormat::Goose,
+        "SELECT DISTINCT ON (version_id) version_id::text, is_applied,
                     to_char(tstamp, 'YYYY-MM-DD\"T\"HH24:MI:SS')
                FROM goose_db_version WHERE version_id <> 0 ORDER BY version_id, id DESC",
-            &[],
-        )
-        .await
-        .map_err(|e| corrupt_table(table, plumb_pg::PgError::from(e).to_string()))?;
+    )
+    .await?;
     let mut history = Vec::new();
     for row in rows.iter().filter(|r| r.get::<_, Option<bool>>(1).unwrap_or(false)) {
         let text: String = row.get::<_, Option<String>>(0).unwrap_or_default();
@@ -437,16 +435,14 @@ async fn read_goose_history(conn: &Connection) -> Result<Vec<HistoryRow>, ApplyE
 /// sqlx's rows: `success = false` is a migration that failed; the checksum is the SHA-384.
 async fn read_sqlx_history(conn: &Connection) -> Result<Vec<HistoryRow>, ApplyError> {
     let table = HistoryFormat::Sqlx.table();
-    let rows = conn
-        .client()
-        .query(
-            "SELECT version::text, description, success, encode(checksum, 'hex'),
+    let rows = query(
+        conn,
+        HistoryFormat::Sqlx,
+        "SELECT version::text, description, success, encode(checksum, 'hex'),
                     to_char(installed_on AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
                FROM _sqlx_migrations ORDER BY version",
-            &[],
-        )
-        .await
-        .map_err(|e| corrupt_table(table, plumb_pg::PgError::from(e).to_string()))?;
+    )
+    .await?;
     let mut history = Vec::new();
     for row in rows {
         let text: String = row.get::<_, Option<String>>(0).unwrap_or_default();
@@ -466,11 +462,12 @@ async fn read_sqlx_history(conn: &Connection) -> Result<Vec<HistoryRow>, ApplyEr
 /// whose `created_at` no journal entry has shows as a missing file, its `created_at` as version.
 async fn read_drizzle_history(conn: &Connection, set: &MigrationSet) -> Result<Vec<HistoryRow>, ApplyError> {
     let table = HistoryFormat::Drizzle.table();
-    let rows = conn
-        .client()
-        .query("SELECT hash, created_at FROM drizzle.__drizzle_migrations ORDER BY created_at", &[])
-        .await
-        .map_err(|e| corrupt_table(table, plumb_pg::PgError::from(e).to_string()))?;
+    let rows = query(
+        conn,
+        HistoryFormat::Drizzle,
+        "SELECT hash, created_at FROM drizzle.__drizzle_migrations ORDER BY created_at",
+    )
+    .await?;
     let rows: Vec<(String, i64)> = rows
         .iter()
         .map(|r| (r.get::<_, Option<String>>(0).unwrap_or_default(), r.get::<_, Option<i64>>(1).unwrap_or(0)))
@@ -510,11 +507,7 @@ fn plain_row(version: Version, name: String, status: HistoryStatus, applied_at: 
 /// golang-migrate's one row: the newest version, and whether it is dirty.
 async fn read_golang_migrate_history(conn: &Connection) -> Result<Option<HistoryRow>, ApplyError> {
     let table = HistoryFormat::GolangMigrate.table();
-    let rows = conn
-        .client()
-        .query("SELECT version::text, dirty FROM schema_migrations", &[])
-        .await
-        .map_err(|e| corrupt_table(table, plumb_pg::PgError::from(e).to_string()))?;
+    let rows = query(conn, HistoryFormat::GolangMigrate, "SELECT version::text, dirty FROM schema_migrations").await?;
     if rows.len() > 1 {
         return Err(corrupt_table(table, format!("{} rows where golang-migrate keeps one", rows.len())));
     }
@@ -563,11 +556,9 @@ fn up_to(newest: Option<HistoryRow>, set: &MigrationSet) -> Vec<HistoryRow> {
 
 async fn read_supabase_history(conn: &Connection) -> Result<Vec<HistoryRow>, ApplyError> {
     let table = HistoryFormat::Supabase.table();
-    let rows = conn
-        .client()
-        .query(&format!("SELECT version::text, coalesce(name::text, '') FROM {table}"), &[])
-        .await
-        .map_err(|e| corrupt_table(table, plumb_pg::PgError::from(e).to_string()))?;
+    let rows =
+        query(conn, HistoryFormat::Supabase, &format!("SELECT version::text, coalesce(name::text, '') FROM {table}"))
+            .await?;
     let mut history = Vec::new();
     for row in rows {
         let text: Option<String> = row.get(0);
@@ -595,16 +586,14 @@ async fn read_supabase_history(conn: &Connection) -> Result<Vec<HistoryRow>, App
 /// applied (left out); neither → failed, with Prisma's logs as the error (its P3009 state).
 async fn read_prisma_history(conn: &Connection) -> Result<Vec<HistoryRow>, ApplyError> {
     let table = HistoryFormat::Prisma.table();
-    let rows = conn
-        .client()
-        .query(
-            "SELECT migration_name::text, checksum::text, finished_at IS NOT NULL, rolled_back_at IS NOT NULL, logs::text,
+    let rows = query(
+        conn,
+        HistoryFormat::Prisma,
+        "SELECT migration_name::text, checksum::text, finished_at IS NOT NULL, rolled_back_at IS NOT NULL, logs::text,
                     to_char(coalesce(finished_at, started_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
                FROM _prisma_migrations ORDER BY started_at, migration_name",
-            &[],
-        )
-        .await
-        .map_err(|e| corrupt_table(table, plumb_pg::PgError::from(e).to_string()))?;
+    )
+    .await?;
     let mut latest: std::collections::BTreeMap<String, HistoryRow> = std::collections::BTreeMap::new();
     for row in rows {
         let folder: String = row.get::<_, Option<String>>(0).unwrap_or_default();
@@ -648,11 +637,7 @@ async fn read_versions(conn: &Connection, format: HistoryFormat) -> Result<Vec<H
     let table = format.table();
     let when =
         if format == HistoryFormat::Diesel { "to_char(run_on, 'YYYY-MM-DD\"T\"HH24:MI:SS')" } else { "NULL::text" };
-    let rows = conn
-        .client()
-        .query(&format!("SELECT version::text, {when} FROM {table}"), &[])
-        .await
-        .map_err(|e| corrupt_table(table, plumb_pg::PgError::from(e).to_string()))?;
+    let rows = query(conn, format, &format!("SELECT version::text, {when} FROM {table}")).await?;
     let mut history = Vec::new();
     for row in rows {
         let text: String = row.get::<_, Option<String>>(0).unwrap_or_default();
@@ -673,6 +658,14 @@ async fn read_versions(conn: &Connection, format: HistoryFormat) -> Result<Vec<H
     }
     history.sort_by(|a, b| a.version.cmp(&b.version));
     Ok(history)
+}
+
+/// Runs one of the readers' queries; a failure names the table as unusable, never "empty".
+async fn query(conn: &Connection, format: HistoryFormat, sql: &str) -> Result<Vec<Row>, ApplyError> {
+    conn.client()
+        .query(sql, &[])
+        .await
+        .map_err(|e| corrupt_table(format.table(), plumb_pg::PgError::from(e).to_string()))
 }
 
 fn corrupt_table(table: &str, reason: String) -> ApplyError {

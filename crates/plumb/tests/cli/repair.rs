@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::support::{Paused, TestDb, binaries, cluster, plumb};
+use crate::support::{Paused, TestDb, binaries, cluster, plumb, rows};
 
 /// An incident built on a database of its own, its migrations in a folder of its own.
 struct Incident {
@@ -100,25 +100,6 @@ impl Incident {
         assert_eq!(code, 0, "{json:#}");
         json
     }
-}
-
-/// Row count and an order-independent digest of every user table, computed here
-/// independently of plumb's own fingerprints.
-fn rows(db: &TestDb) -> BTreeMap<String, (String, String)> {
-    let tables = db.query(
-        "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
-          WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'plumb', 'supabase_migrations')",
-    );
-    tables
-        .into_iter()
-        .map(|row| {
-            let table = row[0].clone().unwrap();
-            let digest = db.query(&format!(
-                "SELECT count(*)::text, coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM {table} t"
-            ));
-            (table, (digest[0][0].clone().unwrap(), digest[0][1].clone().unwrap()))
-        })
-        .collect()
 }
 
 /// The plan's steps as `kind migrations` lines (then `roll forward` and its migrations),

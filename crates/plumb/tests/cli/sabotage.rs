@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use plumb_migrate::MigrationSet;
 
-use crate::support::{TestDb, binaries, cluster, corpus, plumb};
+use crate::support::{TestDb, binaries, cluster, corpus, plumb, rows};
 
 const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cli/reference");
 
@@ -198,26 +198,6 @@ BEGIN
 END
 $plumb_seed$;
 "#;
-
-/// Row count and an order-independent digest of every user table.
-fn rows(db: &TestDb) -> BTreeMap<String, (String, String)> {
-    // Other sessions' temporary tables (the seeding's, until its backend is gone) are not rows to keep.
-    let tables = db.query(
-        "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
-          WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'plumb', 'supabase_migrations', 'drizzle')
-            AND schemaname NOT LIKE 'pg\\_temp%' AND tablename NOT IN ('_prisma_migrations', '__diesel_schema_migrations', 'schema_migrations', 'goose_db_version', '_sqlx_migrations')",
-    );
-    tables
-        .into_iter()
-        .map(|row| {
-            let table = row[0].clone().unwrap();
-            let digest = db.query(&format!(
-                "SELECT count(*)::text, coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM {table} t"
-            ));
-            (table, (digest[0][0].clone().unwrap(), digest[0][1].clone().unwrap()))
-        })
-        .collect()
-}
 
 /// What the harness expects `verify` to say.
 struct Expected {

@@ -265,3 +265,26 @@ pub fn stop_clusters_at_exit() {
         libc::atexit(stop);
     });
 }
+
+/// Row count and an order-independent digest of every user table, computed here
+/// independently of plumb's own fingerprints. History tables (plumb's and other tools') and
+/// other sessions' temporary tables are not the user's rows.
+pub fn rows(db: &TestDb) -> std::collections::BTreeMap<String, (String, String)> {
+    let tables = db.query(
+        "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
+          WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'plumb', 'supabase_migrations', 'drizzle')
+            AND schemaname NOT LIKE 'pg\\_temp%'
+            AND tablename NOT IN ('_prisma_migrations', '__diesel_schema_migrations', 'schema_migrations',
+                                  'goose_db_version', '_sqlx_migrations')",
+    );
+    tables
+        .into_iter()
+        .map(|row| {
+            let table = row[0].clone().unwrap();
+            let digest = db.query(&format!(
+                "SELECT count(*)::text, coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM {table} t"
+            ));
+            (table, (digest[0][0].clone().unwrap(), digest[0][1].clone().unwrap()))
+        })
+        .collect()
+}
