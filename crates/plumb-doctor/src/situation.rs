@@ -82,7 +82,7 @@ impl Situation {
     pub fn write_adoption(&self, dir: &Path, unexplained: &[ObjectId]) -> Result<Migration, DoctorError> {
         let version = next_version(&self.set);
         let path = match self.set.layout() {
-            Layout::Plumb | Layout::Dbmate | Layout::Goose | Layout::Drizzle => {
+            Layout::Plumb | Layout::Supabase | Layout::Sqlx | Layout::Dbmate | Layout::Goose | Layout::Drizzle => {
                 dir.join(format!("{version}_adopted.sql"))
             }
             Layout::GolangMigrate => dir.join(format!("{version}_adopted.up.sql")),

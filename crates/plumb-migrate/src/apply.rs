@@ -199,7 +199,7 @@ async fn apply_locked(
     options: &ApplyOptions,
     observer: &dyn ApplyObserver,
 ) -> Result<ApplyReport, ApplyError> {
-    let format = HistoryFormat::detect(conn).await?.unwrap_or(options.create_history);
+    let format = HistoryFormat::detect_for(conn, set.layout()).await?.unwrap_or(options.create_history);
     let history = match history::read_history(conn, set).await? {
         Some(h) => h,
         None => {

@@ -9,7 +9,7 @@ use plumb_pg::Connection;
 use tokio_postgres::Row;
 
 use crate::error::ApplyError;
-use crate::migration::{Migration, MigrationSet, Version};
+use crate::migration::{Layout, Migration, MigrationSet, Version};
 
 /// The qualified name of the history table.
 pub const HISTORY_TABLE: &str = "plumb.migrations";
@@ -158,8 +158,34 @@ impl HistoryFormat {
     }
 
     /// Which history table `conn`'s database keeps (`None`: none yet). plumb's own wins
-    /// when both exist: it is the one plumb wrote last.
+    /// over any other: it is the one plumb wrote last. Of several other tools' tables, the one
+    /// of `layout` (the folder's tool) is used; none of them being it is an error that names
+    /// them all, never a guess.
+    pub async fn detect_for(conn: &Connection, layout: Layout) -> Result<Option<HistoryFormat>, ApplyError> {
+        let found = HistoryFormat::present(conn).await?;
+        match found.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(*one)),
+            _ if found.contains(&HistoryFormat::Plumb) => Ok(Some(HistoryFormat::Plumb)),
+            _ if found.contains(&layout.history()) => Ok(Some(layout.history())),
+            _ => Err(ApplyError::CorruptHistory {
+                table: found.iter().map(|f| f.table()).collect::<Vec<_>>().join(", "),
+                reason: format!(
+                    "the database keeps the histories of {}, and the folder is {}'s: say which tool this is with --tool",
+                    found.iter().map(|f| f.tool()).collect::<Vec<_>>().join(", "),
+                    layout.tool()
+                ),
+            }),
+        }
+    }
+
+    /// As [`HistoryFormat::detect_for`], for plumb's own layout.
     pub async fn detect(conn: &Connection) -> Result<Option<HistoryFormat>, ApplyError> {
+        HistoryFormat::detect_for(conn, Layout::Plumb).await
+    }
+
+    /// Every history table the database has.
+    async fn present(conn: &Connection) -> Result<Vec<HistoryFormat>, ApplyError> {
         let row = conn
             .client()
             .query_one(
@@ -169,7 +195,10 @@ impl HistoryFormat {
                         to_regclass('__diesel_schema_migrations') IS NOT NULL,
                         EXISTS (SELECT FROM pg_attribute
                                  WHERE attrelid = to_regclass('schema_migrations') AND attname = 'dirty' AND NOT attisdropped),
-                        to_regclass('schema_migrations') IS NOT NULL,
+                        to_regclass('schema_migrations') IS NOT NULL
+                          AND NOT EXISTS (SELECT FROM pg_attribute
+                                           WHERE attrelid = to_regclass('schema_migrations') AND attname = 'dirty'
+                                             AND NOT attisdropped),
                         to_regclass('goose_db_version') IS NOT NULL,
                         to_regclass('_sqlx_migrations') IS NOT NULL,
                         to_regclass('drizzle.__drizzle_migrations') IS NOT NULL",
@@ -189,7 +218,7 @@ impl HistoryFormat {
             HistoryFormat::Sqlx,
             HistoryFormat::Drizzle,
         ];
-        Ok(formats.into_iter().enumerate().find(|(i, _)| row.get::<_, bool>(*i)).map(|(_, f)| f))
+        Ok(formats.into_iter().enumerate().filter(|(i, _)| row.get::<_, bool>(*i)).map(|(_, f)| f).collect())
     }
 
     /// The DDL that creates the table if it is missing.
@@ -396,7 +425,7 @@ pub async fn read_history_with_format(
     conn: &Connection,
     set: &MigrationSet,
 ) -> Result<Option<(HistoryFormat, Vec<HistoryRow>)>, ApplyError> {
-    let Some(format) = HistoryFormat::detect(conn).await? else { return Ok(None) };
+    let Some(format) = HistoryFormat::detect_for(conn, set.layout()).await? else { return Ok(None) };
     let rows = match format {
         HistoryFormat::Plumb => read_plumb_history(conn).await?,
         HistoryFormat::Supabase => read_supabase_history(conn).await?,

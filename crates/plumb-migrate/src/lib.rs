@@ -22,5 +22,5 @@ pub use error::{ApplyError, LoadError, LockHolder, MigrationFailure, SourceLocat
 pub use failpoint::failpoint;
 pub use history::{HISTORY_TABLE, HistoryFormat, HistoryRow, HistoryStatus, read_history, read_history_with_format};
 pub use migration::{Directives, Layout, Migration, MigrationSet, Version};
-pub use source::{DieselDir, DrizzleDir, MigrationSource, NativeDir, PrismaDir, load_dir};
+pub use source::{DieselDir, DrizzleDir, MigrationSource, NativeDir, PrismaDir, load_dir, load_dir_as};
 pub use status::{MigrationState, StatusEntry, status};

@@ -274,6 +274,31 @@ pub enum Layout {
     Goose,
     /// Drizzle Kit: `meta/_journal.json` and `<tag>.sql` files.
     Drizzle,
+    /// sqlx: `<version>_<description>.sql` (or `.up.sql`), like plumb's; known by `--tool sqlx`
+    /// or by its `_sqlx_migrations` table.
+    Sqlx,
+    /// The Supabase CLI: `<timestamp>_<name>.sql`, like plumb's.
+    Supabase,
+}
+
+impl Layout {
+    /// Every tool by the name `--tool` takes.
+    pub const NAMES: [(&'static str, Layout); 9] = [
+        ("plumb", Layout::Plumb),
+        ("supabase", Layout::Supabase),
+        ("prisma", Layout::Prisma),
+        ("diesel", Layout::Diesel),
+        ("golang-migrate", Layout::GolangMigrate),
+        ("dbmate", Layout::Dbmate),
+        ("goose", Layout::Goose),
+        ("drizzle", Layout::Drizzle),
+        ("sqlx", Layout::Sqlx),
+    ];
+
+    /// The tool called `name` (`--tool`).
+    pub fn named(name: &str) -> Option<Layout> {
+        Layout::NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, l)| *l)
+    }
 }
 
 impl Layout {
@@ -287,6 +312,8 @@ impl Layout {
             Layout::Dbmate => "dbmate",
             Layout::Goose => "goose",
             Layout::Drizzle => "Drizzle",
+            Layout::Sqlx => "sqlx",
+            Layout::Supabase => "the Supabase CLI",
         }
     }
 
@@ -301,6 +328,8 @@ impl Layout {
             Layout::Dbmate => HistoryFormat::Dbmate,
             Layout::Goose => HistoryFormat::Goose,
             Layout::Drizzle => HistoryFormat::Drizzle,
+            Layout::Sqlx => HistoryFormat::Sqlx,
+            Layout::Supabase => HistoryFormat::Supabase,
         }
     }
 }

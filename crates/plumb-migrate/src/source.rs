@@ -264,6 +264,18 @@ impl MigrationSource for DrizzleDir {
     }
 }
 
+/// Reads `dir` as `tool`'s folder (`--tool`), whatever its shape suggests; `None`: as its
+/// shape says ([`load_dir`]).
+pub fn load_dir_as(dir: &Path, tool: Option<Layout>) -> Result<MigrationSet, LoadError> {
+    match tool {
+        None => load_dir(dir),
+        Some(Layout::Prisma) => PrismaDir::new(dir).load(),
+        Some(Layout::Diesel) => DieselDir::new(dir).load(),
+        Some(Layout::Drizzle) => DrizzleDir::new(dir).load(),
+        Some(layout) => Ok(NativeDir::new(dir).load()?.with_layout(layout)),
+    }
+}
+
 /// Reads `dir` in the layout its shape says: subfolders holding `migration.sql` (Prisma) or
 /// `up.sql` (Diesel), else `<version>_<name>.sql` files (plumb, the Supabase CLI). A folder
 /// that fits two layouts is an error that names them.

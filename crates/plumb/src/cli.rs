@@ -238,9 +238,15 @@ pub enum PartialChoice {
 
 #[derive(Debug, Args)]
 pub struct DirArgs {
-    /// Folder of migration files named <version>_<name>.sql.
+    /// Folder of migrations: plumb's <version>_<name>.sql files, or another tool's folder
+    /// (Prisma, Diesel, Drizzle, golang-migrate, dbmate, goose, sqlx, Supabase CLI).
     #[arg(long, default_value = "migrations", env = "PLUMB_MIGRATIONS_DIR")]
     pub dir: PathBuf,
+
+    /// Read the folder as this tool's, whatever its shape suggests, and prefer its history
+    /// table: plumb, supabase, prisma, diesel, drizzle, golang-migrate, dbmate, goose, sqlx.
+    #[arg(long, value_name = "NAME", env = "PLUMB_TOOL")]
+    pub tool: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -46,7 +46,7 @@ pub struct Gathered {
 
 /// Loads the migrations, connects, and gathers the situation (replaying, or from the cache).
 pub async fn gather(settings: &GlobalSettings, args: &DoctorArgs, output: Output, access: Access) -> Result<Gathered> {
-    let set = crate::commands::load_migrations(&args.dir.dir)?;
+    let set = crate::commands::load_migrations(&args.dir)?;
     let info = target::conninfo(settings, output)?;
     let conn = target::connect_to(&info, output, access, &Notices::default()).await?;
     let server = shadow_server(&args.shadow, &info, conn.server_major())?;

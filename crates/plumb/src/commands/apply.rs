@@ -16,7 +16,7 @@ use crate::views::progress::Progress;
 
 pub async fn run(settings: &GlobalSettings, args: &ApplyArgs, output: Output) -> Result<Exit> {
     let mut options = settings::apply_options(args)?;
-    let set = load_migrations(&args.dir.dir)?;
+    let set = load_migrations(&args.dir)?;
     // A database with no history yet gets the table of the tool whose layout this is.
     options.create_history = set.layout().history();
     let notices = Notices::default();

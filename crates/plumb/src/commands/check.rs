@@ -14,7 +14,7 @@ use crate::target::{self, Access, Notices};
 use crate::views::check::{html, markdown, text};
 
 pub async fn run(settings: &GlobalSettings, args: &CheckArgs, output: Output) -> Result<Exit> {
-    let set = load_migrations(&args.doctor.dir.dir)?;
+    let set = load_migrations(&args.doctor.dir)?;
     let info = target::conninfo(settings, output)?;
     let conn = target::connect_to(&info, output, Access::ReadOnly, &Notices::default()).await?;
     let history = plumb_migrate::read_history(&conn, &set).await?.unwrap_or_default();

@@ -7,7 +7,7 @@ use plumb_catalog::{InspectOptions, Schema};
 use plumb_migrate::{ApplyOptions, MigrationSet, Version};
 use plumb_pg::{Cluster, ClusterConfig, ConnInfo, Environment};
 
-use super::{Exit, load_migrations};
+use super::{Exit, load_folder};
 use crate::cli::DiffArgs;
 use crate::output::Output;
 use crate::report;
@@ -105,7 +105,7 @@ async fn load(
             conn.batch(&sql).await.with_context(|| format!("{} failed to apply", path.display()))?;
         }
         Source::Migrations { dir, up_to } => {
-            let set: MigrationSet = load_migrations(dir)?;
+            let set: MigrationSet = load_folder(dir)?;
             let apply = ApplyOptions {
                 to: up_to.clone(),
                 plumb_version: env!("CARGO_PKG_VERSION").into(),

@@ -16,6 +16,8 @@ use std::path::Path;
 
 use plumb_migrate::{LoadError, MigrationSet};
 
+use crate::cli::DirArgs;
+
 /// Exit codes, as documented in the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
@@ -25,7 +27,19 @@ pub enum Exit {
     Findings = 1,
 }
 
-/// Loads a migrations folder in the layout its shape says (plumb's, Prisma's, Diesel's).
-pub fn load_migrations(dir: &Path) -> Result<MigrationSet, LoadError> {
+/// Loads the migrations folder in the layout `--tool` names, or else the one its shape says.
+pub fn load_migrations(args: &DirArgs) -> anyhow::Result<MigrationSet> {
+    let tool = match &args.tool {
+        None => None,
+        Some(name) => Some(plumb_migrate::Layout::named(name).ok_or_else(|| {
+            let names: Vec<&str> = plumb_migrate::Layout::NAMES.iter().map(|(n, _)| *n).collect();
+            anyhow::anyhow!("--tool {name}: plumb knows {}", names.join(", "))
+        })?),
+    };
+    Ok(plumb_migrate::load_dir_as(&args.dir, tool)?)
+}
+
+/// Loads a migrations folder in the layout its shape says (for `diff DIR`).
+pub fn load_folder(dir: &Path) -> Result<MigrationSet, LoadError> {
     plumb_migrate::load_dir(dir)
 }

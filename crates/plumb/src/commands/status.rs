@@ -23,7 +23,7 @@ pub async fn run(settings: &GlobalSettings, args: &StatusArgs, output: Output) -
         let problem = entries.iter().any(|e| e.state.is_problem()) || !diagnosis.is_clean();
         return Ok(if problem { Exit::Findings } else { Exit::Ok });
     }
-    let set = load_migrations(&args.doctor.dir.dir)?;
+    let set = load_migrations(&args.doctor.dir)?;
     let conn = target::connect(settings, output, Access::ReadOnly, &Notices::default()).await?;
     let history = plumb_migrate::read_history_with_format(&conn, &set).await?;
     crate::doctor::say_source(&set, history.as_ref().map(|(f, _)| *f), output);

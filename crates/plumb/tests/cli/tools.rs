@@ -255,3 +255,34 @@ fn a_drizzle_folder_is_applied_with_drizzle_s_journal_and_history() {
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("0001_quiet_posts"), "{run:?}");
 }
+
+/// `--tool` names the tool when the folder's shape cannot (sqlx looks like plumb), and picks
+/// the history when a database keeps several; without it plumb names them, never guesses.
+#[test]
+fn tool_names_the_tool_and_several_histories_are_named_not_guessed() {
+    let sql = "CREATE TABLE users (id int PRIMARY KEY);\n";
+    let dir = folder(&[("20240101000000_create_users.sql", sql)]);
+    let dir_arg = dir.path().to_str().unwrap();
+    let db = TestDb::new();
+    let run = plumb(&db.url(), &["apply", "--dir", dir_arg, "--tool", "sqlx"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let rows = db.query(&format!(
+        "SELECT description, success::text, checksum = sha384(convert_to($${sql}$$, 'UTF8'))
+           FROM _sqlx_migrations WHERE version = 20240101000000"
+    ));
+    assert_eq!(rows, [[Some("create users".into()), Some("true".into()), Some("t".into())]]);
+    assert!(!db.exists("plumb.migrations"));
+
+    // A second tool's history appears: plumb will not guess which one is the truth.
+    db.query("CREATE TABLE __diesel_schema_migrations (version varchar(50) PRIMARY KEY, run_on timestamp NOT NULL DEFAULT now())");
+    let run = plumb(&db.url(), &["status", "--dir", dir_arg]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("_sqlx_migrations") && run.stderr.contains("__diesel_schema_migrations"), "{run:?}");
+    assert!(run.stderr.contains("--tool"), "{run:?}");
+    let run = plumb(&db.url(), &["status", "--dir", dir_arg, "--tool", "sqlx"]);
+    assert_eq!(run.code, 0, "{run:?}");
+
+    let run = plumb(&db.url(), &["status", "--dir", dir_arg, "--tool", "liquibase"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("plumb knows plumb, supabase, prisma"), "{run:?}");
+}
