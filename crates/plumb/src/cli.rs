@@ -73,6 +73,9 @@ pub enum Command {
     /// Read-only. Exits 1 when a migration is modified, missing, failed or in_progress.
     /// With --verify, adds the truth: whether each migration is really present in the
     /// catalog (as `plumb verify` finds it), and exits 1 when history and schema disagree.
+    #[command(
+        after_help = "Examples:\n  plumb status\n  plumb status --dir prisma/migrations --json\n  plumb status --verify"
+    )]
     Status(StatusArgs),
 
     /// Print the schema of a database: a summary, --json (the normalized catalog) or --sql.
@@ -105,8 +108,11 @@ pub enum Command {
 
     /// Which migrations does the live schema really contain, whatever the history says?
     ///
-    /// The best explanation as a set of migrations, a confidence per migration, the
-    /// version whose schema is closest, and what remains different. Read-only.
+    /// The frontier: the version whose expected schema the live one is closest to, with how
+    /// many managed objects differ there and at its neighbours; the migrations the schema
+    /// really holds; what remains different. Read-only. Exits 0 when that agrees with the
+    /// history, 1 when not.
+    #[command(after_help = "Examples:\n  plumb locate\n  plumb locate --json   (the distance at every candidate)")]
     Locate(DoctorArgs),
 
     /// What would happen if the pending migrations ran on that database? Nothing is written there.
@@ -160,7 +166,7 @@ pub enum Command {
     #[command(subcommand)]
     Pg(PgCommand),
 
-    /// The five incidents of plumb's INCIDENTS.md, each built, diagnosed and repaired.
+    /// The five incidents of examples/incidents/README.md, each built, diagnosed and repaired.
     ///
     /// On a throwaway local cluster: each incident gets a database with data in it; plumb
     /// runs status, verify, locate and check on it, shows the diagnosis, repairs it, verifies

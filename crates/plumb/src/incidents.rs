@@ -1,4 +1,4 @@
-//! The five incidents of INCIDENTS.md as data: their migration files (embedded from
+//! The five incidents (examples/incidents/README.md) as data: their migration files (embedded from
 //! `examples/incidents/`), and how a database came to be broken — SQL run before the
 //! migrations, the version they were applied to, history rows stamped without running, a
 //! migration that stopped part-way, SQL run by hand afterwards. `plumb demo` builds them; so do the tests, through
@@ -12,7 +12,7 @@ use plumb_pg::Connection;
 
 /// One incident, as a recipe.
 pub struct Incident {
-    /// 1 to 5, as numbered in INCIDENTS.md.
+    /// 1 to 5, as numbered in examples/incidents/README.md.
     pub number: u8,
     /// Its folder under `examples/incidents/`.
     pub slug: &'static str,

@@ -38,7 +38,9 @@ fn main() -> ExitCode {
         eprintln!("interrupted");
         std::process::exit(130);
     });
-    let fallback = Output { settings: OutputSettings { json: cli.global.json, color: false, interactive: false } };
+    let fallback = Output {
+        settings: OutputSettings { json: cli.global.json, color: false, color_stdout: false, interactive: false },
+    };
     let settings = match GlobalSettings::resolve(&cli.global) {
         Ok(s) => s,
         Err(e) => return fail(&e, fallback),

@@ -20,10 +20,15 @@ pub struct Output {
 }
 
 impl Output {
-    /// A result line on stdout.
+    /// A result line on stdout; colors only when stdout is a terminal too.
     pub fn result(&self, text: &str) {
         let mut stdout = std::io::stdout().lock();
-        let _ = writeln!(stdout, "{}", redact(text));
+        let text = redact(text);
+        if self.settings.color && !self.settings.color_stdout {
+            let _ = writeln!(stdout, "{}", without_colors(&text));
+        } else {
+            let _ = writeln!(stdout, "{text}");
+        }
     }
 
     /// A SQL script meant to run: exact or not printed. To `file` (created with mode 0600,
@@ -198,4 +203,30 @@ fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
     }
     file.write_all(text.as_bytes()).with_context(|| format!("could not write {}", path.display()))?;
     Ok(())
+}
+
+/// `text` without the color codes `paint` adds (`ESC [ … m`).
+fn without_colors(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("\x1b[") {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        match rest.find('m') {
+            Some(end) => rest = &rest[end + 1..],
+            None => break,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn results_written_to_a_file_lose_their_colors_and_nothing_else() {
+        let painted = "\x1b[32mverified\x1b[0m  \x1b[31;1mphantom\x1b[0m ┆ 3";
+        assert_eq!(super::without_colors(painted), "verified  phantom ┆ 3");
+        assert_eq!(super::without_colors("no colors [32m here"), "no colors [32m here");
+    }
 }

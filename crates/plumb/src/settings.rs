@@ -13,8 +13,10 @@ use crate::cli::{ApplyArgs, ColorChoice, GlobalArgs};
 pub struct OutputSettings {
     /// JSON on stdout instead of tables.
     pub json: bool,
-    /// Colors on stderr/stdout.
+    /// Colors on stderr (and on stdout, when `color_stdout` too).
     pub color: bool,
+    /// Colors on stdout: only when it is a terminal too (`plumb status > file` keeps none).
+    pub color_stdout: bool,
     /// Whether stderr is a terminal (progress bars).
     pub interactive: bool,
 }
@@ -45,6 +47,10 @@ impl GlobalSettings {
             ColorChoice::Never => false,
             ColorChoice::Auto => interactive && std::env::var_os("NO_COLOR").is_none(),
         };
+        let color_stdout = match args.color {
+            ColorChoice::Auto => color && std::io::stdout().is_terminal(),
+            choice => choice == ColorChoice::Always,
+        };
         let target = match args.database_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
             Some(url) => Target::Url(url.to_owned()),
             None => Target::ProjectCluster {
@@ -54,7 +60,7 @@ impl GlobalSettings {
         Ok(GlobalSettings {
             target,
             pg_version: args.pg_version,
-            output: OutputSettings { json: args.json, color, interactive },
+            output: OutputSettings { json: args.json, color, color_stdout, interactive },
         })
     }
 }

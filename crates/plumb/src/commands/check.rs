@@ -19,17 +19,23 @@ pub async fn run(settings: &GlobalSettings, args: &CheckArgs, output: Output) ->
     let conn = target::connect_to(&info, output, Access::ReadOnly, &Notices::default()).await?;
     let history = plumb_migrate::read_history(&conn, &set).await?.unwrap_or_default();
     let (pending, _) = plumb_migrate::plan(&set, &history, &ApplyOptions::default())?;
-    let schema = plumb_catalog::inspect(&conn, &InspectOptions::default()).await?;
-    let purpose = format!("checking {} pending migration(s) on a clone of the target", pending.len());
-    let server = crate::doctor::shadow_server(&args.doctor.shadow, &info, conn.server_major())?;
-    let shadow = Shadow::open(&server, &purpose, &output).await?;
-    let result = async {
-        let clone = plumb_doctor::clone_target(shadow.connection(), &schema).await?;
-        plumb_doctor::check(shadow.connection(), &set, &pending, &schema, clone).await
-    }
-    .await;
-    shadow.close().await;
-    let checked = result?;
+    let checked = if pending.is_empty() {
+        // Nothing to check: no shadow is started, nothing is cloned.
+        output.info("nothing pending: the target has every migration of the folder");
+        plumb_doctor::CheckReport { clone: Default::default(), statements: Vec::new(), missing_objects: Vec::new() }
+    } else {
+        let schema = plumb_catalog::inspect(&conn, &InspectOptions::default()).await?;
+        let purpose = format!("checking {} pending migration(s) on a clone of the target", pending.len());
+        let server = crate::doctor::shadow_server(&args.doctor.shadow, &info, conn.server_major())?;
+        let shadow = Shadow::open(&server, &purpose, &output).await?;
+        let result = async {
+            let clone = plumb_doctor::clone_target(shadow.connection(), &schema).await?;
+            plumb_doctor::check(shadow.connection(), &set, &pending, &schema, clone).await
+        }
+        .await;
+        shadow.close().await;
+        result?
+    };
 
     // Lint against the target: which tables exist there, their size, their RLS.
     let facts = plumb_doctor::lint_facts(&conn).await?;

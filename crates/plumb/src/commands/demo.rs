@@ -1,4 +1,4 @@
-//! `plumb demo`: the five incidents of INCIDENTS.md, each built in its own database on
+//! `plumb demo`: the five incidents (examples/incidents/README.md), each built in its own database on
 //! a throwaway cluster, diagnosed (status, verify, locate, check), repaired and verified
 //! again. `--build N` builds one incident on the target instead, for trying plumb by hand.
 

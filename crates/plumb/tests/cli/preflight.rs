@@ -192,3 +192,17 @@ fn lint_inside_check_knows_the_target() {
     );
     assert_eq!(json["summary"]["failed"], 0);
 }
+
+/// With nothing pending there is nothing to check: no shadow cluster is started.
+#[test]
+fn check_with_nothing_pending_starts_nothing() {
+    let db = TestDb::new();
+    let run = plumb(&db.url(), &["apply", "--dir", INCIDENT_4, "--to", "0023"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let dir = Migrations::new(&[]);
+    std::fs::copy(format!("{INCIDENT_4}/0023_sync_jobs.sql"), dir.path().join("0023_sync_jobs.sql")).unwrap();
+    let run = plumb(&db.url(), &["check", "--dir", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("nothing pending"), "{run:?}");
+    assert!(!run.stderr.contains("throwaway"), "a shadow was started: {run:?}");
+}
