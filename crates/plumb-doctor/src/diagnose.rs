@@ -178,7 +178,7 @@ fn holds(live: &Objects, id: &ObjectId, value: Option<&Value>) -> bool {
 
 /// `d(k)` for every replayed `k`, in one pass over the effects.
 fn distances(replay: &Replay, live: &Objects) -> Vec<usize> {
-    let managed: BTreeSet<&ObjectId> = replay.footprints.iter().flatten().map(|e| &e.id).collect();
+    let managed = replay.managed();
     let mut d = managed.iter().filter(|id| !holds(live, id, replay.empty.get(id))).count() as i64;
     let mut out = vec![d as usize];
     for footprint in &replay.footprints {
@@ -355,7 +355,7 @@ pub fn diagnose(set: &MigrationSet, replay: &Replay, history: &[HistoryRow], liv
         out.push(d);
     }
 
-    let managed: BTreeSet<&ObjectId> = replay.footprints.iter().flatten().map(|e| &e.id).collect();
+    let managed = replay.managed();
     let unexplained =
         live.0.keys().filter(|id| !managed.contains(id) && replay.empty.get(id).is_none()).cloned().collect();
     let missing_files = history
@@ -412,6 +412,13 @@ pub fn locate(set: &MigrationSet, replay: &Replay, history: &[HistoryRow], live:
         frontier: diagnosis.frontier,
         migrations: diagnosis.migrations,
     }
+}
+
+/// The managed objects where `live` differs from `S(g)`: empty when a repair's phase 1
+/// converged. Pure; the executor checks it inside the transaction.
+pub fn unconverged(replay: &Replay, g: usize, live: &Objects) -> Vec<Difference> {
+    let managed = replay.managed();
+    residual(&replay.snapshot(g), live).into_iter().filter(|d| managed.contains(&d.id)).collect()
 }
 
 /// Differences between an expected schema and the live one.

@@ -13,9 +13,9 @@ use plumb_migrate::{MigrationSet, failpoint};
 use plumb_pg::{ConnInfo, Connection, PgError};
 use serde::Serialize;
 
-use crate::diagnose::diagnose;
+use crate::diagnose::{diagnose, unconverged};
 use crate::objects::objects;
-use crate::plan::{Plan, unconverged};
+use crate::plan::Plan;
 use crate::replay::Replay;
 
 /// How to run a plan.

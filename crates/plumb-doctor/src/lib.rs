@@ -24,12 +24,12 @@ mod test_support;
 
 pub use check::{CheckReport, CloneReport, StatementError, StatementOutcome, StatementStatus, check, clone_target};
 pub use diagnose::{
-    Diagnosis, Difference, Frontier, Locate, MigrationDiagnosis, MissingFile, Status, diagnose, locate,
+    Diagnosis, Difference, Frontier, Locate, MigrationDiagnosis, MissingFile, Status, diagnose, locate, unconverged,
 };
 pub use error::DoctorError;
 pub use execute::{Backup, ExecuteOptions, Executed, RepairError, count_rows, execute};
 pub use objects::{Effect, Footprint, ObjectId, ObjectKind, Objects, Part, Value, apply_footprint, footprint, objects};
-pub use plan::{Guard, PartialFix, Plan, PlanOptions, Step, StepKind, adoption_sql, plan, unconverged};
+pub use plan::{Guard, PartialFix, Plan, PlanOptions, Step, StepKind, adoption_sql, plan};
 pub use replay::{Replay, ReplayError, replay};
 pub use shadow::{Progress, Quiet, ReplayCache, Shadow, ShadowServer, cached_replay};
 pub use situation::{Situation, lint_facts};

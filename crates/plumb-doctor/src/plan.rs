@@ -592,7 +592,7 @@ impl Planner<'_> {
     /// The DDL that takes `current` to `S(g)` on every managed object, guarded.
     fn converge(&mut self, current: &Objects, g: usize) {
         let expected = self.replay.snapshot(g);
-        let managed: BTreeSet<&ObjectId> = self.replay.footprints.iter().flatten().map(|e| &e.id).collect();
+        let managed = self.replay.managed();
         // Only where the compared value differs: what the text does not show (a column's
         // position) stays as it is live.
         let mut target = current.clone();
@@ -740,23 +740,6 @@ pub fn adoption_sql(live: &Schema, unexplained: &[ObjectId]) -> String {
         "-- Objects found in the database that no migration created, adopted by plumb repair --adopt.\n{}",
         diff.script()
     )
-}
-
-/// The objects where `live` differs from `S(g)`, among those the migrations manage: empty
-/// when phase 1 converged. Pure; the executor checks it inside the transaction.
-pub fn unconverged(replay: &Replay, g: usize, live: &Objects) -> Vec<String> {
-    let expected = replay.snapshot(g);
-    let managed: BTreeSet<&ObjectId> = replay.footprints.iter().flatten().map(|e| &e.id).collect();
-    let mut out = Vec::new();
-    for id in managed {
-        match (expected.get(id), live.get(id)) {
-            (a, b) if a == b => {}
-            (Some(e), Some(f)) => out.push(format!("{id}: expected {}, found {}", e.text, f.text)),
-            (Some(_), None) => out.push(format!("missing {id}")),
-            (None, _) => out.push(format!("unexpected {id}")),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

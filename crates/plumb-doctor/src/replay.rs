@@ -8,7 +8,7 @@ use plumb_pg::Connection;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::objects::{Footprint, Objects, apply_footprint, footprint, objects};
+use crate::objects::{Footprint, ObjectId, Objects, apply_footprint, footprint, objects};
 
 /// What replaying a migration set taught: the empty schema, and what each migration changed.
 /// Snapshot `S(k)` (the schema after the first `k` migrations) is the empty one with the
@@ -86,6 +86,12 @@ impl Replay {
                 let _ = std::fs::rename(&partial, path);
             }
         }
+    }
+
+    /// Every id some migration changed: the objects the migrations manage. Others (the empty
+    /// database's, hand-made ones) are never judged, converged or dropped.
+    pub fn managed(&self) -> std::collections::BTreeSet<&ObjectId> {
+        self.footprints.iter().flatten().map(|e| &e.id).collect()
     }
 
     /// How many migrations were replayed.
