@@ -430,7 +430,7 @@ pub async fn read_history_with_format(
         HistoryFormat::Plumb => read_plumb_history(conn).await?,
         HistoryFormat::Supabase => read_supabase_history(conn).await?,
         HistoryFormat::Prisma => read_prisma_history(conn).await?,
-        HistoryFormat::Diesel => read_diesel_history(conn).await?,
+        HistoryFormat::Diesel => read_versions(conn, HistoryFormat::Diesel).await?,
         HistoryFormat::GolangMigrate => up_to(read_golang_migrate_history(conn).await?, set),
         HistoryFormat::Dbmate => read_versions(conn, HistoryFormat::Dbmate).await?,
         HistoryFormat::Goose => read_goose_history(conn).await?,
@@ -654,11 +654,6 @@ async fn read_prisma_history(conn: &Connection) -> Result<Vec<HistoryRow>, Apply
     let mut history: Vec<HistoryRow> = latest.into_values().collect();
     history.sort_by(|a, b| a.version.cmp(&b.version));
     Ok(history)
-}
-
-/// Diesel's rows: every one applied; no checksum, so `modified` cannot be seen.
-async fn read_diesel_history(conn: &Connection) -> Result<Vec<HistoryRow>, ApplyError> {
-    read_versions(conn, HistoryFormat::Diesel).await
 }
 
 /// A table of versions (Diesel's, dbmate's): every row applied, no checksum.

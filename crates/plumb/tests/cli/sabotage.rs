@@ -644,8 +644,8 @@ fn report(folder: &Folder, scores: &[Score]) -> String {
 }
 
 /// The reference set in another tool's layout, each file renamed and rewritten by `to`.
-fn reference_as(tool: &str, to: fn(&str, &str) -> (String, String)) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("plumb-{tool}-reference-{}", std::process::id()));
+fn reference_as(scratch: &Path, tool: &str, to: fn(&str, &str) -> (String, String)) -> PathBuf {
+    let dir = scratch.join(format!("reference-{tool}"));
     std::fs::create_dir_all(&dir).unwrap();
     for entry in std::fs::read_dir(REFERENCE).unwrap() {
         let path = entry.unwrap().path();
@@ -657,8 +657,8 @@ fn reference_as(tool: &str, to: fn(&str, &str) -> (String, String)) -> PathBuf {
 
 /// The reference set in Drizzle Kit's layout: the files as they are, and a journal listing
 /// them with a `when` each.
-fn drizzle_reference() -> PathBuf {
-    let dir = reference_as("drizzle", |name, sql| (name.to_owned(), sql.to_owned()));
+fn drizzle_reference(scratch: &Path) -> PathBuf {
+    let dir = reference_as(scratch, "drizzle", |name, sql| (name.to_owned(), sql.to_owned()));
     let mut tags: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .filter_map(|e| e.unwrap().file_name().to_string_lossy().strip_suffix(".sql").map(str::to_owned))
@@ -678,7 +678,8 @@ fn drizzle_reference() -> PathBuf {
 }
 
 /// The folders to sabotage: `PLUMB_SABOTAGE_DIRS`, else the reference set and the corpora.
-fn folders() -> Vec<(String, PathBuf)> {
+/// (Folders written for the run go into `scratch`, removed with it.)
+fn folders(scratch: &Path) -> Vec<(String, PathBuf)> {
     if let Ok(dirs) = std::env::var("PLUMB_SABOTAGE_DIRS") {
         return std::env::split_paths(&dirs).map(|p| (p.display().to_string(), p)).collect();
     }
@@ -687,10 +688,10 @@ fn folders() -> Vec<(String, PathBuf)> {
     let goose = |name: &str, sql: &str| (name.to_owned(), format!("-- +goose Up\n{sql}\n-- +goose Down\n"));
     let mut out = vec![
         ("reference".to_owned(), PathBuf::from(REFERENCE)),
-        ("reference, golang-migrate".to_owned(), reference_as("golang-migrate", golang_migrate)),
-        ("reference, dbmate".to_owned(), reference_as("dbmate", dbmate)),
-        ("reference, goose".to_owned(), reference_as("goose", goose)),
-        ("reference, Drizzle".to_owned(), drizzle_reference()),
+        ("reference, golang-migrate".to_owned(), reference_as(scratch, "golang-migrate", golang_migrate)),
+        ("reference, dbmate".to_owned(), reference_as(scratch, "dbmate", dbmate)),
+        ("reference, goose".to_owned(), reference_as(scratch, "goose", goose)),
+        ("reference, Drizzle".to_owned(), drizzle_reference(scratch)),
     ];
     for name in ["cratesio", "cratesio-diesel", "documenso-prisma"] {
         match corpus(name) {
@@ -706,7 +707,8 @@ fn folders() -> Vec<(String, PathBuf)> {
 fn every_sabotage_is_diagnosed_exactly_and_repaired_clean() {
     let mut failed = Vec::new();
     let mut text = String::new();
-    for (name, dir) in folders() {
+    let scratch = tempfile::tempdir().unwrap();
+    for (name, dir) in folders(scratch.path()) {
         let folder = Folder::new(&name, &dir);
         let scores = sabotage(&folder);
         let report = report(&folder, &scores);
