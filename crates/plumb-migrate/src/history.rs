@@ -545,17 +545,10 @@ async fn read_golang_migrate_history(conn: &Connection) -> Result<Option<History
     let version =
         Version::parse(&text).ok_or_else(|| corrupt_table(table, format!("version \"{text}\" is not a number")))?;
     let dirty: bool = row.get::<_, Option<bool>>(1).unwrap_or(false);
+    let status = if dirty { HistoryStatus::Dirty } else { HistoryStatus::Applied };
     Ok(Some(HistoryRow {
-        version,
-        name: String::new(),
-        checksum: String::new(),
-        status: if dirty { HistoryStatus::Dirty } else { HistoryStatus::Applied },
-        statements_done: 0,
-        applied_at: String::new(),
-        duration_ms: None,
-        applied_by: String::new(),
-        plumb_version: String::new(),
         error: dirty.then(|| "golang-migrate left this version dirty: it failed part-way".to_owned()),
+        ..plain_row(version, String::new(), status, None)
     }))
 }
 
@@ -594,18 +587,7 @@ async fn read_supabase_history(conn: &Connection) -> Result<Vec<HistoryRow>, App
         let text = text.unwrap_or_default();
         let version = Version::parse(&text)
             .ok_or_else(|| corrupt_table(table, format!("row with version \"{text}\" is not a number")))?;
-        history.push(HistoryRow {
-            version,
-            name: row.get(1),
-            checksum: String::new(),
-            status: HistoryStatus::Applied,
-            statements_done: 0,
-            applied_at: String::new(),
-            duration_ms: None,
-            applied_by: String::new(),
-            plumb_version: String::new(),
-            error: None,
-        });
+        history.push(plain_row(version, row.get(1), HistoryStatus::Applied, None));
     }
     history.sort_by(|a, b| a.version.cmp(&b.version));
     Ok(history)
@@ -638,16 +620,14 @@ async fn read_prisma_history(conn: &Connection) -> Result<Vec<HistoryRow>, Apply
         latest.insert(
             folder.clone(),
             HistoryRow {
-                version,
-                name: name.to_owned(),
                 checksum: row.get::<_, Option<String>>(1).unwrap_or_default(),
-                status: if finished { HistoryStatus::Applied } else { HistoryStatus::Failed },
-                statements_done: 0,
-                applied_at: row.get::<_, Option<String>>(5).unwrap_or_default(),
-                duration_ms: None,
-                applied_by: String::new(),
-                plumb_version: String::new(),
                 error: if finished { None } else { row.get(4) },
+                ..plain_row(
+                    version,
+                    name.to_owned(),
+                    if finished { HistoryStatus::Applied } else { HistoryStatus::Failed },
+                    row.get(5),
+                )
             },
         );
     }
@@ -667,18 +647,7 @@ async fn read_versions(conn: &Connection, format: HistoryFormat) -> Result<Vec<H
         let text: String = row.get::<_, Option<String>>(0).unwrap_or_default();
         let version = Version::parse(&text)
             .ok_or_else(|| corrupt_table(table, format!("row with version \"{text}\" is not a number")))?;
-        history.push(HistoryRow {
-            version,
-            name: String::new(),
-            checksum: String::new(),
-            status: HistoryStatus::Applied,
-            statements_done: 0,
-            applied_at: row.get::<_, Option<String>>(1).unwrap_or_default(),
-            duration_ms: None,
-            applied_by: String::new(),
-            plumb_version: String::new(),
-            error: None,
-        });
+        history.push(plain_row(version, String::new(), HistoryStatus::Applied, row.get(1)));
     }
     history.sort_by(|a, b| a.version.cmp(&b.version));
     Ok(history)
