@@ -25,12 +25,18 @@ pub struct InspectOptions {
 }
 
 /// Schemas that hold migration history rather than the user's objects.
-pub const HISTORY_SCHEMAS: [&str; 3] = ["plumb", "supabase_migrations", "drizzle"];
+pub const HISTORY_SCHEMAS: [&str; 4] = ["plumb", "supabase_migrations", "drizzle", "atlas_schema_revisions"];
 
 /// History tables other tools keep among the user's own (Prisma's, Diesel's, golang-migrate's
-/// and dbmate's `schema_migrations`, goose's, sqlx's): left out too.
-pub const HISTORY_TABLES: [&str; 5] =
-    ["_prisma_migrations", "__diesel_schema_migrations", "schema_migrations", "goose_db_version", "_sqlx_migrations"];
+/// and dbmate's `schema_migrations`, goose's, sqlx's, Flyway's): left out too.
+pub const HISTORY_TABLES: [&str; 6] = [
+    "_prisma_migrations",
+    "__diesel_schema_migrations",
+    "schema_migrations",
+    "goose_db_version",
+    "_sqlx_migrations",
+    "flyway_schema_history",
+];
 
 /// Inspection failed.
 #[derive(Debug, thiserror::Error)]

@@ -82,9 +82,14 @@ impl Situation {
     pub fn write_adoption(&self, dir: &Path, unexplained: &[ObjectId]) -> Result<Migration, DoctorError> {
         let version = next_version(&self.set);
         let path = match self.set.layout() {
-            Layout::Plumb | Layout::Supabase | Layout::Sqlx | Layout::Dbmate | Layout::Goose | Layout::Drizzle => {
-                dir.join(format!("{version}_adopted.sql"))
-            }
+            Layout::Plumb
+            | Layout::Supabase
+            | Layout::Sqlx
+            | Layout::Dbmate
+            | Layout::Goose
+            | Layout::Drizzle
+            | Layout::Atlas => dir.join(format!("{version}_adopted.sql")),
+            Layout::Flyway => dir.join(format!("V{version}__adopted.sql")),
             Layout::GolangMigrate => dir.join(format!("{version}_adopted.up.sql")),
             Layout::Diesel => dir.join(format!("{version}_adopted")).join("up.sql"),
             Layout::Prisma => dir.join(format!("{version}_adopted")).join("migration.sql"),
@@ -99,6 +104,15 @@ impl Situation {
             std::fs::create_dir_all(folder).map_err(|source| DoctorError::Write { path: folder.to_owned(), source })?;
         }
         std::fs::write(&path, &sql).map_err(|source| DoctorError::Write { path: path.clone(), source })?;
+        if matches!(self.set.layout(), Layout::Flyway | Layout::Atlas) {
+            if self.set.layout() == Layout::Atlas {
+                rewrite_atlas_sum(dir)?;
+            }
+            // The folder read again gives the migration with its tool's checksum.
+            let parsed = Version::parse(&version).expect("digits");
+            let set = plumb_migrate::load_dir_as(dir, Some(self.set.layout()))?;
+            return Ok(set.get(&parsed).expect("the file just written").clone());
+        }
         let parsed = Version::parse(&version).expect("digits");
         let migration = Migration::new(parsed, "adopted".into(), path, sql)?;
         if self.set.layout() == Layout::Drizzle {
@@ -109,6 +123,36 @@ impl Situation {
         }
         Ok(migration)
     }
+}
+
+/// Writes Atlas's `atlas.sum` for the folder's files as they are now (what `atlas migrate hash`
+/// does), after plumb added a file to it.
+fn rewrite_atlas_sum(dir: &Path) -> Result<(), DoctorError> {
+    let write_error = |path: &Path| {
+        let path = path.to_owned();
+        move |source| DoctorError::Write { path, source }
+    };
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map_err(write_error(dir))?
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".sql"))
+        .collect();
+    names.sort();
+    let texts = names
+        .iter()
+        .map(|n| std::fs::read(dir.join(n)).map_err(write_error(&dir.join(n))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let hashes = plumb_migrate::atlas_hashes(names.iter().map(String::as_str).zip(texts.iter().map(Vec::as_slice)));
+    let mut text = format!(
+        "h1:{}\n",
+        plumb_migrate::atlas_sum(names.iter().map(String::as_str).zip(hashes.iter().map(String::as_str)))
+    );
+    for (name, hash) in names.iter().zip(&hashes) {
+        text.push_str(&format!("{name} h1:{hash}\n"));
+    }
+    let path = dir.join("atlas.sum");
+    std::fs::write(&path, text).map_err(write_error(&path))
 }
 
 /// Appends an entry to Drizzle's `meta/_journal.json`.
@@ -129,6 +173,8 @@ fn add_to_journal(dir: &Path, tag: &str, when: i64) -> Result<(), DoctorError> {
 /// One past the newest version, keeping its width (`0007` → `0008`).
 fn next_version(set: &MigrationSet) -> String {
     let last = set.migrations().last().map(|m| m.version.as_str().to_owned()).unwrap_or_else(|| "0000".into());
+    // A dotted version (Flyway's `1.2`): the next whole number.
+    let last = last.split('.').next().unwrap_or("0").to_owned();
     let next = last.parse::<u128>().map(|n| n + 1).unwrap_or(1);
     format!("{next:0width$}", width = last.len())
 }

@@ -220,7 +220,7 @@ async fn apply_locked(
             run_transactional(conn, p.migration, options, format).await?;
         } else if format != HistoryFormat::Plumb {
             // Other tools' tables keep no progress: the row is written at the end.
-            run_unrecorded_statements(conn, p.migration, options, observer, format).await?;
+            run_unrecorded_statements(conn, &p, options, observer, format).await?;
         } else {
             run_no_transaction(conn, &p, options, observer).await?;
         }
@@ -469,17 +469,19 @@ async fn run_no_transaction(
     Ok(())
 }
 
-/// A no-transaction migration under a history format that keeps no progress (Supabase):
-/// each statement on its own, the history row once all have run. An interruption is not
-/// resumable here; the next verify shows the migration partial.
+/// A no-transaction migration under another tool's history format: each statement on its own,
+/// the history row once all have run. Where the tool's row said how far a stopped run got
+/// (Atlas's `applied`), it resumes there, as the tool does; formats that keep no progress
+/// (Supabase) start over, and an interruption shows as partial in the next verify.
 async fn run_unrecorded_statements(
     conn: &Connection,
-    m: &Migration,
+    p: &PlannedMigration<'_>,
     options: &ApplyOptions,
     observer: &dyn ApplyObserver,
     format: HistoryFormat,
 ) -> Result<(), ApplyError> {
-    for index in 0..m.script.statements.len() {
+    let m = p.migration;
+    for index in p.resume_from..m.script.statements.len() {
         if let Err(e) = conn.batch(m.statement_sql(index)).await {
             let Some(server) = e.server_error().cloned() else { return Err(ApplyError::Pg(e)) };
             let location = m.error_location(Some(index), 0, server.position);

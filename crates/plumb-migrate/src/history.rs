@@ -19,7 +19,7 @@ pub const HISTORY_TABLE: &str = "plumb.migrations";
 const CREATE_HISTORY: &str = "
 CREATE SCHEMA IF NOT EXISTS plumb;
 CREATE TABLE IF NOT EXISTS plumb.migrations (
-    version         text        PRIMARY KEY CHECK (version ~ '^[0-9]+$'),
+    version         text        PRIMARY KEY CHECK (version ~ '^[0-9]+(\\.[0-9]+)*$'),
     name            text        NOT NULL,
     checksum        text        NOT NULL,
     status          text        NOT NULL CHECK (status IN ('applied', 'in_progress', 'failed')),
@@ -115,6 +115,17 @@ pub enum HistoryFormat {
     /// applied when its journal `when` is at most the newest `created_at`; `hash` is the
     /// SHA-256 of the file (drizzle-orm, `pg-core/dialect.ts` and `migrator.ts`).
     Drizzle,
+    /// Flyway's `flyway_schema_history (installed_rank, version, description, type, script,
+    /// checksum, installed_by, installed_on, execution_time, success)`: a row per attempt in
+    /// `installed_rank` order, the checksum its CRC-32; `BASELINE` rows stand for every version
+    /// up to theirs, `UNDO_SQL` and `DELETE` rows take a version back (flyway-core,
+    /// `schemahistory/JdbcTableSchemaHistory`, `database/postgresql/createMetaDataTable.sql`).
+    Flyway,
+    /// Atlas's `atlas_schema_revisions.atlas_schema_revisions`: a row per version with the
+    /// statements `applied` of `total` (fewer, or an `error`: stopped part-way), the file's
+    /// `atlas.sum` hash, and a `type` bit mask (1 baseline, 2 executed, 4 resolved by hand)
+    /// (atlas, `cmd/atlas/internal/migrate/ent/schema/revision.go`).
+    Atlas,
 }
 
 impl HistoryFormat {
@@ -129,6 +140,8 @@ impl HistoryFormat {
             HistoryFormat::Goose => "goose_db_version",
             HistoryFormat::Sqlx => "_sqlx_migrations",
             HistoryFormat::Drizzle => "drizzle.__drizzle_migrations",
+            HistoryFormat::Flyway => "flyway_schema_history",
+            HistoryFormat::Atlas => "atlas_schema_revisions.atlas_schema_revisions",
         }
     }
 
@@ -154,6 +167,8 @@ impl HistoryFormat {
             HistoryFormat::Goose => "goose",
             HistoryFormat::Sqlx => "sqlx",
             HistoryFormat::Drizzle => "Drizzle",
+            HistoryFormat::Flyway => "Flyway",
+            HistoryFormat::Atlas => "Atlas",
         }
     }
 
@@ -201,7 +216,9 @@ impl HistoryFormat {
                                              AND NOT attisdropped),
                         to_regclass('goose_db_version') IS NOT NULL,
                         to_regclass('_sqlx_migrations') IS NOT NULL,
-                        to_regclass('drizzle.__drizzle_migrations') IS NOT NULL",
+                        to_regclass('drizzle.__drizzle_migrations') IS NOT NULL,
+                        to_regclass('flyway_schema_history') IS NOT NULL,
+                        to_regclass('atlas_schema_revisions.atlas_schema_revisions') IS NOT NULL",
                 &[],
             )
             .await
@@ -217,6 +234,8 @@ impl HistoryFormat {
             HistoryFormat::Goose,
             HistoryFormat::Sqlx,
             HistoryFormat::Drizzle,
+            HistoryFormat::Flyway,
+            HistoryFormat::Atlas,
         ];
         Ok(formats.into_iter().enumerate().filter(|(i, _)| row.get::<_, bool>(*i)).map(|(_, f)| f).collect())
     }
@@ -237,6 +256,8 @@ impl HistoryFormat {
             HistoryFormat::Drizzle => {
                 "CREATE SCHEMA IF NOT EXISTS drizzle;\nCREATE TABLE IF NOT EXISTS drizzle.__drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint);"
             }
+            HistoryFormat::Flyway => CREATE_FLYWAY_HISTORY.trim(),
+            HistoryFormat::Atlas => CREATE_ATLAS_HISTORY.trim(),
         }
     }
 
@@ -288,6 +309,26 @@ impl HistoryFormat {
                 format!(
                     "INSERT INTO drizzle.__drizzle_migrations (hash, created_at)\n  SELECT '{}', {when} WHERE NOT EXISTS (SELECT FROM drizzle.__drizzle_migrations WHERE created_at = {when});",
                     m.checksum
+                )
+            }
+            // As `flyway migrate` leaves a migration that ran: one successful row, ranked last
+            // (earlier failed attempts are what `flyway repair` removes).
+            HistoryFormat::Flyway => {
+                let script = m.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let checksum = m.tool_checksum.as_deref().and_then(|c| c.strip_prefix("crc32:")).unwrap_or("NULL");
+                format!(
+                    "DELETE FROM flyway_schema_history WHERE version = '{version}';\nINSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)\n  SELECT coalesce(max(installed_rank), 0) + 1, '{version}', {name}, 'SQL', {}, {checksum}, current_user, 0, true FROM flyway_schema_history;",
+                    literal(&script)
+                )
+            }
+            // As `atlas migrate apply` leaves a file that ran: every statement applied.
+            HistoryFormat::Atlas => {
+                let hash = m.tool_checksum.as_deref().and_then(|c| c.strip_prefix("h1:")).unwrap_or("");
+                let total = m.script.statements.len();
+                format!(
+                    "INSERT INTO atlas_schema_revisions.atlas_schema_revisions (version, description, type, applied, total, executed_at, execution_time, hash, operator_version)\n  VALUES ('{version}', {name}, 2, {total}, {total}, now(), 0, {}, {})\n  ON CONFLICT (version) DO UPDATE SET description = EXCLUDED.description, type = 2, applied = EXCLUDED.applied,\n    total = EXCLUDED.total, executed_at = now(), error = NULL, error_stmt = NULL, hash = EXCLUDED.hash,\n    partial_hashes = NULL, operator_version = EXCLUDED.operator_version;",
+                    literal(hash),
+                    literal(&format!("plumb {plumb_version}"))
                 )
             }
             // The newest version applied, clean: what `migrate up` leaves.
@@ -389,6 +430,45 @@ CREATE TABLE IF NOT EXISTS _sqlx_migrations (
 );
 ";
 
+/// Flyway's history table, as flyway-core creates it on PostgreSQL
+/// (`database/postgresql/createMetaDataTable.sql`).
+const CREATE_FLYWAY_HISTORY: &str = r#"
+CREATE TABLE IF NOT EXISTS "flyway_schema_history" (
+    "installed_rank" INT NOT NULL,
+    "version" VARCHAR(50),
+    "description" VARCHAR(200) NOT NULL,
+    "type" VARCHAR(20) NOT NULL,
+    "script" VARCHAR(1000) NOT NULL,
+    "checksum" INTEGER,
+    "installed_by" VARCHAR(100) NOT NULL,
+    "installed_on" TIMESTAMP NOT NULL DEFAULT now(),
+    "execution_time" INTEGER NOT NULL,
+    "success" BOOLEAN NOT NULL,
+    CONSTRAINT "flyway_schema_history_pk" PRIMARY KEY ("installed_rank")
+);
+CREATE INDEX IF NOT EXISTS "flyway_schema_history_s_idx" ON "flyway_schema_history" ("success");
+"#;
+
+/// Atlas's revisions table, as Atlas creates it on PostgreSQL.
+const CREATE_ATLAS_HISTORY: &str = r#"
+CREATE SCHEMA IF NOT EXISTS "atlas_schema_revisions";
+CREATE TABLE IF NOT EXISTS "atlas_schema_revisions"."atlas_schema_revisions" (
+    "version" character varying NOT NULL,
+    "description" character varying NOT NULL,
+    "type" bigint NOT NULL DEFAULT 2,
+    "applied" bigint NOT NULL DEFAULT 0,
+    "total" bigint NOT NULL DEFAULT 0,
+    "executed_at" timestamptz NOT NULL,
+    "execution_time" bigint NOT NULL,
+    "error" text NULL,
+    "error_stmt" text NULL,
+    "hash" character varying NOT NULL,
+    "partial_hashes" jsonb NULL,
+    "operator_version" character varying NOT NULL,
+    PRIMARY KEY ("version")
+);
+"#;
+
 /// Diesel's history table, as diesel_migrations creates it on PostgreSQL.
 const CREATE_DIESEL_HISTORY: &str = "
 CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (
@@ -436,6 +516,8 @@ pub async fn read_history_with_format(
         HistoryFormat::Goose => read_goose_history(conn).await?,
         HistoryFormat::Sqlx => read_sqlx_history(conn).await?,
         HistoryFormat::Drizzle => read_drizzle_history(conn, set).await?,
+        HistoryFormat::Flyway => read_flyway_history(conn, set).await?,
+        HistoryFormat::Atlas => read_atlas_history(conn, set).await?,
     };
     Ok(Some((format, rows)))
 }
@@ -513,6 +595,105 @@ async fn read_drizzle_history(conn: &Connection, set: &MigrationSet) -> Result<V
         let version = Version::parse(&at.to_string())
             .ok_or_else(|| corrupt_table(table, format!("created_at {at} is not a time in milliseconds")))?;
         history.push(plain_row(version, String::new(), HistoryStatus::Applied, None));
+    }
+    Ok(history)
+}
+
+/// Flyway's rows in `installed_rank` order, as Flyway reads them: the last attempt per version
+/// counts (successful: applied; not: failed), `UNDO_SQL` and `DELETE` rows take it back, and a
+/// `BASELINE` row stands for every file up to its version (its own row, `<< Flyway Baseline >>`,
+/// is not a migration). Repeatable rows (no version) are left out, as their files are.
+async fn read_flyway_history(conn: &Connection, set: &MigrationSet) -> Result<Vec<HistoryRow>, ApplyError> {
+    let table = HistoryFormat::Flyway.table();
+    let rows = query(
+        conn,
+        HistoryFormat::Flyway,
+        "SELECT version::text, description::text, type::text, checksum, success,
+                    to_char(installed_on, 'YYYY-MM-DD\"T\"HH24:MI:SS')
+               FROM flyway_schema_history WHERE version IS NOT NULL ORDER BY installed_rank",
+    )
+    .await?;
+    let mut latest: Vec<HistoryRow> = Vec::new();
+    let mut baseline: Option<Version> = None;
+    for row in rows {
+        let text: String = row.get::<_, Option<String>>(0).unwrap_or_default();
+        let version = Version::parse(&text)
+            .ok_or_else(|| corrupt_table(table, format!("version \"{text}\" is not a version")))?;
+        let kind: String = row.get::<_, Option<String>>(2).unwrap_or_default();
+        latest.retain(|r| !r.version.same_number(&version));
+        match kind.as_str() {
+            "BASELINE" => baseline = Some(version),
+            k if k.starts_with("UNDO") || k == "DELETE" => {}
+            _ => {
+                let success: bool = row.get::<_, Option<bool>>(4).unwrap_or(false);
+                let status = if success { HistoryStatus::Applied } else { HistoryStatus::Failed };
+                let mut r = plain_row(version, row.get::<_, Option<String>>(1).unwrap_or_default(), status, row.get(5));
+                r.checksum = row.get::<_, Option<i32>>(3).map(|c| format!("crc32:{c}")).unwrap_or_default();
+                if !success {
+                    r.error = Some("Flyway recorded this migration as failed".into());
+                }
+                latest.push(r);
+            }
+        }
+    }
+    if let Some(baseline) = baseline {
+        for m in set.migrations().iter().filter(|m| m.version <= baseline || m.version.same_number(&baseline)) {
+            if !latest.iter().any(|r| r.version.same_number(&m.version)) {
+                latest.push(plain_row(m.version.clone(), m.name.clone(), HistoryStatus::Applied, None));
+            }
+        }
+    }
+    latest.sort_by(|a, b| a.version.cmp(&b.version));
+    Ok(latest)
+}
+
+/// Atlas's rows: a file whose statements were not all applied, or with an error, stopped
+/// part-way (failed, how far in `applied`) unless resolved by hand (type bit 4). A file's hash
+/// covers every file before it, so after the first hash that differs the later ones say
+/// nothing about their own files: their checksums are left unknown.
+async fn read_atlas_history(conn: &Connection, set: &MigrationSet) -> Result<Vec<HistoryRow>, ApplyError> {
+    let table = HistoryFormat::Atlas.table();
+    let rows = query(
+        conn,
+        HistoryFormat::Atlas,
+        "SELECT version::text, description::text, type, applied, total, error, hash::text,
+                    to_char(executed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+               FROM atlas_schema_revisions.atlas_schema_revisions ORDER BY version",
+    )
+    .await?;
+    let mut history = Vec::new();
+    for row in rows {
+        let text: String = row.get::<_, Option<String>>(0).unwrap_or_default();
+        // Atlas keeps rows of its own under versions that start with a dot.
+        if text.starts_with('.') {
+            continue;
+        }
+        let version = Version::parse_digits(&text)
+            .ok_or_else(|| corrupt_table(table, format!("version \"{text}\" is not a number")))?;
+        let kind: i64 = row.get::<_, Option<i64>>(2).unwrap_or(2);
+        let (applied, total): (i64, i64) =
+            (row.get::<_, Option<i64>>(3).unwrap_or(0), row.get::<_, Option<i64>>(4).unwrap_or(0));
+        let error: Option<String> = row.get(5);
+        let stopped = (applied < total || error.is_some()) && kind & 4 == 0 && kind & 1 == 0;
+        let status = if stopped { HistoryStatus::Failed } else { HistoryStatus::Applied };
+        let mut r = plain_row(version, row.get::<_, Option<String>>(1).unwrap_or_default(), status, row.get(7));
+        r.checksum =
+            row.get::<_, Option<String>>(6).filter(|h| !h.is_empty()).map(|h| format!("h1:{h}")).unwrap_or_default();
+        if stopped {
+            r.statements_done = applied.max(0) as usize;
+            r.error = Some(error.unwrap_or_else(|| format!("Atlas applied {applied} of {total} statements")));
+        }
+        history.push(r);
+    }
+    history.sort_by(|a, b| a.version.cmp(&b.version));
+    let first_changed = set
+        .migrations()
+        .iter()
+        .find(|m| history.iter().any(|r| r.version.same_number(&m.version) && !m.checksum_matches(&r.checksum)));
+    if let Some(changed) = first_changed {
+        for r in history.iter_mut().filter(|r| r.version > changed.version) {
+            r.checksum.clear();
+        }
     }
     Ok(history)
 }

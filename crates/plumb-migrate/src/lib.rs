@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 mod apply;
+mod checksum;
 mod error;
 mod failpoint;
 mod history;
@@ -18,9 +19,12 @@ pub use apply::{
     AppliedMigration, ApplyObserver, ApplyOptions, ApplyReport, PlannedMigration, apply, lock, plan, plan_script,
     unlock,
 };
+pub use checksum::{atlas_hashes, atlas_sum, flyway_crc32};
 pub use error::{ApplyError, LoadError, LockHolder, MigrationFailure, SourceLocation};
 pub use failpoint::failpoint;
 pub use history::{HISTORY_TABLE, HistoryFormat, HistoryRow, HistoryStatus, read_history, read_history_with_format};
 pub use migration::{Directives, Layout, Migration, MigrationSet, Version};
-pub use source::{DieselDir, DrizzleDir, MigrationSource, NativeDir, PrismaDir, load_dir, load_dir_as};
+pub use source::{
+    AtlasDir, DieselDir, DrizzleDir, FlywayDir, MigrationSource, NativeDir, PrismaDir, load_dir, load_dir_as,
+};
 pub use status::{MigrationState, StatusEntry, status};

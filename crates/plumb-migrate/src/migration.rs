@@ -10,22 +10,47 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{LoadError, SourceLocation};
 
-/// A migration version: digits (timestamps included), ordered by numeric value.
+/// A migration version: digits (timestamps included), or digit groups joined by dots
+/// (Flyway's `1.2.10`), ordered by numeric value group by group.
 ///
 /// Kept as written (`0001`, `20240101120000`) so history rows match file names
-/// exactly; compared as numbers, so `9` sorts before `10`.
+/// exactly; compared as numbers, so `9` sorts before `10` and `1.2` before `1.10`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Version(String);
 
 impl Version {
-    /// A version from its digits; `None` when `s` is not all ASCII digits.
+    /// A version from its digits, or digit groups joined by single dots; `None` otherwise.
     pub fn parse(s: &str) -> Option<Version> {
-        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then(|| Version(s.to_owned()))
+        s.split('.')
+            .all(|group| !group.is_empty() && group.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| Version(s.to_owned()))
+    }
+
+    /// A version of digits only (no dots): what every layout but Flyway's names files with.
+    pub fn parse_digits(s: &str) -> Option<Version> {
+        Version::parse(s).filter(|v| !v.0.contains('.'))
     }
 
     /// The version as written.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The digit groups, each without leading zeros, trailing zero groups dropped (Flyway
+    /// reads `1.0` as `1`).
+    fn groups(&self) -> Vec<&str> {
+        let mut groups: Vec<&str> = self
+            .0
+            .split('.')
+            .map(|g| {
+                let trimmed = g.trim_start_matches('0');
+                if trimmed.is_empty() { "0" } else { trimmed }
+            })
+            .collect();
+        while groups.len() > 1 && groups.last() == Some(&"0") {
+            groups.pop();
+        }
+        groups
     }
 
     fn significant(&self) -> &str {
@@ -39,16 +64,24 @@ impl Version {
         self.significant()
     }
 
-    /// Whether two versions name the same number (`007` and `7`).
+    /// Whether two versions name the same number (`007` and `7`; `1.0` and `1`).
     pub fn same_number(&self, other: &Version) -> bool {
-        self.significant() == other.significant()
+        self.groups() == other.groups()
+    }
+}
+
+impl Version {
+    /// By number only, group by group: `Equal` for `007` and `7`.
+    fn cmp_number(&self, other: &Version) -> Ordering {
+        let by_number = |a: &str, b: &str| a.len().cmp(&b.len()).then_with(|| a.cmp(b));
+        let (a, b) = (self.groups(), other.groups());
+        a.iter().zip(&b).map(|(x, y)| by_number(x, y)).find(|o| o.is_ne()).unwrap_or_else(|| a.len().cmp(&b.len()))
     }
 }
 
 impl Ord for Version {
     fn cmp(&self, other: &Self) -> Ordering {
-        let (a, b) = (self.significant(), other.significant());
-        a.len().cmp(&b.len()).then_with(|| a.cmp(b)).then_with(|| self.0.cmp(&other.0))
+        self.cmp_number(other).then_with(|| self.0.cmp(&other.0))
     }
 }
 
@@ -92,6 +125,9 @@ pub struct Migration {
     pub script: Script,
     /// The time a tool orders and records it by (Drizzle's journal `when`, in milliseconds).
     pub stamp: Option<i64>,
+    /// The checksum its tool records when that is neither the SHA-256 nor the SHA-384, with the
+    /// prefix its history rows are read with: Flyway's `crc32:<int>`, Atlas's `h1:<base64>`.
+    pub tool_checksum: Option<String>,
 }
 
 impl Migration {
@@ -143,7 +179,18 @@ impl Migration {
                 _ => {}
             }
         }
-        Ok(Migration { version, name, path, sql, checksum, checksum_sha384, directives, script, stamp: None })
+        Ok(Migration {
+            version,
+            name,
+            path,
+            sql,
+            checksum,
+            checksum_sha384,
+            directives,
+            script,
+            stamp: None,
+            tool_checksum: None,
+        })
     }
 
     /// The text of statement `index`.
@@ -173,13 +220,21 @@ impl Migration {
         self
     }
 
+    /// The same migration, with the checksum its tool records ([`Migration::tool_checksum`]).
+    pub fn with_tool_checksum(mut self, checksum: String) -> Migration {
+        self.tool_checksum = Some(checksum);
+        self
+    }
+
     /// Whether a checksum a history recorded is this file's: empty (the format keeps none)
-    /// matches; `sha384:<hex>` (sqlx's) is held to the SHA-384; anything else to the SHA-256.
+    /// matches; `sha384:<hex>` (sqlx's) is held to the SHA-384; `crc32:` (Flyway's) and `h1:`
+    /// (Atlas's) to the tool's own; anything else to the SHA-256.
     pub fn checksum_matches(&self, recorded: &str) -> bool {
-        match recorded.strip_prefix("sha384:") {
+        match recorded.split_once(':') {
             _ if recorded.is_empty() => true,
-            Some(hex) => hex.eq_ignore_ascii_case(&self.checksum_sha384),
-            None => recorded == self.checksum,
+            Some(("sha384", hex)) => hex.eq_ignore_ascii_case(&self.checksum_sha384),
+            Some(("crc32" | "h1", _)) => self.tool_checksum.as_deref() == Some(recorded),
+            _ => recorded == self.checksum,
         }
     }
 
@@ -279,11 +334,16 @@ pub enum Layout {
     Sqlx,
     /// The Supabase CLI: `<timestamp>_<name>.sql`, like plumb's.
     Supabase,
+    /// Flyway: `V<version>__<description>.sql`, dotted versions (`R__` repeatables and `U` undo
+    /// files are not versioned migrations).
+    Flyway,
+    /// Atlas (versioned): `<version>_<name>.sql` and `atlas.sum`.
+    Atlas,
 }
 
 impl Layout {
     /// Every tool by the name `--tool` takes.
-    pub const NAMES: [(&'static str, Layout); 9] = [
+    pub const NAMES: [(&'static str, Layout); 11] = [
         ("plumb", Layout::Plumb),
         ("supabase", Layout::Supabase),
         ("prisma", Layout::Prisma),
@@ -293,6 +353,8 @@ impl Layout {
         ("goose", Layout::Goose),
         ("drizzle", Layout::Drizzle),
         ("sqlx", Layout::Sqlx),
+        ("flyway", Layout::Flyway),
+        ("atlas", Layout::Atlas),
     ];
 
     /// The tool called `name` (`--tool`).
@@ -314,6 +376,8 @@ impl Layout {
             Layout::Drizzle => "Drizzle",
             Layout::Sqlx => "sqlx",
             Layout::Supabase => "the Supabase CLI",
+            Layout::Flyway => "Flyway",
+            Layout::Atlas => "Atlas",
         }
     }
 
@@ -330,6 +394,8 @@ impl Layout {
             Layout::Drizzle => HistoryFormat::Drizzle,
             Layout::Sqlx => HistoryFormat::Sqlx,
             Layout::Supabase => HistoryFormat::Supabase,
+            Layout::Flyway => HistoryFormat::Flyway,
+            Layout::Atlas => HistoryFormat::Atlas,
         }
     }
 }
@@ -339,6 +405,8 @@ impl Layout {
 pub struct MigrationSet {
     migrations: Vec<Migration>,
     layout: Layout,
+    /// What the source read and left out, for the user to hear (Flyway's repeatables).
+    notes: Vec<String>,
 }
 
 impl MigrationSet {
@@ -352,10 +420,23 @@ impl MigrationSet {
     pub fn with_migration(&self, m: Migration) -> Result<MigrationSet, LoadError> {
         let mut migrations = self.migrations.clone();
         migrations.push(m);
-        Ok(MigrationSet::new(migrations)?.with_layout(self.layout))
+        let mut set = MigrationSet::new(migrations)?.with_layout(self.layout);
+        set.notes = self.notes.clone();
+        Ok(set)
     }
 
-    /// The layout the migrations were read from.
+    /// The same set, with a note for the user.
+    pub fn with_note(mut self, note: String) -> MigrationSet {
+        self.notes.push(note);
+        self
+    }
+
+    /// What the source read and left out (one line each), for the user to hear.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// Which tool's folder layout it was read from.
     pub fn layout(&self) -> Layout {
         self.layout
     }
@@ -372,7 +453,7 @@ impl MigrationSet {
                 });
             }
         }
-        Ok(MigrationSet { migrations, layout: Layout::Plumb })
+        Ok(MigrationSet { migrations, layout: Layout::Plumb, notes: Vec::new() })
     }
 
     /// All migrations, in order.
@@ -382,10 +463,8 @@ impl MigrationSet {
 
     /// The migration with this version number.
     pub fn get(&self, version: &Version) -> Option<&Migration> {
-        // Sorted by number: a binary search on the significant digits.
-        let key = |v: &Version| (v.significant().len(), v.significant().to_owned());
-        let wanted = key(version);
-        self.migrations.binary_search_by(|m| key(&m.version).cmp(&wanted)).ok().map(|i| &self.migrations[i])
+        // Sorted by number (no two the same number): a binary search.
+        self.migrations.binary_search_by(|m| m.version.cmp_number(version)).ok().map(|i| &self.migrations[i])
     }
 }
 
@@ -405,6 +484,18 @@ mod tests {
         assert_eq!(order, ["1", "0002", "9", "10", "20240101120000"]);
         assert!(v("007").same_number(&v("7")));
         assert_eq!(Version::parse("12a"), None);
+    }
+
+    #[test]
+    fn dotted_versions_order_group_by_group_as_flyway_does() {
+        let mut versions = [v("1.10"), v("2"), v("1.2"), v("1.2.1"), v("1")];
+        versions.sort();
+        let order: Vec<&str> = versions.iter().map(|v| v.as_str()).collect();
+        assert_eq!(order, ["1", "1.2", "1.2.1", "1.10", "2"]);
+        assert!(v("1.0").same_number(&v("1")));
+        assert!(!v("1.1").same_number(&v("11")));
+        assert_eq!(Version::parse("1..2"), None);
+        assert_eq!(Version::parse_digits("1.2"), None);
     }
 
     fn migration(sql: &str) -> Result<Migration, LoadError> {

@@ -46,8 +46,8 @@ impl MigrationSource for NativeDir {
             golang_migrate |= up;
             let stem = file_name.trim_end_matches(".sql").trim_end_matches(".up");
             let (version, name) = match stem.split_once('_') {
-                Some((v, n)) => (Version::parse(v), n.to_owned()),
-                None => (Version::parse(stem), String::new()),
+                Some((v, n)) => (Version::parse_digits(v), n.to_owned()),
+                None => (Version::parse_digits(stem), String::new()),
             };
             let Some(version) = version else {
                 return Err(LoadError::BadFileName { path });
@@ -143,7 +143,7 @@ fn split_name(folder: &Path, keep: impl Fn(char) -> bool) -> Option<(Version, St
     let name = folder.file_name()?.to_string_lossy().into_owned();
     let (version, rest) = name.split_once('_').unwrap_or((&name, ""));
     let digits: String = version.chars().filter(|c| keep(*c)).collect();
-    Some((Version::parse(&digits)?, rest.to_owned()))
+    Some((Version::parse_digits(&digits)?, rest.to_owned()))
 }
 
 /// Prisma's layout: `<dir>/<timestamp>_<name>/migration.sql`, applied in folder-name order,
@@ -256,11 +256,187 @@ impl MigrationSource for DrizzleDir {
                 return Err(bad(format!("the journal lists {tag}, and {} is missing", path.display())));
             }
             let (version, name) = tag.split_once('_').unwrap_or((tag, ""));
-            let version = Version::parse(version).ok_or_else(|| LoadError::BadFileName { path: path.clone() })?;
+            let version =
+                Version::parse_digits(version).ok_or_else(|| LoadError::BadFileName { path: path.clone() })?;
             migrations
                 .push(Migration::new(version, name.to_owned(), path.clone(), read_text(&path)?)?.with_stamp(when));
         }
         Ok(MigrationSet::new(migrations)?.with_layout(Layout::Drizzle))
+    }
+}
+
+/// Flyway's SQL layout: `V<version>__<description>.sql` anywhere under `<dir>` (Flyway scans its
+/// locations recursively), the version's groups joined by `.` or `_` (`V1_2__x.sql` is 1.2),
+/// applied in version order, each in its own transaction unless it holds a statement that
+/// cannot run in one (Flyway's parser detects those) or its `<file>.conf` says
+/// `executeInTransaction=false` (flyway-core, `resolver/sql/SqlMigrationResolver`,
+/// `ResourceNameParser`). The checksum Flyway records is [`crate::checksum::flyway_crc32`].
+/// `U` undo files are not migrations; `R__` repeatables are listed in the set's notes: plumb
+/// does not replay them yet.
+#[derive(Debug, Clone)]
+pub struct FlywayDir {
+    dir: PathBuf,
+}
+
+impl FlywayDir {
+    /// The layout rooted at `dir`.
+    pub fn new(dir: &Path) -> Self {
+        FlywayDir { dir: dir.to_path_buf() }
+    }
+
+    /// Every `.sql` file under `dir`, with its path relative to the root (`/`-separated).
+    fn files(dir: &Path, root: &Path, out: &mut Vec<(PathBuf, String)>) -> Result<(), LoadError> {
+        let entries =
+            std::fs::read_dir(dir).map_err(|e| LoadError::Folder { path: dir.to_owned(), reason: e.to_string() })?;
+        for entry in entries {
+            let path = entry.map_err(|e| LoadError::Folder { path: dir.to_owned(), reason: e.to_string() })?.path();
+            if path.is_dir() {
+                FlywayDir::files(&path, root, out)?;
+            } else if path.extension().is_some_and(|e| e == "sql") {
+                let relative = path.strip_prefix(root).unwrap_or(&path);
+                let script = relative.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>().join("/");
+                out.push((path, script));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `V1_2__add_users.sql` → (`1.2`, `add users`); `None` for any other name.
+fn flyway_name(file_name: &str) -> Option<(Version, String)> {
+    let stem = file_name.strip_suffix(".sql")?.strip_prefix('V')?;
+    let (version, description) = stem.split_once("__")?;
+    Some((Version::parse(&version.replace('_', "."))?, description.replace('_', " ")))
+}
+
+impl MigrationSource for FlywayDir {
+    fn load(&self) -> Result<MigrationSet, LoadError> {
+        let mut files = Vec::new();
+        FlywayDir::files(&self.dir, &self.dir, &mut files)?;
+        files.sort();
+        let mut migrations = Vec::new();
+        let mut repeatables = Vec::new();
+        for (path, relative) in files {
+            let file_name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            if file_name.starts_with("R__") {
+                repeatables.push(relative);
+                continue;
+            }
+            if file_name.strip_prefix('U').is_some_and(|rest| flyway_name(&format!("V{rest}")).is_some()) {
+                continue;
+            }
+            let Some((version, description)) = flyway_name(&file_name) else {
+                return Err(LoadError::Layout {
+                    path,
+                    reason: "not a Flyway migration name: expected V<version>__<description>.sql".into(),
+                });
+            };
+            let sql = read_text(&path)?;
+            let conf = std::fs::read_to_string(format!("{}.conf", path.display())).unwrap_or_default();
+            let no_transaction = conf.lines().any(|l| l.replace(' ', "") == "executeInTransaction=false");
+            let checksum = format!("crc32:{}", crate::checksum::flyway_crc32(&sql));
+            let given = Directives { no_transaction };
+            let m = match Migration::with_directives(
+                version.clone(),
+                description.clone(),
+                path.clone(),
+                sql.clone(),
+                given,
+            ) {
+                // Flyway runs a file holding such a statement outside a transaction by itself.
+                Err(LoadError::ConcurrentlyInTransaction { .. }) => {
+                    Migration::with_directives(version, description, path, sql, Directives { no_transaction: true })?
+                }
+                other => other?,
+            };
+            migrations.push(m.with_tool_checksum(checksum));
+        }
+        let mut set = MigrationSet::new(migrations)?.with_layout(Layout::Flyway);
+        if !repeatables.is_empty() {
+            set = set.with_note(format!(
+                "{} Flyway repeatable migration(s) ({}) are not replayed or checked: plumb reads versioned migrations only",
+                repeatables.len(),
+                repeatables.join(", ")
+            ));
+        }
+        Ok(set)
+    }
+}
+
+/// Atlas's versioned layout: `<version>_<name>.sql` at the top of `<dir>`, applied in file-name
+/// order, with `atlas.sum` holding each file's hash ([`crate::checksum::atlas_hashes`]), which
+/// Atlas records and checks before it runs anything: a folder whose `atlas.sum` does not match
+/// its files is refused, as Atlas refuses it. `-- atlas:txmode none` runs a file outside a
+/// transaction; checkpoint files (`-- atlas:checkpoint`) stand for the files before them and are
+/// skipped, as Atlas skips them on a database that has history (atlas, `sql/migrate/dir.go`).
+#[derive(Debug, Clone)]
+pub struct AtlasDir {
+    dir: PathBuf,
+}
+
+impl AtlasDir {
+    /// The layout rooted at `dir`.
+    pub fn new(dir: &Path) -> Self {
+        AtlasDir { dir: dir.to_path_buf() }
+    }
+}
+
+impl MigrationSource for AtlasDir {
+    fn load(&self) -> Result<MigrationSet, LoadError> {
+        let entries = std::fs::read_dir(&self.dir)
+            .map_err(|e| LoadError::Folder { path: self.dir.clone(), reason: e.to_string() })?;
+        let mut names: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().is_file())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        // Atlas sorts names as bytes.
+        names.sort();
+        let texts = names.iter().map(|n| read_text(&self.dir.join(n))).collect::<Result<Vec<_>, _>>()?;
+        let hashes =
+            crate::checksum::atlas_hashes(names.iter().map(String::as_str).zip(texts.iter().map(|t| t.as_bytes())));
+        let sum_path = self.dir.join("atlas.sum");
+        let sum = read_text(&sum_path)?;
+        let expected = format!(
+            "h1:{}",
+            crate::checksum::atlas_sum(names.iter().map(String::as_str).zip(hashes.iter().map(String::as_str)))
+        );
+        if sum.lines().next().map(str::trim) != Some(expected.as_str()) {
+            return Err(LoadError::Layout {
+                path: sum_path,
+                reason: "atlas.sum does not match the migration files (Atlas refuses to run too): if the edits are \
+                         intended, run `atlas migrate hash`"
+                    .into(),
+            });
+        }
+        let mut migrations = Vec::new();
+        let mut checkpoints = 0;
+        for ((name, sql), hash) in names.iter().zip(texts).zip(hashes) {
+            let path = self.dir.join(name);
+            let header: Vec<&str> = sql.lines().take_while(|l| l.starts_with("--") || l.starts_with('#')).collect();
+            if header.iter().any(|l| l.trim() == "-- atlas:checkpoint" || l.trim().starts_with("-- atlas:checkpoint "))
+            {
+                checkpoints += 1;
+                continue;
+            }
+            let no_transaction =
+                header.iter().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["--", "atlas:txmode", "none"]);
+            let stem = name.trim_end_matches(".sql");
+            let (version, description) = stem.split_once('_').unwrap_or((stem, ""));
+            let version =
+                Version::parse_digits(version).ok_or_else(|| LoadError::BadFileName { path: path.clone() })?;
+            let m =
+                Migration::with_directives(version, description.to_owned(), path, sql, Directives { no_transaction })?;
+            migrations.push(m.with_tool_checksum(format!("h1:{hash}")));
+        }
+        let mut set = MigrationSet::new(migrations)?.with_layout(Layout::Atlas);
+        if checkpoints > 0 {
+            set = set.with_note(format!(
+                "{checkpoints} Atlas checkpoint file(s) skipped: the files before them are replayed instead"
+            ));
+        }
+        Ok(set)
     }
 }
 
@@ -272,16 +448,29 @@ pub fn load_dir_as(dir: &Path, tool: Option<Layout>) -> Result<MigrationSet, Loa
         Some(Layout::Prisma) => PrismaDir::new(dir).load(),
         Some(Layout::Diesel) => DieselDir::new(dir).load(),
         Some(Layout::Drizzle) => DrizzleDir::new(dir).load(),
+        Some(Layout::Flyway) => FlywayDir::new(dir).load(),
+        Some(Layout::Atlas) => AtlasDir::new(dir).load(),
         Some(layout) => Ok(NativeDir::new(dir).load()?.with_layout(layout)),
     }
 }
 
-/// Reads `dir` in the layout its shape says: subfolders holding `migration.sql` (Prisma) or
-/// `up.sql` (Diesel), else `<version>_<name>.sql` files (plumb, the Supabase CLI). A folder
-/// that fits two layouts is an error that names them.
+/// Reads `dir` in the layout its shape says: a Drizzle journal, an `atlas.sum` (Atlas),
+/// `V<version>__<description>.sql` files (Flyway), subfolders holding `migration.sql` (Prisma)
+/// or `up.sql` (Diesel), else `<version>_<name>.sql` files (plumb, the Supabase CLI, and the
+/// tools whose files look the same). A folder that fits two layouts is an error that names them.
 pub fn load_dir(dir: &Path) -> Result<MigrationSet, LoadError> {
     if dir.join("meta/_journal.json").is_file() {
         return DrizzleDir::new(dir).load();
+    }
+    if dir.join("atlas.sum").is_file() {
+        return AtlasDir::new(dir).load();
+    }
+    let flyway = std::fs::read_dir(dir)
+        .map_err(|e| LoadError::Folder { path: dir.to_owned(), reason: e.to_string() })?
+        .filter_map(Result::ok)
+        .any(|e| flyway_name(&e.file_name().to_string_lossy()).is_some());
+    if flyway {
+        return FlywayDir::new(dir).load();
     }
     let folders = subfolders(dir)?;
     // Drizzle's `meta` folder aside, subfolders are migrations in the tools that use them.

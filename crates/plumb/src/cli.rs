@@ -245,12 +245,14 @@ pub enum PartialChoice {
 #[derive(Debug, Args)]
 pub struct DirArgs {
     /// Folder of migrations: plumb's <version>_<name>.sql files, or another tool's folder
-    /// (Prisma, Diesel, Drizzle, golang-migrate, dbmate, goose, sqlx, Supabase CLI).
-    #[arg(long, default_value = "migrations", env = "PLUMB_MIGRATIONS_DIR")]
-    pub dir: PathBuf,
+    /// (Prisma, Diesel, Drizzle, golang-migrate, dbmate, goose, sqlx, Flyway, Atlas, Supabase
+    /// CLI). Default: `migrations` in plumb.toml, else ./migrations.
+    #[arg(long, env = "PLUMB_MIGRATIONS_DIR")]
+    pub dir: Option<PathBuf>,
 
     /// Read the folder as this tool's, whatever its shape suggests, and prefer its history
-    /// table: plumb, supabase, prisma, diesel, drizzle, golang-migrate, dbmate, goose, sqlx.
+    /// table: plumb, supabase, prisma, diesel, drizzle, golang-migrate, dbmate, goose, sqlx,
+    /// flyway, atlas. Default: `tool` in plumb.toml, else what the folder's shape says.
     #[arg(long, value_name = "NAME", env = "PLUMB_TOOL")]
     pub tool: Option<String>,
 }

@@ -22,7 +22,7 @@ pub fn shadow_server(args: &ShadowArgs, target: &ConnInfo, target_major: u32) ->
 }
 
 /// One stderr line saying which tool's migrations and history table plumb is using, when it
-/// is not plumb's own.
+/// is not plumb's own, and a line for each thing the folder holds that plumb did not read.
 pub fn say_source(set: &plumb_migrate::MigrationSet, history: Option<plumb_migrate::HistoryFormat>, output: Output) {
     let layout = set.layout();
     let history = history.unwrap_or(layout.history());
@@ -34,6 +34,9 @@ pub fn say_source(set: &plumb_migrate::MigrationSet, history: Option<plumb_migra
             history.table(),
             history.tool()
         ));
+    }
+    for note in set.notes() {
+        output.warn(note);
     }
 }
 

@@ -11,8 +11,27 @@ pub const FORMAT: u32 = 1;
 pub struct StatusReport {
     pub format: u32,
     pub target: String,
+    pub source: SourceReport,
     pub migrations: Vec<StatusMigration>,
     pub summary: StatusSummary,
+}
+
+/// Whose migrations and history table a command used, and what it left out.
+#[derive(Debug, Serialize)]
+pub struct SourceReport {
+    /// The tool whose folder layout the migrations were read in (`plumb`, `Flyway`, ...).
+    pub tool: &'static str,
+    /// The history table read (or that apply would create).
+    pub history_table: &'static str,
+    /// What the folder holds that plumb did not read (Flyway repeatables, Atlas checkpoints).
+    pub notes: Vec<String>,
+}
+
+impl SourceReport {
+    pub fn new(set: &plumb_migrate::MigrationSet, history: Option<plumb_migrate::HistoryFormat>) -> SourceReport {
+        let history = history.unwrap_or(set.layout().history());
+        SourceReport { tool: set.layout().tool(), history_table: history.table(), notes: set.notes().to_vec() }
+    }
 }
 
 #[derive(Debug, Serialize)]

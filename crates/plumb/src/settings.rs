@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use plumb_migrate::{ApplyOptions, Version};
 
-use crate::cli::{ApplyArgs, ColorChoice, GlobalArgs};
+use crate::cli::{ApplyArgs, ColorChoice, DirArgs, GlobalArgs};
 
 /// Where output goes and how it looks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,10 +65,93 @@ impl GlobalSettings {
     }
 }
 
+/// Where the migrations are and whose they are: flags and environment first, then the
+/// project's `plumb.toml`, then `./migrations` read in the layout its shape says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationsSource {
+    pub dir: PathBuf,
+    pub tool: Option<plumb_migrate::Layout>,
+}
+
+/// The project file, `plumb.toml` in the current folder: a few `key = "value"` lines.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ProjectFile {
+    /// `migrations = "db/migration"`: the folder.
+    pub migrations: Option<PathBuf>,
+    /// `tool = "flyway"`: the tool, as `--tool` takes it.
+    pub tool: Option<String>,
+}
+
+impl ProjectFile {
+    /// The keys plumb reads.
+    const KEYS: [&'static str; 2] = ["migrations", "tool"];
+
+    /// Reads `plumb.toml` in `dir`; none is an empty file.
+    pub fn read(dir: &std::path::Path) -> Result<ProjectFile> {
+        let path = dir.join("plumb.toml");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => ProjectFile::parse(&text).with_context(|| format!("{}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ProjectFile::default()),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+
+    /// The TOML plumb needs, strictly: `key = "string"` lines, `#` comments, nothing else
+    /// (a table or an unknown key is an error that says so, never ignored).
+    fn parse(text: &str) -> Result<ProjectFile> {
+        let mut file = ProjectFile::default();
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let at = || format!("line {}", i + 1);
+            let Some((key, value)) = line.split_once('=') else {
+                bail!("{}: expected `key = \"value\"`, found `{line}`", at());
+            };
+            let key = key.trim();
+            let value = value.trim();
+            let value = value
+                .strip_prefix('"')
+                .and_then(|v| v.split_once('"'))
+                .filter(|(_, rest)| rest.trim().is_empty() || rest.trim().starts_with('#'))
+                .map(|(v, _)| v.to_owned())
+                .with_context(|| format!("{}: the value of `{key}` must be a \"quoted string\"", at()))?;
+            match key {
+                "migrations" => file.migrations = Some(PathBuf::from(value)),
+                "tool" => file.tool = Some(value),
+                _ => bail!("{}: unknown key `{key}`; plumb.toml takes {}", at(), ProjectFile::KEYS.join(", ")),
+            }
+        }
+        Ok(file)
+    }
+}
+
+/// The migrations folder and tool, resolved once: `--dir`/`--tool` (or their environment
+/// variables), else `plumb.toml`, else `./migrations` as its shape says.
+pub fn migrations_source(args: &DirArgs) -> Result<MigrationsSource> {
+    let project = if args.dir.is_some() && args.tool.is_some() {
+        ProjectFile::default()
+    } else {
+        ProjectFile::read(&std::env::current_dir().context("cannot read the current folder")?)?
+    };
+    let dir = args.dir.clone().or(project.migrations).unwrap_or_else(|| PathBuf::from("migrations"));
+    let tool = match args.tool.as_deref().or(project.tool.as_deref()) {
+        None => None,
+        Some(name) => Some(plumb_migrate::Layout::named(name).with_context(|| {
+            let names: Vec<&str> = plumb_migrate::Layout::NAMES.iter().map(|(n, _)| *n).collect();
+            format!("tool {name}: plumb knows {}", names.join(", "))
+        })?),
+    };
+    Ok(MigrationsSource { dir, tool })
+}
+
 /// `apply`'s flags, checked and converted.
 pub fn apply_options(args: &ApplyArgs) -> Result<ApplyOptions> {
     let to = match &args.to {
-        Some(v) => Some(Version::parse(v).with_context(|| format!("--to {v}: a version is digits only"))?),
+        Some(v) => Some(Version::parse(v).with_context(|| {
+            format!("--to {v}: a version is digits only, or digit groups joined by dots (Flyway's 1.2)")
+        })?),
         None => None,
     };
     Ok(ApplyOptions {
@@ -147,5 +230,19 @@ mod tests {
         let cli = Cli::try_parse_from(["plumb", "apply", "--to", "v2"]).unwrap();
         let crate::cli::Command::Apply(a) = &cli.command else { panic!() };
         assert!(apply_options(a).unwrap_err().to_string().contains("digits only"));
+    }
+
+    #[test]
+    fn plumb_toml_pins_the_folder_and_tool_and_refuses_what_it_does_not_know() {
+        let file =
+            ProjectFile::parse("# project\nmigrations = \"db/migration\"  # Flyway's\ntool = \"flyway\"\n").unwrap();
+        assert_eq!(file.migrations, Some(PathBuf::from("db/migration")));
+        assert_eq!(file.tool.as_deref(), Some("flyway"));
+        let err = format!("{:#}", ProjectFile::parse("tol = \"flyway\"").unwrap_err());
+        assert!(err.contains("line 1") && err.contains("unknown key `tol`"), "{err}");
+        let err = format!("{:#}", ProjectFile::parse("[plumb]\ntool = \"x\"").unwrap_err());
+        assert!(err.contains("line 1"), "{err}");
+        let err = format!("{:#}", ProjectFile::parse("tool = flyway").unwrap_err());
+        assert!(err.contains("quoted string"), "{err}");
     }
 }

@@ -92,8 +92,10 @@ async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, outpu
     let set = incidents::build(conn, incident, &dir).await?;
 
     output.result("\n$ plumb status");
-    let history = plumb_migrate::read_history(conn, &set).await?.unwrap_or_default();
-    views::status::render(&plumb_migrate::status(&set, Some(&history)), None, conn.target(), output);
+    let history = plumb_migrate::read_history_with_format(conn, &set).await?;
+    let source = crate::report::SourceReport::new(&set, history.as_ref().map(|(f, _)| *f));
+    let history = history.map(|(_, rows)| rows).unwrap_or_default();
+    views::status::render(&plumb_migrate::status(&set, Some(&history)), None, source, conn.target(), output);
 
     output.result("\n$ plumb verify");
     let replay = replay_in(cluster, &format!("incident_{n}_shadow"), &set).await?;

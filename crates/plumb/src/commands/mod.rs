@@ -27,16 +27,11 @@ pub enum Exit {
     Findings = 1,
 }
 
-/// Loads the migrations folder in the layout `--tool` names, or else the one its shape says.
+/// Loads the migrations folder in the layout `--tool` (or plumb.toml) names, or else the one
+/// its shape says.
 pub fn load_migrations(args: &DirArgs) -> anyhow::Result<MigrationSet> {
-    let tool = match &args.tool {
-        None => None,
-        Some(name) => Some(plumb_migrate::Layout::named(name).ok_or_else(|| {
-            let names: Vec<&str> = plumb_migrate::Layout::NAMES.iter().map(|(n, _)| *n).collect();
-            anyhow::anyhow!("--tool {name}: plumb knows {}", names.join(", "))
-        })?),
-    };
-    Ok(plumb_migrate::load_dir_as(&args.dir, tool)?)
+    let source = crate::settings::migrations_source(args)?;
+    Ok(plumb_migrate::load_dir_as(&source.dir, source.tool)?)
 }
 
 /// Loads a migrations folder in the layout its shape says (for `diff DIR`).

@@ -18,7 +18,7 @@ use crate::views::plan::{executed as render_executed, plan_lines, render_plan};
 use crate::views::progress::Progress;
 
 pub async fn run(settings: &GlobalSettings, args: &RepairArgs, output: Output) -> Result<Exit> {
-    let dir = &args.doctor.dir.dir;
+    let dir = &crate::settings::migrations_source(&args.doctor.dir)?.dir;
     let access = if args.execute { Access::ReadWrite } else { Access::ReadOnly };
     let g = gather(settings, &args.doctor, output, access).await?;
     let (conn, situation) = (&g.conn, &g.situation);

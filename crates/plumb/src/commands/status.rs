@@ -19,16 +19,19 @@ pub async fn run(settings: &GlobalSettings, args: &StatusArgs, output: Output) -
             .iter()
             .map(|e| diagnosis.migrations.iter().find(|m| m.version == e.version).map(|m| status_word(m.status)))
             .collect();
-        render(&entries, Some(&truth), g.conn.target(), output);
+        let source = crate::report::SourceReport::new(&g.situation.set, g.situation.format);
+        render(&entries, Some(&truth), source, g.conn.target(), output);
         let problem = entries.iter().any(|e| e.state.is_problem()) || !diagnosis.is_clean();
         return Ok(if problem { Exit::Findings } else { Exit::Ok });
     }
     let set = load_migrations(&args.doctor.dir)?;
     let conn = target::connect(settings, output, Access::ReadOnly, &Notices::default()).await?;
     let history = plumb_migrate::read_history_with_format(&conn, &set).await?;
-    crate::doctor::say_source(&set, history.as_ref().map(|(f, _)| *f), output);
+    let history_format = history.as_ref().map(|(f, _)| *f);
+    crate::doctor::say_source(&set, history_format, output);
     let history = history.map(|(_, rows)| rows);
     let entries = plumb_migrate::status(&set, history.as_deref());
-    render(&entries, None, conn.target(), output);
+    let source = crate::report::SourceReport::new(&set, history_format);
+    render(&entries, None, source, conn.target(), output);
     Ok(if entries.iter().any(|e| e.state.is_problem()) { Exit::Findings } else { Exit::Ok })
 }

@@ -8,7 +8,13 @@ use crate::report;
 
 /// Prints status entries as a table, or as the JSON contract; `truth` (from `--verify`)
 /// adds whether each migration is really present.
-pub fn render(entries: &[StatusEntry], truth: Option<&[Option<&'static str>]>, target: &str, output: Output) {
+pub fn render(
+    entries: &[StatusEntry],
+    truth: Option<&[Option<&'static str>]>,
+    source: report::SourceReport,
+    target: &str,
+    output: Output,
+) {
     let mut summary = report::StatusSummary::default();
     for e in entries {
         match e.state {
@@ -24,6 +30,7 @@ pub fn render(entries: &[StatusEntry], truth: Option<&[Option<&'static str>]>, t
         output.json(&report::StatusReport {
             format: report::FORMAT,
             target: target.to_owned(),
+            source,
             migrations: entries
                 .iter()
                 .enumerate()

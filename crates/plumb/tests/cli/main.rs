@@ -6,6 +6,7 @@ mod concurrency;
 mod corpus;
 mod crash;
 mod drift;
+mod interop;
 mod lint;
 mod local;
 mod network;

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use plumb_migrate::MigrationSet;
 
-use crate::support::{TestDb, binaries, cluster, corpus, plumb, rows};
+use crate::support::{TestDb, binaries, cluster, corpus, plumb, rows, user_table};
 
 const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cli/reference");
 
@@ -164,10 +164,8 @@ BEGIN
     FOR r IN SELECT c.oid, format('%I.%I', n.nspname, c.relname) AS name
                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
               WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
-                AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'plumb', 'supabase_migrations', 'drizzle')
-                AND n.nspname NOT LIKE 'pg\_%'
+                AND {USER_TABLE}
                 AND format('%I.%I', n.nspname, c.relname) NOT IN (SELECT name FROM plumb_seed_skip)
-                AND c.relname NOT IN ('_prisma_migrations', '__diesel_schema_migrations', 'schema_migrations', 'goose_db_version', '_sqlx_migrations')
               ORDER BY 2 LOOP
       SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum),
              string_agg(CASE
@@ -270,11 +268,10 @@ impl Expected {
 /// change (an UPDATE). The tables are the ones the honest `verify` names in their objects.
 fn seed(folder: &Folder, db: &TestDb, from: usize) -> Vec<String> {
     let tables: Vec<String> = db
-        .query(
-            "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
-              WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'plumb', 'supabase_migrations', 'drizzle')
-                AND tablename NOT IN ('_prisma_migrations', '__diesel_schema_migrations', 'schema_migrations', 'goose_db_version', '_sqlx_migrations')",
-        )
+        .query(&format!(
+            "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE {}",
+            user_table("schemaname", "tablename")
+        ))
         .into_iter()
         .filter_map(|r| r[0].clone())
         .collect();
@@ -300,7 +297,7 @@ fn seed(folder: &Folder, db: &TestDb, from: usize) -> Vec<String> {
     let values: Vec<String> = skip.iter().map(|t| format!("('{}')", t.replace('\'', "''"))).collect();
     let values = if values.is_empty() { "(NULL)".to_owned() } else { values.join(", ") };
     db.query(&format!(
-        "CREATE TEMP TABLE plumb_seed_skip (name text); INSERT INTO plumb_seed_skip VALUES {values}; {SEED} DROP TABLE plumb_seed_skip;"
+        "CREATE TEMP TABLE plumb_seed_skip (name text); INSERT INTO plumb_seed_skip VALUES {values}; {} DROP TABLE plumb_seed_skip;", SEED.replace("{USER_TABLE}", &user_table("n.nspname", "c.relname"))
     ));
     skip
 }
@@ -529,13 +526,10 @@ fn drift(folder: &Folder, truth: &BTreeMap<String, String>) -> Option<Score> {
 
 fn hotfix(folder: &Folder, truth: &BTreeMap<String, String>) -> Option<Score> {
     let db = folder.applied_to(folder.set.migrations().len());
-    let table = db.value(
-        "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
-          WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'plumb', 'supabase_migrations', 'drizzle')
-            AND schemaname NOT LIKE 'pg\\_temp%'
-            AND tablename NOT IN ('_prisma_migrations', '__diesel_schema_migrations', 'schema_migrations', 'goose_db_version', '_sqlx_migrations')
-          ORDER BY 1 LIMIT 1",
-    )?;
+    let table = db.value(&format!(
+        "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE {} ORDER BY 1 LIMIT 1",
+        user_table("schemaname", "tablename")
+    ))?;
     let schema = table.split('.').next()?.to_owned();
     db.query(&format!(
         "CREATE INDEX plumb_hotfix_idx ON {table} ((1)); ALTER TABLE {table} ADD COLUMN plumb_hotfix_col integer"
@@ -569,6 +563,10 @@ fn missing_file(folder: &Folder, truth: &BTreeMap<String, String>) -> Score {
         let tag = relative.to_string_lossy().trim_end_matches(".sql").to_owned();
         value["entries"].as_array_mut().unwrap().retain(|e| e["tag"] != tag.as_str());
         std::fs::write(&journal, value.to_string()).unwrap();
+    }
+    // Atlas refuses a folder whose sum is stale: its user runs `atlas migrate hash`.
+    if copy.path().join("atlas.sum").exists() {
+        write_atlas_sum(copy.path());
     }
     let changed = seed(folder, &db, usize::MAX);
     let mut expected = Expected::from(truth);
@@ -677,6 +675,32 @@ fn drizzle_reference(scratch: &Path) -> PathBuf {
     dir
 }
 
+/// The reference set in Atlas's layout: the files as they are, and the `atlas.sum` Atlas would
+/// write for them.
+fn atlas_reference(scratch: &Path) -> PathBuf {
+    let dir = reference_as(scratch, "atlas", |name, sql| (name.to_owned(), sql.to_owned()));
+    write_atlas_sum(&dir);
+    dir
+}
+
+/// What `atlas migrate hash` writes for the `.sql` files of `dir`.
+fn write_atlas_sum(dir: &Path) {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".sql"))
+        .collect();
+    names.sort();
+    let texts: Vec<Vec<u8>> = names.iter().map(|n| std::fs::read(dir.join(n)).unwrap()).collect();
+    let hashes = plumb_migrate::atlas_hashes(names.iter().map(String::as_str).zip(texts.iter().map(Vec::as_slice)));
+    let sum = plumb_migrate::atlas_sum(names.iter().map(String::as_str).zip(hashes.iter().map(String::as_str)));
+    let mut text = format!("h1:{sum}\n");
+    for (name, hash) in names.iter().zip(&hashes) {
+        text.push_str(&format!("{name} h1:{hash}\n"));
+    }
+    std::fs::write(dir.join("atlas.sum"), text).unwrap();
+}
+
 /// The folders to sabotage: `PLUMB_SABOTAGE_DIRS`, else the reference set and the corpora.
 /// (Folders written for the run go into `scratch`, removed with it.)
 fn folders(scratch: &Path) -> Vec<(String, PathBuf)> {
@@ -686,12 +710,19 @@ fn folders(scratch: &Path) -> Vec<(String, PathBuf)> {
     let golang_migrate = |name: &str, sql: &str| (name.replace(".sql", ".up.sql"), sql.to_owned());
     let dbmate = |name: &str, sql: &str| (name.to_owned(), format!("-- migrate:up\n{sql}\n-- migrate:down\n"));
     let goose = |name: &str, sql: &str| (name.to_owned(), format!("-- +goose Up\n{sql}\n-- +goose Down\n"));
+    // `0007_x.sql` → `V1_7__x.sql`: dotted versions, so 1.10 must come after 1.9.
+    let flyway = |name: &str, sql: &str| {
+        let (version, rest) = name.split_once('_').unwrap();
+        (format!("V1_{}__{rest}", version.trim_start_matches('0')), sql.to_owned())
+    };
     let mut out = vec![
         ("reference".to_owned(), PathBuf::from(REFERENCE)),
         ("reference, golang-migrate".to_owned(), reference_as(scratch, "golang-migrate", golang_migrate)),
         ("reference, dbmate".to_owned(), reference_as(scratch, "dbmate", dbmate)),
         ("reference, goose".to_owned(), reference_as(scratch, "goose", goose)),
         ("reference, Drizzle".to_owned(), drizzle_reference(scratch)),
+        ("reference, Flyway".to_owned(), reference_as(scratch, "flyway", flyway)),
+        ("reference, Atlas".to_owned(), atlas_reference(scratch)),
     ];
     for name in ["cratesio", "cratesio-diesel", "documenso-prisma"] {
         match corpus(name) {

@@ -266,17 +266,26 @@ pub fn stop_clusters_at_exit() {
     });
 }
 
+/// An SQL condition true for the user's own tables: not in a system or history schema, not a
+/// history table of plumb's or another tool's (plumb's own list, so a new tool's table is left
+/// out here as soon as plumb leaves it out).
+pub fn user_table(schema: &str, table: &str) -> String {
+    let quoted = |names: &[&str]| names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ");
+    format!(
+        "{schema} NOT IN ('pg_catalog', 'information_schema', {}) AND {schema} NOT LIKE 'pg\\_%' AND {table} NOT IN ({})",
+        quoted(&plumb_catalog::HISTORY_SCHEMAS),
+        quoted(&plumb_catalog::HISTORY_TABLES)
+    )
+}
+
 /// Row count and an order-independent digest of every user table, computed here
 /// independently of plumb's own fingerprints. History tables (plumb's and other tools') and
 /// other sessions' temporary tables are not the user's rows.
 pub fn rows(db: &TestDb) -> std::collections::BTreeMap<String, (String, String)> {
-    let tables = db.query(
-        "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
-          WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'plumb', 'supabase_migrations', 'drizzle')
-            AND schemaname NOT LIKE 'pg\\_temp%'
-            AND tablename NOT IN ('_prisma_migrations', '__diesel_schema_migrations', 'schema_migrations',
-                                  'goose_db_version', '_sqlx_migrations')",
-    );
+    let tables = db.query(&format!(
+        "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE {}",
+        user_table("schemaname", "tablename")
+    ));
     tables
         .into_iter()
         .map(|row| {
@@ -287,4 +296,58 @@ pub fn rows(db: &TestDb) -> std::collections::BTreeMap<String, (String, String)>
             (table, (digest[0][0].clone().unwrap(), digest[0][1].clone().unwrap()))
         })
         .collect()
+}
+
+/// Where the real migration tools of the interop tests live: `PLUMB_TOOLS_DIR` (CI keeps them
+/// between runs on one machine), else `target/tools` in the workspace.
+pub fn tools_dir() -> PathBuf {
+    match std::env::var_os("PLUMB_TOOLS_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/tools"),
+    }
+}
+
+/// Runs an install command for a tool, or fails the test saying what to run by hand.
+fn install(what: &str, command: &mut Command) {
+    eprintln!("installing {what} for the interop tests: {command:?}");
+    let out = command.output().unwrap_or_else(|e| panic!("cannot run {command:?} to install {what}: {e}"));
+    if !out.status.success() {
+        panic!(
+            "installing {what} failed; the interop tests need it. Run by hand:\n  {command:?}\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// The binary `bin` of npm package `package` (`name@version`), installed once into
+/// `tools_dir()/npm` from the npm registry.
+pub fn npm_tool(package: &str, bin: &str) -> PathBuf {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let prefix = tools_dir().join("npm");
+    let path = prefix.join("node_modules/.bin").join(bin);
+    let marker = prefix.join(format!(".installed-{}", package.replace('/', "_")));
+    if !marker.exists() || !path.exists() {
+        std::fs::create_dir_all(&prefix).unwrap();
+        install(
+            package,
+            Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix"])
+                .arg(&prefix)
+                .arg(package),
+        );
+        std::fs::write(&marker, "").unwrap();
+    }
+    path
+}
+
+/// A tool's own command, run to completion: its exit code and what it printed.
+pub fn run_tool(command: &mut Command) -> Run {
+    let out = command.output().unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
 }

@@ -286,3 +286,165 @@ fn tool_names_the_tool_and_several_histories_are_named_not_guessed() {
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("plumb knows plumb, supabase, prisma"), "{run:?}");
 }
+
+/// Flyway cannot run here (a JVM tool outside the registries): its history is built exactly as
+/// flyway-core writes it. Dotted versions in Flyway's order, the CRC-32 Flyway computes, a file
+/// with `CREATE INDEX CONCURRENTLY` run outside a transaction as Flyway does, repeatables named
+/// rather than silently skipped; a phantom migration repaired with Flyway's history kept.
+#[test]
+fn a_flyway_folder_is_applied_in_flyway_s_order_with_its_checksums_and_repaired() {
+    let dir = folder(&[
+        // Its CRC-32 computed by java.util.zip.CRC32 over readLine() lines: 1369135094.
+        ("V1__create_person.sql", "CREATE TABLE person (id int);\nINSERT INTO person VALUES (1);\n"),
+        ("V1_10__later.sql", "ALTER TABLE person ADD COLUMN nickname text;\n"),
+        ("V1_2__email.sql", "ALTER TABLE person ADD COLUMN email text;\n"),
+        ("sub/V2__index.sql", "CREATE INDEX CONCURRENTLY person_email ON person (email);\n"),
+        ("U2__index.sql", "DROP INDEX person_email;\n"),
+        ("R__person_view.sql", "CREATE OR REPLACE VIEW person_names AS SELECT id FROM person;\n"),
+    ]);
+    let db = TestDb::new();
+    let dir_arg = dir.path().to_str().unwrap();
+    let run = plumb(&db.url(), &["apply", "--dir", dir_arg]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!db.exists("plumb.migrations"), "Flyway's history, not plumb's");
+    let rows = db.query(
+        "SELECT installed_rank::text, version, description, type, script, checksum::text, success::text
+           FROM flyway_schema_history ORDER BY installed_rank",
+    );
+    let text = |r: &[Option<String>]| r.iter().map(|c| c.clone().unwrap_or_default()).collect::<Vec<_>>().join("|");
+    let rows: Vec<String> = rows.iter().map(|r| text(r)).collect();
+    assert_eq!(rows[0], "1|1|create person|SQL|V1__create_person.sql|1369135094|true", "{rows:#?}");
+    assert!(rows[1].starts_with("2|1.2|email|SQL|V1_2__email.sql|"), "{rows:#?}");
+    assert!(rows[2].starts_with("3|1.10|later|"), "1.10 after 1.2: {rows:#?}");
+    assert!(rows[3].starts_with("4|2|index|"), "{rows:#?}");
+    assert_eq!(rows.len(), 4, "no row for the undo file or the repeatable: {rows:#?}");
+    assert!(db.exists("public.person_email"));
+
+    let run = plumb(&db.url(), &["status", "--dir", dir_arg, "--json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("Flyway migrations (4); history in flyway_schema_history"), "{run:?}");
+    assert!(run.stderr.contains("R__person_view.sql"), "the repeatable is named: {run:?}");
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["source"]["tool"], "Flyway", "{json:#}");
+    // An edit after it ran changes the CRC-32; line ends alone do not (Flyway ignores them).
+    std::fs::write(dir.path().join("V1_2__email.sql"), "ALTER TABLE person ADD COLUMN email text;\r\n").unwrap();
+    let run = plumb(&db.url(), &["status", "--dir", dir_arg, "--json"]);
+    assert_eq!(run.code, 0, "CRLF keeps Flyway's checksum: {run:?}");
+    std::fs::write(dir.path().join("V1_2__email.sql"), "ALTER TABLE person ADD COLUMN email varchar;\n").unwrap();
+    let run = plumb(&db.url(), &["status", "--dir", dir_arg, "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["migrations"][1]["state"], "modified", "{json:#}");
+    std::fs::write(dir.path().join("V1_2__email.sql"), "ALTER TABLE person ADD COLUMN email text;\n").unwrap();
+
+    // A phantom: 1.10 recorded, its column gone. Repair puts the column back, history kept.
+    db.query("ALTER TABLE person DROP COLUMN nickname");
+    let shadow = crate::support::cluster().url("postgres");
+    let run = plumb(&db.url(), &["verify", "--dir", dir_arg, "--shadow-url", &shadow, "--json"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["migrations"][2]["status"], "phantom", "{json:#}");
+    let run = plumb(&db.url(), &["repair", "--dir", dir_arg, "--shadow-url", &shadow, "--execute", "--yes"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = plumb(&db.url(), &["verify", "--dir", dir_arg, "--shadow-url", &shadow]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let versions = db.query("SELECT version FROM flyway_schema_history WHERE success ORDER BY version");
+    assert_eq!(versions.len(), 4, "{versions:?}");
+}
+
+/// A Flyway history that says `BASELINE` at 1.2 stands for every file up to it; a failed row
+/// (what a non-transactional migration leaves) is failed.
+#[test]
+fn flyway_baseline_and_failed_rows_are_read_as_flyway_reads_them() {
+    let dir = folder(&[
+        ("V1__a.sql", "CREATE TABLE a (id int);\n"),
+        ("V1_2__b.sql", "CREATE TABLE b (id int);\n"),
+        ("V2__c.sql", "CREATE TABLE c (id int);\n"),
+    ]);
+    let db = TestDb::new();
+    db.query(
+        "CREATE TABLE flyway_schema_history (installed_rank int PRIMARY KEY, version varchar(50), description varchar(200) NOT NULL,
+            type varchar(20) NOT NULL, script varchar(1000) NOT NULL, checksum int, installed_by varchar(100) NOT NULL,
+            installed_on timestamp NOT NULL DEFAULT now(), execution_time int NOT NULL, success boolean NOT NULL);
+         INSERT INTO flyway_schema_history VALUES
+            (1, '1.2', '<< Flyway Baseline >>', 'BASELINE', '<< Flyway Baseline >>', NULL, 'me', now(), 0, true),
+            (2, '2', 'c', 'SQL', 'V2__c.sql', 1, 'me', now(), 0, false);
+         CREATE TABLE a (id int); CREATE TABLE b (id int);",
+    );
+    let run = plumb(&db.url(), &["status", "--dir", dir.path().to_str().unwrap(), "--json"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let states: Vec<&str> =
+        json["migrations"].as_array().unwrap().iter().map(|m| m["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["applied", "applied", "failed"], "{json:#}");
+}
+
+/// Atlas cannot run here (its binary is outside the registries): its revisions table is built
+/// exactly as Atlas writes it. `atlas.sum` is checked as Atlas checks it, the hash Atlas
+/// records is written, and a file Atlas stopped part-way through is resumed where it stopped.
+#[test]
+fn an_atlas_folder_is_checked_against_atlas_sum_applied_and_its_partial_file_resumed() {
+    let files = [
+        ("20240101000000_init.sql", "CREATE TABLE users (id int PRIMARY KEY);\n"),
+        (
+            "20240102000000_posts.sql",
+            "-- atlas:txmode none\n\nCREATE TABLE posts (id int PRIMARY KEY);\nCREATE INDEX posts_id ON posts (id);\n",
+        ),
+    ];
+    let hashes = plumb_migrate::atlas_hashes(files.iter().map(|(n, t)| (*n, t.as_bytes())));
+    let sum = plumb_migrate::atlas_sum(files.iter().map(|(n, _)| *n).zip(hashes.iter().map(String::as_str)));
+    let mut sum_file = format!("h1:{sum}\n");
+    for ((name, _), hash) in files.iter().zip(&hashes) {
+        sum_file.push_str(&format!("{name} h1:{hash}\n"));
+    }
+    let dir = folder(&[files[0], files[1], ("atlas.sum", &sum_file)]);
+    let dir_arg = dir.path().to_str().unwrap();
+    let db = TestDb::new();
+    let run = plumb(&db.url(), &["apply", "--dir", dir_arg]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let rows = db.query(
+        "SELECT version, description, type::text, applied::text, total::text, hash
+           FROM atlas_schema_revisions.atlas_schema_revisions ORDER BY version",
+    );
+    assert_eq!(rows[1][0].as_deref(), Some("20240102000000"));
+    assert_eq!(rows[1][1].as_deref(), Some("posts"));
+    assert_eq!(
+        (rows[1][2].as_deref(), rows[1][3].as_deref(), rows[1][4].as_deref()),
+        (Some("2"), Some("2"), Some("2"))
+    );
+    assert_eq!(rows[1][5].as_deref(), Some(hashes[1].as_str()), "the hash atlas.sum holds");
+
+    // What `atlas migrate apply` leaves when the second statement of a file it runs outside a
+    // transaction (`txmode none`) fails.
+    db.query(
+        "DROP INDEX posts_id;
+         UPDATE atlas_schema_revisions.atlas_schema_revisions SET applied = 1, error = 'boom', error_stmt = 'CREATE INDEX'
+          WHERE version = '20240102000000'",
+    );
+    let run = plumb(&db.url(), &["status", "--dir", dir_arg, "--json"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["migrations"][1]["state"], "failed", "{json:#}");
+    assert_eq!(json["migrations"][1]["statements_done"], 1, "{json:#}");
+    let shadow = crate::support::cluster().url("postgres");
+    let run = plumb(&db.url(), &["verify", "--dir", dir_arg, "--shadow-url", &shadow, "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["migrations"][1]["status"], "failed", "{json:#}");
+    // As `atlas migrate apply` does: resume from the first statement not applied.
+    let run = plumb(&db.url(), &["apply", "--dir", dir_arg]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(db.exists("public.posts_id"));
+    let row = db.query(
+        "SELECT applied::text, total::text, error IS NULL FROM atlas_schema_revisions.atlas_schema_revisions
+          WHERE version = '20240102000000'",
+    );
+    assert_eq!(row, [[Some("2".into()), Some("2".into()), Some("t".into())]]);
+    let run = plumb(&db.url(), &["verify", "--dir", dir_arg, "--shadow-url", &shadow]);
+    assert_eq!(run.code, 0, "{run:?}");
+
+    // A file edited without `atlas migrate hash`: refused, as Atlas refuses it.
+    std::fs::write(dir.path().join("20240101000000_init.sql"), "CREATE TABLE users (id bigint PRIMARY KEY);\n")
+        .unwrap();
+    let run = plumb(&db.url(), &["status", "--dir", dir_arg]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("atlas.sum does not match") && run.stderr.contains("atlas migrate hash"), "{run:?}");
+}
