@@ -28,14 +28,15 @@ pub struct InspectOptions {
 pub const HISTORY_SCHEMAS: [&str; 4] = ["plumb", "supabase_migrations", "drizzle", "atlas_schema_revisions"];
 
 /// History tables other tools keep among the user's own (Prisma's, Diesel's, golang-migrate's
-/// and dbmate's `schema_migrations`, goose's, sqlx's, Flyway's): left out too.
-pub const HISTORY_TABLES: [&str; 6] = [
+/// and dbmate's `schema_migrations`, goose's, sqlx's, Flyway's, Alembic's): left out too.
+pub const HISTORY_TABLES: [&str; 7] = [
     "_prisma_migrations",
     "__diesel_schema_migrations",
     "schema_migrations",
     "goose_db_version",
     "_sqlx_migrations",
     "flyway_schema_history",
+    "alembic_version",
 ];
 
 /// Inspection failed.

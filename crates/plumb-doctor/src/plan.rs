@@ -506,7 +506,7 @@ impl Planner<'_> {
             kind: StepKind::Record,
             migrations: newest.map(|m| vec![m.version.to_string()]).unwrap_or_default(),
             summary: format!("set {} to {what}, clean: the newest migration the schema holds", format.table()),
-            sql: format.set_newest_sql(newest.map(|m| &m.version)),
+            sql: format.set_newest_sql(newest),
             loses: None,
             locks: Vec::new(),
         });

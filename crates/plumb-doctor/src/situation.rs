@@ -90,6 +90,7 @@ impl Situation {
             | Layout::Drizzle
             | Layout::Atlas => dir.join(format!("{version}_adopted.sql")),
             Layout::Flyway => dir.join(format!("V{version}__adopted.sql")),
+            Layout::Alembic => return self.write_alembic_adoption(dir, unexplained),
             Layout::GolangMigrate => dir.join(format!("{version}_adopted.up.sql")),
             Layout::Diesel => dir.join(format!("{version}_adopted")).join("up.sql"),
             Layout::Prisma => dir.join(format!("{version}_adopted")).join("migration.sql"),
@@ -122,6 +123,29 @@ impl Situation {
             return Ok(migration.with_stamp(when));
         }
         Ok(migration)
+    }
+}
+
+impl Situation {
+    /// `repair --adopt` on an Alembic project: a revision after the head whose `upgrade()`
+    /// executes the SQL that creates the unexplained objects, in the project's `versions/`.
+    fn write_alembic_adoption(&self, dir: &Path, unexplained: &[ObjectId]) -> Result<Migration, DoctorError> {
+        let head = self.set.migrations().last().and_then(|m| Some((m.revision.as_ref()?.id.clone(), m.path.parent()?)));
+        let Some((head, versions)) = head else {
+            return Err(DoctorError::Write {
+                path: dir.to_owned(),
+                source: std::io::Error::other("an Alembic project without revisions has nothing to adopt after"),
+            });
+        };
+        let id = format!("plumb{}", next_version(&self.set));
+        let sql = adoption_sql(&self.live, unexplained);
+        let text = format!(
+            "\"\"\"adopted by plumb repair: objects the live schema had and no revision created\n\nRevision ID: {id}\nRevises: {head}\n\"\"\"\nfrom alembic import op\n\nrevision = \"{id}\"\ndown_revision = \"{head}\"\nbranch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n    op.execute(\n        r\"\"\"\n{sql}\n\"\"\"\n    )\n\n\ndef downgrade():\n    pass\n"
+        );
+        let path = versions.join(format!("{id}_adopted.py"));
+        std::fs::write(&path, text).map_err(|source| DoctorError::Write { path: path.clone(), source })?;
+        let set = plumb_migrate::load_dir_as(dir, Some(Layout::Alembic))?;
+        Ok(set.migrations().last().expect("the revision just written").clone())
     }
 }
 

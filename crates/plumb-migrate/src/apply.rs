@@ -199,7 +199,10 @@ async fn apply_locked(
     options: &ApplyOptions,
     observer: &dyn ApplyObserver,
 ) -> Result<ApplyReport, ApplyError> {
-    let format = HistoryFormat::detect_for(conn, set.layout()).await?.unwrap_or(options.create_history);
+    // A code-first tool keeps its own history as it runs (Alembic writes `alembic_version`):
+    // that table, never plumb's, even in a fresh shadow.
+    let create = if set.layout() == crate::Layout::Alembic { HistoryFormat::Alembic } else { options.create_history };
+    let format = HistoryFormat::detect_for(conn, set.layout()).await?.unwrap_or(create);
     let history = match history::read_history(conn, set).await? {
         Some(h) => h,
         None => {
@@ -216,7 +219,13 @@ async fn apply_locked(
     for p in planned {
         let started = Instant::now();
         observer.migration_started(p.migration, p.resume_from);
-        if p.migration.is_transactional() {
+        if let Some(revision) = &p.migration.revision {
+            // The tool runs it, on a connection of its own, and records it itself.
+            let (revision, info) = (revision.clone(), conn.info().clone());
+            tokio::task::spawn_blocking(move || revision.upgrade(&info))
+                .await
+                .map_err(|e| ApplyError::Refused { problems: vec![format!("the tool's runner stopped: {e}")] })??;
+        } else if p.migration.is_transactional() {
             run_transactional(conn, p.migration, options, format).await?;
         } else if format != HistoryFormat::Plumb {
             // Other tools' tables keep no progress: the row is written at the end.

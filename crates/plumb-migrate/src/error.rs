@@ -190,6 +190,18 @@ pub enum ApplyError {
     /// A migration's statement failed; the migration left no trace (no-transaction: recorded as failed).
     #[error("migration {} ({}) failed at {}: {}", .0.version, .0.name, .0.location, .0.error)]
     MigrationFailed(Box<MigrationFailure>),
+    /// A code-first tool (Alembic) failed to run one of its revisions, or to start.
+    #[error("{tool} failed on revision {step}: {output}\n{hint}")]
+    Tool {
+        /// The tool.
+        tool: &'static str,
+        /// The revision it was running.
+        step: String,
+        /// What it printed (passwords masked).
+        output: String,
+        /// What to install or fix.
+        hint: String,
+    },
     /// The connection failed or broke.
     #[error(transparent)]
     Pg(#[from] PgError),

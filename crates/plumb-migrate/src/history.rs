@@ -126,6 +126,10 @@ pub enum HistoryFormat {
     /// `atlas.sum` hash, and a `type` bit mask (1 baseline, 2 executed, 4 resolved by hand)
     /// (atlas, `cmd/atlas/internal/migrate/ent/schema/revision.go`).
     Atlas,
+    /// Alembic's `alembic_version (version_num)`: one row per head; every ancestor of a head
+    /// counts as applied (alembic, `runtime/migration.py`). Alembic writes it itself as it runs
+    /// a revision; plumb writes it only when repair sets the history straight.
+    Alembic,
 }
 
 impl HistoryFormat {
@@ -142,6 +146,7 @@ impl HistoryFormat {
             HistoryFormat::Drizzle => "drizzle.__drizzle_migrations",
             HistoryFormat::Flyway => "flyway_schema_history",
             HistoryFormat::Atlas => "atlas_schema_revisions.atlas_schema_revisions",
+            HistoryFormat::Alembic => "alembic_version",
         }
     }
 
@@ -150,9 +155,10 @@ impl HistoryFormat {
         matches!(self, HistoryFormat::GolangMigrate | HistoryFormat::Goose | HistoryFormat::Sqlx)
     }
 
-    /// Whether the table keeps one row, the newest version, rather than a row per migration.
+    /// Whether the table keeps one row, the newest version, rather than a row per migration
+    /// (Alembic's keeps its heads: one, for the one history plumb replays).
     pub fn single_row(self) -> bool {
-        self == HistoryFormat::GolangMigrate
+        matches!(self, HistoryFormat::GolangMigrate | HistoryFormat::Alembic)
     }
 
     /// The tool that owns the table.
@@ -169,6 +175,7 @@ impl HistoryFormat {
             HistoryFormat::Drizzle => "Drizzle",
             HistoryFormat::Flyway => "Flyway",
             HistoryFormat::Atlas => "Atlas",
+            HistoryFormat::Alembic => "Alembic",
         }
     }
 
@@ -218,7 +225,8 @@ impl HistoryFormat {
                         to_regclass('_sqlx_migrations') IS NOT NULL,
                         to_regclass('drizzle.__drizzle_migrations') IS NOT NULL,
                         to_regclass('flyway_schema_history') IS NOT NULL,
-                        to_regclass('atlas_schema_revisions.atlas_schema_revisions') IS NOT NULL",
+                        to_regclass('atlas_schema_revisions.atlas_schema_revisions') IS NOT NULL,
+                        to_regclass('alembic_version') IS NOT NULL",
                 &[],
             )
             .await
@@ -236,6 +244,7 @@ impl HistoryFormat {
             HistoryFormat::Drizzle,
             HistoryFormat::Flyway,
             HistoryFormat::Atlas,
+            HistoryFormat::Alembic,
         ];
         Ok(formats.into_iter().enumerate().filter(|(i, _)| row.get::<_, bool>(*i)).map(|(_, f)| f).collect())
     }
@@ -258,6 +267,9 @@ impl HistoryFormat {
             }
             HistoryFormat::Flyway => CREATE_FLYWAY_HISTORY.trim(),
             HistoryFormat::Atlas => CREATE_ATLAS_HISTORY.trim(),
+            HistoryFormat::Alembic => {
+                "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));"
+            }
         }
     }
 
@@ -331,6 +343,8 @@ impl HistoryFormat {
                     literal(&format!("plumb {plumb_version}"))
                 )
             }
+            // The newest revision is the head: what `alembic upgrade <rev>` leaves.
+            HistoryFormat::Alembic => self.set_newest_sql(Some(m)),
             // The newest version applied, clean: what `migrate up` leaves.
             HistoryFormat::GolangMigrate => format!(
                 "DELETE FROM schema_migrations;\nINSERT INTO schema_migrations (version, dirty) VALUES ({}, false);",
@@ -341,11 +355,15 @@ impl HistoryFormat {
 
     /// For a single-row table: the statement that leaves it saying `version` was the newest
     /// migration applied (`None`: none applied).
-    pub fn set_newest_sql(self, version: Option<&Version>) -> String {
-        match version {
-            Some(v) => format!(
+    pub fn set_newest_sql(self, newest: Option<&Migration>) -> String {
+        match newest {
+            Some(m) if self == HistoryFormat::Alembic => format!(
+                "DELETE FROM alembic_version;\nINSERT INTO alembic_version (version_num) VALUES ({});",
+                literal(m.revision.as_ref().map_or(m.version.as_str(), |r| r.id.as_str()))
+            ),
+            Some(m) => format!(
                 "DELETE FROM {table};\nINSERT INTO {table} (version, dirty) VALUES ({}, false);",
-                v.significant_or_zero(),
+                m.version.significant_or_zero(),
                 table = self.table()
             ),
             None => format!("DELETE FROM {};", self.table()),
@@ -518,6 +536,7 @@ pub async fn read_history_with_format(
         HistoryFormat::Drizzle => read_drizzle_history(conn, set).await?,
         HistoryFormat::Flyway => read_flyway_history(conn, set).await?,
         HistoryFormat::Atlas => read_atlas_history(conn, set).await?,
+        HistoryFormat::Alembic => read_alembic_history(conn, set).await?,
     };
     Ok(Some((format, rows)))
 }
@@ -696,6 +715,43 @@ async fn read_atlas_history(conn: &Connection, set: &MigrationSet) -> Result<Vec
         }
     }
     Ok(history)
+}
+
+/// Alembic's heads, as Alembic reads them: every revision that is a head or an ancestor of
+/// one is applied. A head no revision file has is an error naming it (the folder is another
+/// project's, or a file is gone): plumb does not guess what it stood for.
+async fn read_alembic_history(conn: &Connection, set: &MigrationSet) -> Result<Vec<HistoryRow>, ApplyError> {
+    let table = HistoryFormat::Alembic.table();
+    let rows = query(conn, HistoryFormat::Alembic, "SELECT version_num::text FROM alembic_version").await?;
+    let revisions: Vec<(&Migration, &crate::alembic::Revision)> =
+        set.migrations().iter().filter_map(|m| m.revision.as_ref().map(|r| (m, r))).collect();
+    let mut pending: Vec<String> = Vec::new();
+    for row in &rows {
+        let head: String = row.get::<_, Option<String>>(0).unwrap_or_default();
+        if !revisions.iter().any(|(_, r)| r.id == head) {
+            return Err(corrupt_table(
+                table,
+                format!(
+                    "it names revision {head}, which no revision file of the folder has (an Alembic project's folder, \
+                     with its versions/, is what plumb reads with it)"
+                ),
+            ));
+        }
+        pending.push(head);
+    }
+    let mut applied = std::collections::BTreeSet::new();
+    while let Some(id) = pending.pop() {
+        if applied.insert(id.clone())
+            && let Some((_, r)) = revisions.iter().find(|(_, r)| r.id == id)
+        {
+            pending.extend(r.parents.iter().cloned());
+        }
+    }
+    Ok(revisions
+        .iter()
+        .filter(|(_, r)| applied.contains(&r.id))
+        .map(|(m, _)| plain_row(m.version.clone(), m.name.clone(), HistoryStatus::Applied, None))
+        .collect())
 }
 
 /// A row with only what tools other than plumb keep.

@@ -6,6 +6,7 @@
 //! its history row commit together; [`status()`] holds files against history.
 #![deny(missing_docs)]
 
+mod alembic;
 mod apply;
 mod checksum;
 mod error;
@@ -15,6 +16,7 @@ mod migration;
 mod source;
 mod status;
 
+pub use alembic::{AlembicDir, Revision};
 pub use apply::{
     AppliedMigration, ApplyObserver, ApplyOptions, ApplyReport, PlannedMigration, apply, lock, plan, plan_script,
     unlock,

@@ -128,6 +128,9 @@ pub struct Migration {
     /// The checksum its tool records when that is neither the SHA-256 nor the SHA-384, with the
     /// prefix its history rows are read with: Flyway's `crc32:<int>`, Atlas's `h1:<base64>`.
     pub tool_checksum: Option<String>,
+    /// For a code-first tool's revision (Alembic's): its id and graph, and how the tool runs
+    /// it. Its `sql` is empty: plumb has the tool run it instead.
+    pub revision: Option<crate::alembic::Revision>,
 }
 
 impl Migration {
@@ -190,6 +193,7 @@ impl Migration {
             script,
             stamp: None,
             tool_checksum: None,
+            revision: None,
         })
     }
 
@@ -339,11 +343,13 @@ pub enum Layout {
     Flyway,
     /// Atlas (versioned): `<version>_<name>.sql` and `atlas.sum`.
     Atlas,
+    /// Alembic: `alembic.ini` and Python revisions in `versions/`, run by Alembic itself.
+    Alembic,
 }
 
 impl Layout {
     /// Every tool by the name `--tool` takes.
-    pub const NAMES: [(&'static str, Layout); 11] = [
+    pub const NAMES: [(&'static str, Layout); 12] = [
         ("plumb", Layout::Plumb),
         ("supabase", Layout::Supabase),
         ("prisma", Layout::Prisma),
@@ -355,6 +361,7 @@ impl Layout {
         ("sqlx", Layout::Sqlx),
         ("flyway", Layout::Flyway),
         ("atlas", Layout::Atlas),
+        ("alembic", Layout::Alembic),
     ];
 
     /// The tool called `name` (`--tool`).
@@ -378,6 +385,7 @@ impl Layout {
             Layout::Supabase => "the Supabase CLI",
             Layout::Flyway => "Flyway",
             Layout::Atlas => "Atlas",
+            Layout::Alembic => "Alembic",
         }
     }
 
@@ -396,6 +404,7 @@ impl Layout {
             Layout::Supabase => HistoryFormat::Supabase,
             Layout::Flyway => HistoryFormat::Flyway,
             Layout::Atlas => HistoryFormat::Atlas,
+            Layout::Alembic => HistoryFormat::Alembic,
         }
     }
 }

@@ -17,6 +17,9 @@ pub type NoticeSink = Arc<dyn Fn(&ServerError) + Send + Sync>;
 pub struct Connection {
     client: Client,
     target: String,
+    /// The settings it was opened with, for child processes that connect on their own
+    /// (a migration tool replaying its revisions); never printed.
+    info: ConnInfo,
     server_version_num: u32,
     backend_pid: i32,
 }
@@ -25,6 +28,12 @@ impl Connection {
     /// The tokio-postgres client, for queries.
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// The settings it was opened with, password included: hand them only to child
+    /// processes, print them only through [`redact`].
+    pub fn info(&self) -> &ConnInfo {
+        &self.info
     }
 
     /// The target as it may be printed (no password).
@@ -108,7 +117,7 @@ pub async fn connect(info: &ConnInfo, notices: Option<NoticeSink>) -> Result<Con
     });
     let row = client.query_one("SELECT current_setting('server_version_num')::int4, pg_backend_pid()", &[]).await?;
     let version: i32 = row.get(0);
-    Ok(Connection { client, target, server_version_num: version as u32, backend_pid: row.get(1) })
+    Ok(Connection { client, target, info: info.clone(), server_version_num: version as u32, backend_pid: row.get(1) })
 }
 
 fn describe_connect_error(info: &ConnInfo, target: &str, e: &tokio_postgres::Error) -> PgError {

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::{TestDb, cluster, npm_tool, plumb, run_tool};
+use crate::support::{TestDb, cargo_tool, cluster, npm_tool, plumb, run_tool};
 
 fn write(dir: &Path, files: &[(&str, &str)]) {
     for (path, text) in files {
@@ -64,7 +64,7 @@ fn assert_repaired(db: &TestDb, dir: &str) {
 /// after plumb's repair.
 #[test]
 fn dbmate_agrees_with_plumb_before_and_after_a_repair() {
-    let dbmate = npm_tool("dbmate@2.36.0", "dbmate");
+    let dbmate = npm_tool(&["dbmate@2.36.0"], "dbmate");
     let dir = tempfile::tempdir().unwrap();
     let files: Vec<(String, String)> = BODIES
         .iter()
@@ -111,7 +111,7 @@ fn dbmate_agrees_with_plumb_before_and_after_a_repair() {
 /// list`, and `db push` again after plumb's repair.
 #[test]
 fn the_supabase_cli_agrees_with_plumb_before_and_after_a_repair() {
-    let supabase = npm_tool("supabase@2.117.0", "supabase");
+    let supabase = npm_tool(&["supabase@2.117.0"], "supabase");
     let project = tempfile::tempdir().unwrap();
     let files: Vec<(String, String)> = BODIES
         .iter()
@@ -157,4 +157,230 @@ fn the_supabase_cli_agrees_with_plumb_before_and_after_a_repair() {
     let push = cli(&["db", "push", "--yes"]);
     assert_eq!(push.code, 0, "{push:?}");
     assert!(push.all_output().contains("up to date"), "nothing left to push: {push:?}");
+}
+
+/// sqlx-cli (crates.io, built once): `sqlx migrate run`, `sqlx migrate info`, and `migrate
+/// run` again after plumb's repair (sqlx checks every applied migration's SHA-384 first).
+#[test]
+fn sqlx_cli_agrees_with_plumb_before_and_after_a_repair() {
+    let sqlx = cargo_tool("sqlx-cli", "0.8.6", "postgres,rustls", "sqlx");
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<(String, String)> = BODIES
+        .iter()
+        .enumerate()
+        .map(|(i, body)| (format!("2024010100000{}_m{}.sql", i + 1, i + 1), format!("{body}\n")))
+        .collect();
+    let files: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    write(dir.path(), &files);
+    let dir_arg = dir.path().to_str().unwrap();
+    let db = TestDb::new();
+    let url = format!("{}&sslmode=disable", db.url().replacen("@/", "@localhost/", 1));
+    let sqlx = |args: &[&str]| {
+        run_tool(Command::new(&sqlx).args(["migrate"]).args(args).args(["--database-url", &url, "--source", dir_arg]))
+    };
+    let run = sqlx(&["run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let states = plumb_states(&db, dir_arg);
+    assert!(states.iter().all(|(_, s)| s == "applied") && states.len() == 4, "{states:?}");
+    let installed = |run: &crate::support::Run| {
+        run.stdout.matches("installed").count() - run.stdout.matches("not installed").count()
+    };
+    let info = sqlx(&["info"]);
+    assert_eq!(installed(&info), 4, "{info:?}");
+
+    sabotage(&db, "DELETE FROM _sqlx_migrations WHERE version = 20240101000004;");
+    let info = sqlx(&["info"]);
+    assert_eq!(installed(&info), 3, "{info:?}");
+    assert_repaired(&db, dir_arg);
+
+    let info = sqlx(&["info"]);
+    assert_eq!(installed(&info), 4, "{info:?}");
+    let run = sqlx(&["run"]);
+    assert_eq!(run.code, 0, "checksums as sqlx computes them, nothing to run: {run:?}");
+    assert!(!run.stdout.contains("Applied"), "{run:?}");
+}
+
+/// diesel_cli (crates.io, built once with libpq): `diesel migration run`, `migration list`, and
+/// `migration run` again after plumb's repair.
+#[test]
+fn diesel_cli_agrees_with_plumb_before_and_after_a_repair() {
+    let diesel = cargo_tool("diesel_cli", "2.3.14", "postgres", "diesel");
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<(String, String)> = BODIES
+        .iter()
+        .enumerate()
+        .flat_map(|(i, body)| {
+            let folder = format!("2024-01-01-00000{}_m{}", i + 1, i + 1);
+            [(format!("{folder}/up.sql"), format!("{body}\n")), (format!("{folder}/down.sql"), "SELECT 1;\n".into())]
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    write(dir.path(), &files);
+    let dir_arg = dir.path().to_str().unwrap();
+    let db = TestDb::new();
+    let url = format!("{}&sslmode=disable", db.url());
+    let diesel = |args: &[&str]| {
+        run_tool(Command::new(&diesel).current_dir(dir.path()).args(["migration"]).args(args).args([
+            "--database-url",
+            &url,
+            "--migration-dir",
+            dir_arg,
+        ]))
+    };
+    let run = diesel(&["run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let states = plumb_states(&db, dir_arg);
+    assert!(states.iter().all(|(_, s)| s == "applied") && states.len() == 4, "{states:?}");
+    let applied = |run: &crate::support::Run| run.stdout.matches("[X]").count();
+    let list = diesel(&["list"]);
+    assert_eq!(applied(&list), 4, "{list:?}");
+
+    sabotage(&db, "DELETE FROM __diesel_schema_migrations WHERE version = '20240101000004';");
+    let list = diesel(&["list"]);
+    assert_eq!(applied(&list), 3, "{list:?}");
+    assert_repaired(&db, dir_arg);
+
+    let list = diesel(&["list"]);
+    assert_eq!(applied(&list), 4, "{list:?}");
+    let run = diesel(&["run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!run.stdout.contains("Running migration"), "nothing to run: {run:?}");
+}
+
+/// Drizzle Kit (npm `drizzle-kit` with `drizzle-orm` and the `pg` driver): `drizzle-kit migrate`
+/// from a journal, and again after plumb's repair (Drizzle runs what is newer than its newest
+/// `created_at`, so a row plumb forgot to write would make it run a migration twice).
+#[test]
+fn drizzle_kit_agrees_with_plumb_before_and_after_a_repair() {
+    let kit = npm_tool(&["drizzle-kit@0.31.11", "drizzle-orm@0.45.4", "pg@8.23.1"], "drizzle-kit");
+    let project = tempfile::tempdir().unwrap();
+    let out = project.path().join("drizzle");
+    let tags: Vec<String> = (1..=4).map(|i| format!("000{i}_m{i}")).collect();
+    let entries: Vec<serde_json::Value> = tags
+        .iter()
+        .enumerate()
+        .map(|(i, tag)| {
+            serde_json::json!({"idx": i, "version": "7", "when": 1_700_000_000_000_i64 + i as i64, "tag": tag, "breakpoints": true})
+        })
+        .collect();
+    let journal = serde_json::json!({"version": "7", "dialect": "postgresql", "entries": entries}).to_string();
+    let mut files: Vec<(String, String)> = tags
+        .iter()
+        .zip(BODIES)
+        .map(|(tag, body)| (format!("{tag}.sql"), body.replace(";\n", ";\n--> statement-breakpoint\n")))
+        .collect();
+    files.push(("meta/_journal.json".into(), journal));
+    let files: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    write(&out, &files);
+    let dir_arg = out.to_str().unwrap();
+    let db = TestDb::new();
+    let url = format!("{}&sslmode=disable", db.url().replacen("@/", "@localhost/", 1));
+    let config = project.path().join("drizzle.config.js");
+    let settings = serde_json::json!({"dialect": "postgresql", "out": dir_arg, "dbCredentials": {"url": url}});
+    std::fs::write(&config, format!("module.exports = {settings};\n")).unwrap();
+    let migrate = || {
+        run_tool(
+            Command::new(&kit)
+                .current_dir(kit.parent().unwrap().parent().unwrap().parent().unwrap())
+                .arg("migrate")
+                .arg("--config")
+                .arg(&config),
+        )
+    };
+    let run = migrate();
+    assert_eq!(run.code, 0, "{run:?}");
+    let states = plumb_states(&db, dir_arg);
+    assert!(states.iter().all(|(_, s)| s == "applied") && states.len() == 4, "{states:?}");
+
+    // Drizzle counts by the newest `created_at`: forgetting migration 4 is deleting its row.
+    sabotage(&db, "DELETE FROM drizzle.__drizzle_migrations WHERE created_at = 1700000000003;");
+    let states = plumb_states(&db, dir_arg);
+    assert_eq!(states[3].1, "pending", "plumb reads Drizzle's history as Drizzle does: {states:?}");
+    assert_repaired(&db, dir_arg);
+
+    let run = migrate();
+    assert_eq!(run.code, 0, "Drizzle runs nothing twice after the repair: {run:?}");
+    assert_eq!(db.value("SELECT count(*)::text FROM drizzle.__drizzle_migrations"), Some("4".into()));
+}
+
+/// The Alembic packages the Alembic tests install into their virtualenv.
+const ALEMBIC: [&str; 3] = ["alembic==1.20.1", "SQLAlchemy==2.1.9", "psycopg[binary]==3.3.9"];
+
+/// Incident 2 on its own tool: an Alembic project (`examples/incidents/2-stamped-ahead-alembic`)
+/// upgraded by the real Alembic to revision 3, changed by hand, then `alembic stamp head`.
+/// plumb replays the revisions through Alembic in its shadow, names revision 3 as the truth,
+/// repairs, and afterwards `alembic current` is at head and `alembic upgrade head` runs nothing.
+#[test]
+fn incident_2_on_alembic_is_located_repaired_and_alembic_agrees() {
+    let venv = crate::support::python_tools(&ALEMBIC);
+    let project = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/incidents/2-stamped-ahead-alembic");
+    crate::support::copy_dir(&example, project.path());
+    let dir_arg = project.path().to_str().unwrap();
+    let db = TestDb::new();
+    let url = db.url();
+    let alembic = |args: &[&str]| {
+        run_tool(Command::new(venv.join("alembic")).current_dir(project.path()).env("DATABASE_URL", &url).args(args))
+    };
+    let up = alembic(&["upgrade", "a93d1e6f4b07"]);
+    assert_eq!(up.code, 0, "{up:?}");
+    db.query(&std::fs::read_to_string(project.path().join("after.sql")).unwrap());
+    let stamp = alembic(&["stamp", "head"]);
+    assert_eq!(stamp.code, 0, "{stamp:?}");
+
+    let python = venv.join("python");
+    let plumb = |args: &[&str]| {
+        let out = crate::support::plumb_command(args)
+            .env("DATABASE_URL", &url)
+            .env("PLUMB_PYTHON", &python)
+            .output()
+            .unwrap();
+        crate::support::Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    };
+    let shadow = cluster().url("postgres");
+    let status = plumb(&["status", "--dir", dir_arg, "--json"]);
+    assert!(status.stderr.contains("Alembic migrations (7); history in alembic_version"), "{status:?}");
+    let json: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(json["summary"]["applied"], 7, "alembic_version says head: {json:#}");
+
+    let run = plumb(&["locate", "--dir", dir_arg, "--shadow-url", &shadow, "--json"]);
+    let located: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:?}"));
+    assert_eq!(located["best_version"], "0003", "{located:#}");
+    let run = plumb(&["verify", "--dir", dir_arg, "--shadow-url", &shadow, "--json"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let verify: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let migrations = verify["migrations"].as_array().unwrap();
+    assert_eq!(migrations[2]["name"], "a93d1e6f4b07_projects", "the revision id is in sight: {verify:#}");
+    let statuses: Vec<&str> = migrations.iter().map(|m| m["status"].as_str().unwrap()).collect();
+    assert_eq!(
+        statuses,
+        ["verified", "verified", "verified", "partial", "phantom", "phantom", "phantom"],
+        "{verify:#}"
+    );
+    let drift = migrations[3]["drift"].as_array().unwrap();
+    assert!(
+        drift.iter().any(|d| d.as_str().unwrap().starts_with("column public.users.id: expected character varying(36)")),
+        "{drift:?}"
+    );
+
+    let run = plumb(&["repair", "--dir", dir_arg, "--shadow-url", &shadow, "--execute", "--yes"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = plumb(&["verify", "--dir", dir_arg, "--shadow-url", &shadow]);
+    assert_eq!(run.code, 0, "{run:?}");
+    for table in ["folders", "pipeline_templates", "pipeline_template_stages", "rbac_audit_logs"] {
+        assert!(db.exists(&format!("public.{table}")), "{table}");
+    }
+    assert_eq!(
+        db.value("SELECT data_type FROM information_schema.columns WHERE table_name = 'projects' AND column_name = 'owner_id'"),
+        Some("character varying".into())
+    );
+    let current = alembic(&["current"]);
+    assert!(current.all_output().contains("9d4b2e8f1c73 (head)"), "{current:?}");
+    let up = alembic(&["upgrade", "head"]);
+    assert_eq!(up.code, 0, "{up:?}");
+    assert!(!up.all_output().contains("Running upgrade"), "nothing left for Alembic to run: {up:?}");
 }

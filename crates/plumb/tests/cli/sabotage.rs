@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use plumb_migrate::MigrationSet;
 
-use crate::support::{TestDb, binaries, cluster, corpus, plumb, rows, user_table};
+use crate::support::{TestDb, binaries, cluster, copy_dir, corpus, plumb, rows, user_table};
 
 const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cli/reference");
 
@@ -136,20 +136,6 @@ impl Folder {
 
 /// Whether a migration's text is of a kind.
 type Is = fn(&str) -> bool;
-
-/// A copy of a migrations folder, whatever its layout.
-fn copy_dir(source: &Path, into: &Path) {
-    std::fs::create_dir_all(into).unwrap();
-    for entry in std::fs::read_dir(source).unwrap() {
-        let path = entry.unwrap().path();
-        let target = into.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
 
 /// Rows in as many tables as a generic value per type allows (two rounds, so that a
 /// foreign key to id 1 finds its row), except in the tables listed in `plumb_seed_skip`.

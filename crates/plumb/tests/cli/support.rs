@@ -320,26 +320,78 @@ fn install(what: &str, command: &mut Command) {
     }
 }
 
-/// The binary `bin` of npm package `package` (`name@version`), installed once into
-/// `tools_dir()/npm` from the npm registry.
-pub fn npm_tool(package: &str, bin: &str) -> PathBuf {
+/// The binary `bin` of npm `packages` (each `name@version`; the first has the binary, the
+/// others are what it loads), installed into `tools_dir()/npm` from the npm registry unless
+/// those versions are there already (`.ci/run` installs the same pins beforehand).
+pub fn npm_tool(packages: &[&str], bin: &str) -> PathBuf {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let prefix = tools_dir().join("npm");
     let path = prefix.join("node_modules/.bin").join(bin);
-    let marker = prefix.join(format!(".installed-{}", package.replace('/', "_")));
-    if !marker.exists() || !path.exists() {
+    let installed = |package: &&str| {
+        let (name, version) = package.rsplit_once('@').expect("a pinned package: name@version");
+        std::fs::read_to_string(prefix.join("node_modules").join(name).join("package.json"))
+            .ok()
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+            .is_some_and(|json| json["version"] == version)
+    };
+    if !packages.iter().all(installed) || !path.exists() {
         std::fs::create_dir_all(&prefix).unwrap();
         install(
-            package,
+            &packages.join(" "),
             Command::new("npm")
                 .args(["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix"])
                 .arg(&prefix)
-                .arg(package),
+                .args(packages),
+        );
+    }
+    path
+}
+
+/// The binary `bin` of crate `krate` at `version` with `features`, built once from crates.io
+/// into `tools_dir()/cargo` (`cargo install` does nothing when that build is there already).
+pub fn cargo_tool(krate: &str, version: &str, features: &str, bin: &str) -> PathBuf {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let root = tools_dir().join("cargo");
+    let path = root.join("bin").join(bin);
+    let stamp = root.join(format!(".{krate}-{version}-{features}"));
+    if !path.exists() || !stamp.exists() {
+        install(
+            &format!("{krate} {version}"),
+            Command::new(env!("CARGO"))
+                .args(["install", "--quiet", "--locked", "--no-default-features", "--version", version])
+                .args(["--features", features, "--root"])
+                .arg(&root)
+                .arg(krate),
+        );
+        std::fs::write(&stamp, "").unwrap();
+    }
+    path
+}
+
+/// A Python virtualenv under `tools_dir()/venv` with `packages` installed from PyPI; returns
+/// its `bin` folder.
+pub fn python_tools(packages: &[&str]) -> PathBuf {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let venv = tools_dir().join("venv");
+    let bin = venv.join("bin");
+    if !bin.join("python").exists() {
+        std::fs::create_dir_all(tools_dir()).unwrap();
+        install("a Python virtualenv", Command::new("python3").args(["-m", "venv"]).arg(&venv));
+    }
+    let marker = venv.join(format!(".installed-{}", packages.join("+")));
+    if !marker.exists() {
+        install(
+            &packages.join(", "),
+            Command::new(bin.join("python"))
+                .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
+                .args(packages),
         );
         std::fs::write(&marker, "").unwrap();
     }
-    path
+    bin
 }
 
 /// A tool's own command, run to completion: its exit code and what it printed.
@@ -349,5 +401,19 @@ pub fn run_tool(command: &mut Command) -> Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A copy of a migrations folder, whatever its layout.
+pub fn copy_dir(source: &Path, into: &Path) {
+    std::fs::create_dir_all(into).unwrap();
+    for entry in std::fs::read_dir(source).unwrap() {
+        let path = entry.unwrap().path();
+        let target = into.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
     }
 }
