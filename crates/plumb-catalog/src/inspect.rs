@@ -28,8 +28,8 @@ pub struct InspectOptions {
 pub const HISTORY_SCHEMAS: [&str; 4] = ["plumb", "supabase_migrations", "drizzle", "atlas_schema_revisions"];
 
 /// History tables other tools keep among the user's own (Prisma's, Diesel's, golang-migrate's
-/// and dbmate's `schema_migrations`, goose's, sqlx's, Flyway's, Alembic's): left out too.
-pub const HISTORY_TABLES: [&str; 7] = [
+/// and dbmate's `schema_migrations`, goose's, sqlx's, Flyway's, Alembic's, Django's): left out too.
+pub const HISTORY_TABLES: [&str; 8] = [
     "_prisma_migrations",
     "__diesel_schema_migrations",
     "schema_migrations",
@@ -37,6 +37,7 @@ pub const HISTORY_TABLES: [&str; 7] = [
     "_sqlx_migrations",
     "flyway_schema_history",
     "alembic_version",
+    "django_migrations",
 ];
 
 /// Inspection failed.

@@ -91,6 +91,16 @@ impl Situation {
             | Layout::Atlas => dir.join(format!("{version}_adopted.sql")),
             Layout::Flyway => dir.join(format!("V{version}__adopted.sql")),
             Layout::Alembic => return self.write_alembic_adoption(dir, unexplained),
+            Layout::Django | Layout::Command => {
+                return Err(DoctorError::Write {
+                    path: dir.to_owned(),
+                    source: std::io::Error::other(format!(
+                        "--adopt cannot write a migration for {} yet: write one that creates the unexplained objects, \
+                         or repair without --adopt (they are kept)",
+                        self.set.layout().tool()
+                    )),
+                });
+            }
             Layout::GolangMigrate => dir.join(format!("{version}_adopted.up.sql")),
             Layout::Diesel => dir.join(format!("{version}_adopted")).join("up.sql"),
             Layout::Prisma => dir.join(format!("{version}_adopted")).join("migration.sql"),
@@ -130,7 +140,11 @@ impl Situation {
     /// `repair --adopt` on an Alembic project: a revision after the head whose `upgrade()`
     /// executes the SQL that creates the unexplained objects, in the project's `versions/`.
     fn write_alembic_adoption(&self, dir: &Path, unexplained: &[ObjectId]) -> Result<Migration, DoctorError> {
-        let head = self.set.migrations().last().and_then(|m| Some((m.revision.as_ref()?.id.clone(), m.path.parent()?)));
+        let head = self
+            .set
+            .migrations()
+            .last()
+            .and_then(|m| Some((m.runner.as_ref()?.alembic()?.id.clone(), m.path.parent()?)));
         let Some((head, versions)) = head else {
             return Err(DoctorError::Write {
                 path: dir.to_owned(),

@@ -1,7 +1,7 @@
 //! Alembic, a code-first tool: its revisions are Python, so plumb cannot run them itself. The
 //! folder is read for the revision graph (each file's `revision` and `down_revision`), and each
-//! revision is run by Alembic itself (`command.upgrade(config, revision)`) against whichever
-//! database plumb points it at: the shadow while replaying, the target while applying.
+//! revision is run by Alembic itself ([`crate::Runner::Alembic`]) against whichever database
+//! plumb points it at: the shadow while replaying, the target while applying.
 //!
 //! Revision ids are not numbers, so each revision gets the version of its place in the
 //! history (`0001` for the first after base); its name is the revision file's stem
@@ -9,15 +9,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use plumb_pg::ConnInfo;
-
-use crate::error::{ApplyError, LoadError};
+use crate::error::LoadError;
 use crate::migration::{Layout, Migration, MigrationSet, Version, hex_sha256};
+use crate::runner::Runner;
 use crate::source::MigrationSource;
 
-/// One Alembic revision, and how to have Alembic run it.
+/// One Alembic revision: its place in the graph, and the project Alembic runs it in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Revision {
     /// Its id (`revision = "ae1027a6acf"`).
@@ -152,7 +150,7 @@ impl MigrationSource for AlembicDir {
             let mut m = Migration::new(version, name, path.clone(), String::new())?;
             // Cached replays and `modified` follow the revision file's content.
             m.checksum = hex_sha256(text.as_bytes());
-            m.revision = Some(Revision { id: id.clone(), parents: parents.clone(), ini: ini.clone() });
+            m.runner = Some(Runner::Alembic(Revision { id: id.clone(), parents: parents.clone(), ini: ini.clone() }));
             migrations.push(m);
         }
         Ok(MigrationSet::new(migrations)?.with_layout(Layout::Alembic))
@@ -199,72 +197,6 @@ fn linear_order(
     Ok(order)
 }
 
-/// The Python script that has Alembic upgrade to one revision, the database URL taken from
-/// the environment (never the command line, where `ps` would show its password) and set as
-/// `sqlalchemy.url`, which the standard `env.py` reads.
-const UPGRADE: &str = r#"
-import os, sys
-from alembic import command
-from alembic.config import Config
-config = Config(sys.argv[1])
-config.set_main_option("sqlalchemy.url", os.environ["PLUMB_ALEMBIC_URL"].replace("%", "%%"))
-command.upgrade(config, sys.argv[2])
-"#;
-
-/// The Python that has Alembic: `PLUMB_PYTHON`, else the interpreter of the `alembic` command
-/// on `PATH` (its shebang), else `python3`.
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("PLUMB_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let from_alembic = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths).map(|d| d.join("alembic")).find(|p| p.is_file()).and_then(|script| {
-            let text = std::fs::read(&script).ok()?;
-            let first = text.split(|b| *b == b'\n').next()?;
-            let shebang = String::from_utf8_lossy(first.strip_prefix(b"#!")?).trim().to_owned();
-            (!shebang.contains(' ')).then(|| PathBuf::from(shebang))
-        })
-    });
-    from_alembic.unwrap_or_else(|| PathBuf::from("python3"))
-}
-
-impl Revision {
-    /// Has Alembic upgrade the database of `info` to this revision (its parents must be there:
-    /// then exactly this one runs, in its own transaction, and Alembic writes `alembic_version`).
-    pub fn upgrade(&self, info: &ConnInfo) -> Result<(), ApplyError> {
-        let python = python();
-        let project = self.ini.parent().unwrap_or(Path::new("."));
-        let output = Command::new(&python)
-            .current_dir(project)
-            .arg("-c")
-            .arg(UPGRADE)
-            .arg(&self.ini)
-            .arg(&self.id)
-            .env("PLUMB_ALEMBIC_URL", info.to_url_with_password())
-            .env("DATABASE_URL", info.to_url_with_password())
-            .output()
-            .map_err(|e| ApplyError::Tool {
-                tool: "Alembic",
-                step: self.id.clone(),
-                output: format!("cannot start {}: {e}", python.display()),
-                hint: "install Python 3 and Alembic (pip install alembic), or set PLUMB_PYTHON to the Python that has them".into(),
-            })?;
-        if output.status.success() {
-            return Ok(());
-        }
-        let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-        let hint = if text.contains("No module named 'alembic'") || text.contains("No module named alembic") {
-            format!(
-                "{} has no Alembic: pip install alembic (and the driver env.py uses), or set PLUMB_PYTHON",
-                python.display()
-            )
-        } else {
-            format!("fix revision {} (or its env.py) and run again; nothing else was changed", self.id)
-        };
-        Err(ApplyError::Tool { tool: "Alembic", step: self.id.clone(), output: plumb_pg::redact(text.trim()), hint })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,7 +229,8 @@ mod tests {
             ("__init__.py", ""),
         ]);
         let set = AlembicDir::new(dir.path()).load().unwrap();
-        let ids: Vec<&str> = set.migrations().iter().map(|m| m.revision.as_ref().unwrap().id.as_str()).collect();
+        let ids: Vec<&str> =
+            set.migrations().iter().map(|m| m.runner.as_ref().and_then(|r| r.alembic()).unwrap().id.as_str()).collect();
         assert_eq!(ids, ["a1", "b2", "c3"]);
         assert_eq!(set.migrations()[0].version.as_str(), "0001");
         assert_eq!(set.migrations()[0].name, "zzz_first");

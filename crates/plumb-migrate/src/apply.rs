@@ -201,7 +201,10 @@ async fn apply_locked(
 ) -> Result<ApplyReport, ApplyError> {
     // A code-first tool keeps its own history as it runs (Alembic writes `alembic_version`):
     // that table, never plumb's, even in a fresh shadow.
-    let create = if set.layout() == crate::Layout::Alembic { HistoryFormat::Alembic } else { options.create_history };
+    let create = match set.layout() {
+        crate::Layout::Alembic | crate::Layout::Django => set.layout().history(),
+        _ => options.create_history,
+    };
     let format = HistoryFormat::detect_for(conn, set.layout()).await?.unwrap_or(create);
     let history = match history::read_history(conn, set).await? {
         Some(h) => h,
@@ -219,12 +222,16 @@ async fn apply_locked(
     for p in planned {
         let started = Instant::now();
         observer.migration_started(p.migration, p.resume_from);
-        if let Some(revision) = &p.migration.revision {
-            // The tool runs it, on a connection of its own, and records it itself.
-            let (revision, info) = (revision.clone(), conn.info().clone());
-            tokio::task::spawn_blocking(move || revision.upgrade(&info))
+        if let Some(runner) = &p.migration.runner {
+            // The tool runs it, on a connection of its own; Alembic and Django record it
+            // themselves, in plumb's own history plumb does.
+            let (runner, info) = (runner.clone(), conn.info().clone());
+            tokio::task::spawn_blocking(move || runner.run(&info))
                 .await
                 .map_err(|e| ApplyError::Refused { problems: vec![format!("the tool's runner stopped: {e}")] })??;
+            if format == HistoryFormat::Plumb {
+                conn.batch(&format.record_sql(p.migration, &options.plumb_version)).await?;
+            }
         } else if p.migration.is_transactional() {
             run_transactional(conn, p.migration, options, format).await?;
         } else if format != HistoryFormat::Plumb {

@@ -9,10 +9,12 @@
 mod alembic;
 mod apply;
 mod checksum;
+mod django;
 mod error;
 mod failpoint;
 mod history;
 mod migration;
+mod runner;
 mod source;
 mod status;
 
@@ -22,10 +24,12 @@ pub use apply::{
     unlock,
 };
 pub use checksum::{atlas_hashes, atlas_sum, flyway_crc32};
+pub use django::DjangoDir;
 pub use error::{ApplyError, LoadError, LockHolder, MigrationFailure, SourceLocation};
 pub use failpoint::failpoint;
 pub use history::{HISTORY_TABLE, HistoryFormat, HistoryRow, HistoryStatus, read_history, read_history_with_format};
 pub use migration::{Directives, Layout, Migration, MigrationSet, Version};
+pub use runner::{CommandStep, DjangoStep, Runner, connect_env, python};
 pub use source::{
     AtlasDir, DieselDir, DrizzleDir, FlywayDir, MigrationSource, NativeDir, PrismaDir, load_dir, load_dir_as,
 };

@@ -128,9 +128,9 @@ pub struct Migration {
     /// The checksum its tool records when that is neither the SHA-256 nor the SHA-384, with the
     /// prefix its history rows are read with: Flyway's `crc32:<int>`, Atlas's `h1:<base64>`.
     pub tool_checksum: Option<String>,
-    /// For a code-first tool's revision (Alembic's): its id and graph, and how the tool runs
-    /// it. Its `sql` is empty: plumb has the tool run it instead.
-    pub revision: Option<crate::alembic::Revision>,
+    /// For a migration its tool runs itself (an Alembic revision, a Django migration, a
+    /// `--replay-with` step): how. Its `sql` is empty: plumb has the tool run it.
+    pub runner: Option<crate::runner::Runner>,
 }
 
 impl Migration {
@@ -193,7 +193,7 @@ impl Migration {
             script,
             stamp: None,
             tool_checksum: None,
-            revision: None,
+            runner: None,
         })
     }
 
@@ -345,11 +345,15 @@ pub enum Layout {
     Atlas,
     /// Alembic: `alembic.ini` and Python revisions in `versions/`, run by Alembic itself.
     Alembic,
+    /// Django: `manage.py` and its apps' migrations, run by Django itself.
+    Django,
+    /// A tool known only by command (`--replay-with`): steps it runs itself.
+    Command,
 }
 
 impl Layout {
     /// Every tool by the name `--tool` takes.
-    pub const NAMES: [(&'static str, Layout); 12] = [
+    pub const NAMES: [(&'static str, Layout); 13] = [
         ("plumb", Layout::Plumb),
         ("supabase", Layout::Supabase),
         ("prisma", Layout::Prisma),
@@ -362,6 +366,7 @@ impl Layout {
         ("flyway", Layout::Flyway),
         ("atlas", Layout::Atlas),
         ("alembic", Layout::Alembic),
+        ("django", Layout::Django),
     ];
 
     /// The tool called `name` (`--tool`).
@@ -386,6 +391,8 @@ impl Layout {
             Layout::Flyway => "Flyway",
             Layout::Atlas => "Atlas",
             Layout::Alembic => "Alembic",
+            Layout::Django => "Django",
+            Layout::Command => "the --replay-with command",
         }
     }
 
@@ -405,6 +412,10 @@ impl Layout {
             Layout::Flyway => HistoryFormat::Flyway,
             Layout::Atlas => HistoryFormat::Atlas,
             Layout::Alembic => HistoryFormat::Alembic,
+            Layout::Django => HistoryFormat::Django,
+            // What the tool keeps is found in the database; plumb's own when it is nothing
+            // plumb reads.
+            Layout::Command => HistoryFormat::Plumb,
         }
     }
 }

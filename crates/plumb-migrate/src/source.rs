@@ -451,6 +451,7 @@ pub fn load_dir_as(dir: &Path, tool: Option<Layout>) -> Result<MigrationSet, Loa
         Some(Layout::Flyway) => FlywayDir::new(dir).load(),
         Some(Layout::Atlas) => AtlasDir::new(dir).load(),
         Some(Layout::Alembic) => crate::alembic::AlembicDir::new(dir).load(),
+        Some(Layout::Django) => crate::django::DjangoDir::new(dir).load(),
         Some(layout) => Ok(NativeDir::new(dir).load()?.with_layout(layout)),
     }
 }
@@ -468,6 +469,9 @@ pub fn load_dir(dir: &Path) -> Result<MigrationSet, LoadError> {
     }
     if crate::alembic::AlembicDir::looks_like(dir) {
         return crate::alembic::AlembicDir::new(dir).load();
+    }
+    if crate::django::DjangoDir::looks_like(dir) {
+        return crate::django::DjangoDir::new(dir).load();
     }
     let flyway = std::fs::read_dir(dir)
         .map_err(|e| LoadError::Folder { path: dir.to_owned(), reason: e.to_string() })?

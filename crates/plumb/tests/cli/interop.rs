@@ -384,3 +384,72 @@ fn incident_2_on_alembic_is_located_repaired_and_alembic_agrees() {
     assert_eq!(up.code, 0, "{up:?}");
     assert!(!up.all_output().contains("Running upgrade"), "nothing left for Alembic to run: {up:?}");
 }
+
+/// Django (PyPI, in a virtualenv): `manage.py migrate`, `showmigrations`, and `migrate` again
+/// after plumb's repair. plumb has Django list the plan (its own contenttypes app first) and run
+/// each migration, one `migrate <app> <name>` at a time, in the shadow.
+#[test]
+fn django_agrees_with_plumb_before_and_after_a_repair() {
+    let venv = crate::support::python_tools(&["Django==5.2.19", "psycopg[binary]==3.3.9"]);
+    let project = tempfile::tempdir().unwrap();
+    crate::support::copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli/django"), project.path());
+    let dir_arg = project.path().to_str().unwrap();
+    let db = TestDb::new();
+    let url = db.url();
+    let manage = |args: &[&str]| {
+        run_tool(
+            Command::new(venv.join("python"))
+                .current_dir(project.path())
+                .env("DATABASE_URL", &url)
+                .arg("manage.py")
+                .args(args),
+        )
+    };
+    let python = venv.join("python");
+    let plumb = |args: &[&str]| {
+        let out = crate::support::plumb_command(args)
+            .env("DATABASE_URL", &url)
+            .env("PLUMB_PYTHON", &python)
+            .output()
+            .unwrap();
+        crate::support::Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    };
+    let run = manage(&["migrate", "--no-input"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    db.query("INSERT INTO shop_customer (email, note) VALUES ('ada@shop.test', 'kept')");
+    let status = plumb(&["status", "--dir", dir_arg, "--json"]);
+    assert!(status.stderr.contains("Django migrations (6); history in django_migrations"), "{status:?}");
+    let json: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    let names: Vec<&str> = json["migrations"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
+    assert_eq!(names[0], "contenttypes.0001_initial", "Django's own app first: {names:?}");
+    assert_eq!(names[5], "shop.0004_customer_note", "{names:?}");
+    assert_eq!(json["summary"]["applied"], 6, "{json:#}");
+
+    // 0002 half there, 0003 a phantom, 0004 ran but is not recorded.
+    db.query(
+        "DROP TABLE shop_orderline; DROP TABLE shop_tag;
+         DELETE FROM django_migrations WHERE app = 'shop' AND name = '0004_customer_note'",
+    );
+    let shadow = cluster().url("postgres");
+    let run = plumb(&["verify", "--dir", dir_arg, "--shadow-url", &shadow, "--json"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let verify: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let statuses: Vec<&str> =
+        verify["migrations"].as_array().unwrap().iter().map(|m| m["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses[3..], ["partial", "phantom", "unrecorded"], "{verify:#}");
+    let run = plumb(&["repair", "--dir", dir_arg, "--shadow-url", &shadow, "--execute", "--yes"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = plumb(&["verify", "--dir", dir_arg, "--shadow-url", &shadow]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(db.value("SELECT note FROM shop_customer"), Some("kept".into()));
+
+    let shown = manage(&["showmigrations", "--plan"]);
+    assert_eq!(shown.stdout.matches("[X]").count(), 6, "{shown:?}");
+    let run = manage(&["migrate", "--no-input"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("No migrations to apply"), "{run:?}");
+}

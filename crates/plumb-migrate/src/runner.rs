@@ -1,0 +1,187 @@
+//! Migrations a tool runs itself. Code-first tools (Alembic, Django) and any tool given by
+//! command (`--replay-with`) cannot be replayed by plumb statement by statement: plumb points
+//! the tool at a database (the shadow while replaying, the target while applying) and has it
+//! run one step. Everything after (inspection, effects, diagnosis, plans) is the same as for
+//! SQL files.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use plumb_pg::{ConnInfo, Host};
+
+use crate::alembic::Revision;
+use crate::error::ApplyError;
+
+/// How one migration is run by its tool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Runner {
+    /// Alembic upgrades to this revision.
+    Alembic(Revision),
+    /// Django migrates `app` to `name`.
+    Django(DjangoStep),
+    /// The user's command (`--replay-with`), `{version}` replaced, run by `sh -c`.
+    Command(CommandStep),
+}
+
+/// One Django migration, `manage.py migrate <app> <name>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DjangoStep {
+    /// The app label.
+    pub app: String,
+    /// The migration's name (`0002_add_email`).
+    pub name: String,
+    /// The project's `manage.py`.
+    pub manage: PathBuf,
+}
+
+/// One step of a tool plumb knows only by command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandStep {
+    /// The command, `{version}` already replaced.
+    pub command: String,
+    /// The folder it runs in.
+    pub cwd: PathBuf,
+}
+
+impl Runner {
+    /// The tool, as people call it.
+    pub fn tool(&self) -> &'static str {
+        match self {
+            Runner::Alembic(_) => "Alembic",
+            Runner::Django(_) => "Django",
+            Runner::Command(_) => "the --replay-with command",
+        }
+    }
+
+    /// Alembic's revision, when it is one.
+    pub fn alembic(&self) -> Option<&Revision> {
+        match self {
+            Runner::Alembic(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Django's migration, when it is one.
+    pub fn django(&self) -> Option<&DjangoStep> {
+        match self {
+            Runner::Django(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// Has the tool run this step against the database of `info`.
+    pub fn run(&self, info: &ConnInfo) -> Result<(), ApplyError> {
+        match self {
+            Runner::Alembic(revision) => {
+                let mut command = Command::new(python());
+                command
+                    .current_dir(revision.ini.parent().unwrap_or(Path::new(".")))
+                    .arg("-c")
+                    .arg(ALEMBIC_UPGRADE)
+                    .arg(&revision.ini)
+                    .arg(&revision.id)
+                    .env("PLUMB_ALEMBIC_URL", info.to_url_with_password());
+                run("Alembic", &revision.id, command, info)
+            }
+            Runner::Django(step) => {
+                let mut command = Command::new(python());
+                command.current_dir(step.manage.parent().unwrap_or(Path::new("."))).arg(&step.manage).args([
+                    "migrate",
+                    "--no-input",
+                    &step.app,
+                    &step.name,
+                ]);
+                run("Django", &format!("{}.{}", step.app, step.name), command, info)
+            }
+            Runner::Command(step) => {
+                let mut command = Command::new("sh");
+                command.current_dir(&step.cwd).arg("-c").arg(&step.command);
+                run("the --replay-with command", &step.command, command, info)
+            }
+        }
+    }
+}
+
+/// The Python script that has Alembic upgrade to one revision, the database URL taken from
+/// the environment and set as `sqlalchemy.url`, which the standard `env.py` reads.
+const ALEMBIC_UPGRADE: &str = r#"
+import os, sys
+from alembic import command
+from alembic.config import Config
+config = Config(sys.argv[1])
+config.set_main_option("sqlalchemy.url", os.environ["PLUMB_ALEMBIC_URL"].replace("%", "%%"))
+command.upgrade(config, sys.argv[2])
+"#;
+
+/// The Python that has the project's tool: `PLUMB_PYTHON`, else the interpreter of the
+/// `alembic` command on `PATH` (its shebang), else `python3`.
+pub fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("PLUMB_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let from_alembic = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths).map(|d| d.join("alembic")).find(|p| p.is_file()).and_then(|script| {
+            let text = std::fs::read(&script).ok()?;
+            let first = text.split(|b| *b == b'\n').next()?;
+            let shebang = String::from_utf8_lossy(first.strip_prefix(b"#!")?).trim().to_owned();
+            (!shebang.contains(' ')).then(|| PathBuf::from(shebang))
+        })
+    });
+    from_alembic.unwrap_or_else(|| PathBuf::from("python3"))
+}
+
+/// Points a tool's process at `info`'s database the ways tools read it: `DATABASE_URL`, and
+/// libpq's `PG*` variables (what psycopg and psql fall back on). Through the environment, never
+/// the command line, where `ps` would show the password.
+pub fn connect_env(command: &mut Command, info: &ConnInfo) {
+    command.env("DATABASE_URL", info.to_url_with_password());
+    let (host, port) = &info.hosts[0];
+    let host = match host {
+        Host::Tcp(h) => h.clone(),
+        Host::Socket(p) => p.display().to_string(),
+    };
+    command
+        .env("PGHOST", host)
+        .env("PGPORT", port.to_string())
+        .env("PGUSER", &info.user)
+        .env("PGDATABASE", &info.dbname)
+        .env("PGSSLMODE", info.sslmode.as_str());
+    match &info.password {
+        Some(p) => command.env("PGPASSWORD", p),
+        None => command.env_remove("PGPASSWORD"),
+    };
+}
+
+/// Runs a tool's process to completion: its output (passwords masked) and what to do when it
+/// fails or cannot start.
+fn run(tool: &'static str, step: &str, mut command: Command, info: &ConnInfo) -> Result<(), ApplyError> {
+    connect_env(&mut command, info);
+    let program = command.get_program().to_string_lossy().into_owned();
+    let output = command.output().map_err(|e| ApplyError::Tool {
+        tool,
+        step: step.to_owned(),
+        output: format!("cannot start {program}: {e}"),
+        hint: match tool {
+            "Alembic" | "Django" => format!(
+                "install Python 3 and {tool} (pip install {}), or set PLUMB_PYTHON to the Python that has it",
+                tool.to_lowercase()
+            ),
+            _ => "check the --replay-with command".into(),
+        },
+    })?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let missing = |module: &str| text.contains(&format!("No module named '{module}'"));
+    let hint = match tool {
+        "Alembic" if missing("alembic") => {
+            format!("{program} has no Alembic: pip install alembic (and the driver env.py uses), or set PLUMB_PYTHON")
+        }
+        "Django" if missing("django") => {
+            format!("{program} has no Django: pip install django (and its PostgreSQL driver), or set PLUMB_PYTHON")
+        }
+        _ => format!("fix {step} (or the tool's setup) and run again; the step that failed was not recorded"),
+    };
+    Err(ApplyError::Tool { tool, step: step.to_owned(), output: plumb_pg::redact(text.trim()), hint })
+}
