@@ -9,6 +9,7 @@
 mod alembic;
 mod apply;
 mod checksum;
+mod command;
 mod django;
 mod error;
 mod failpoint;
@@ -24,6 +25,7 @@ pub use apply::{
     unlock,
 };
 pub use checksum::{atlas_hashes, atlas_sum, flyway_crc32};
+pub use command::CommandSource;
 pub use django::DjangoDir;
 pub use error::{ApplyError, LoadError, LockHolder, MigrationFailure, SourceLocation};
 pub use failpoint::failpoint;

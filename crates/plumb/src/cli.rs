@@ -255,6 +255,17 @@ pub struct DirArgs {
     /// flyway, atlas. Default: `tool` in plumb.toml, else what the folder's shape says.
     #[arg(long, value_name = "NAME", env = "PLUMB_TOOL")]
     pub tool: Option<String>,
+
+    /// Any other tool, by command: run it once per version, `{version}` replaced, against the
+    /// database plumb points it at (DATABASE_URL and PG* set). Rails:
+    /// 'bin/rails db:migrate VERSION={version}'; Knex: 'npx knex migrate:up {version}_*.js'.
+    #[arg(long, value_name = "CMD", env = "PLUMB_REPLAY_WITH")]
+    pub replay_with: Option<String>,
+
+    /// With --replay-with: a command that prints the versions, one per line (`<version>
+    /// [name]`), oldest first. Default: the <version>_<name> files of --dir.
+    #[arg(long, value_name = "CMD", env = "PLUMB_VERSIONS_FROM", requires = "replay_with")]
+    pub versions_from: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -71,6 +71,10 @@ impl GlobalSettings {
 pub struct MigrationsSource {
     pub dir: PathBuf,
     pub tool: Option<plumb_migrate::Layout>,
+    /// `--replay-with`: a tool known only by command.
+    pub replay_with: Option<String>,
+    /// `--versions-from`: the command listing its versions.
+    pub versions_from: Option<String>,
 }
 
 /// The project file, `plumb.toml` in the current folder: a few `key = "value"` lines.
@@ -80,11 +84,15 @@ pub struct ProjectFile {
     pub migrations: Option<PathBuf>,
     /// `tool = "flyway"`: the tool, as `--tool` takes it.
     pub tool: Option<String>,
+    /// `replay_with = "bin/rails db:migrate VERSION={version}"`: as `--replay-with`.
+    pub replay_with: Option<String>,
+    /// `versions_from = "..."`: as `--versions-from`.
+    pub versions_from: Option<String>,
 }
 
 impl ProjectFile {
     /// The keys plumb reads.
-    const KEYS: [&'static str; 2] = ["migrations", "tool"];
+    const KEYS: [&'static str; 4] = ["migrations", "tool", "replay_with", "versions_from"];
 
     /// Reads `plumb.toml` in `dir`; none is an empty file.
     pub fn read(dir: &std::path::Path) -> Result<ProjectFile> {
@@ -120,6 +128,8 @@ impl ProjectFile {
             match key {
                 "migrations" => file.migrations = Some(PathBuf::from(value)),
                 "tool" => file.tool = Some(value),
+                "replay_with" => file.replay_with = Some(value),
+                "versions_from" => file.versions_from = Some(value),
                 _ => bail!("{}: unknown key `{key}`; plumb.toml takes {}", at(), ProjectFile::KEYS.join(", ")),
             }
         }
@@ -143,7 +153,12 @@ pub fn migrations_source(args: &DirArgs) -> Result<MigrationsSource> {
             format!("tool {name}: plumb knows {}", names.join(", "))
         })?),
     };
-    Ok(MigrationsSource { dir, tool })
+    Ok(MigrationsSource {
+        dir,
+        tool,
+        replay_with: args.replay_with.clone().or(project.replay_with),
+        versions_from: args.versions_from.clone().or(project.versions_from),
+    })
 }
 
 /// `apply`'s flags, checked and converted.

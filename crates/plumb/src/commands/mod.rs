@@ -31,6 +31,15 @@ pub enum Exit {
 /// its shape says.
 pub fn load_migrations(args: &DirArgs) -> anyhow::Result<MigrationSet> {
     let source = crate::settings::migrations_source(args)?;
+    if let Some(replay_with) = source.replay_with {
+        let command = plumb_migrate::CommandSource {
+            dir: source.dir,
+            replay_with,
+            versions_from: source.versions_from,
+            cwd: std::env::current_dir()?,
+        };
+        return Ok(plumb_migrate::MigrationSource::load(&command)?);
+    }
     Ok(plumb_migrate::load_dir_as(&source.dir, source.tool)?)
 }
 

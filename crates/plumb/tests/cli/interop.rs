@@ -47,12 +47,17 @@ const BODIES: [&str; 4] = [
 
 /// After plumb's repair: verify is clean, and every table is there with `e`'s row.
 fn assert_repaired(db: &TestDb, dir: &str) {
+    assert_repaired_by(db, dir, &|args| plumb(&db.url(), args));
+}
+
+/// As [`assert_repaired`], plumb run by `plumb` (in another folder, with more arguments).
+fn assert_repaired_by(db: &TestDb, dir: &str, plumb: &dyn Fn(&[&str]) -> crate::support::Run) {
     let shadow = cluster().url("postgres");
-    let run = plumb(&db.url(), &["verify", "--dir", dir, "--shadow-url", &shadow, "--json"]);
+    let run = plumb(&["verify", "--dir", dir, "--shadow-url", &shadow, "--json"]);
     assert_eq!(run.code, 1, "the sabotage is seen: {run:?}");
-    let run = plumb(&db.url(), &["repair", "--dir", dir, "--shadow-url", &shadow, "--execute", "--yes"]);
+    let run = plumb(&["repair", "--dir", dir, "--shadow-url", &shadow, "--execute", "--yes"]);
     assert_eq!(run.code, 0, "{run:?}");
-    let run = plumb(&db.url(), &["verify", "--dir", dir, "--shadow-url", &shadow]);
+    let run = plumb(&["verify", "--dir", dir, "--shadow-url", &shadow]);
     assert_eq!(run.code, 0, "{run:?}");
     for table in ["a", "b", "c", "d", "e"] {
         assert!(db.exists(&format!("public.{table}")), "{table} after repair");
@@ -452,4 +457,64 @@ fn django_agrees_with_plumb_before_and_after_a_repair() {
     let run = manage(&["migrate", "--no-input"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.contains("No migrations to apply"), "{run:?}");
+}
+
+/// Any tool by command (`--replay-with`), tested with a small shell-script tool that behaves as
+/// `bin/rails db:migrate VERSION=…` does: it runs one version's file with psql and records the
+/// version in Rails's `schema_migrations`, connecting through the PG* variables plumb sets.
+#[test]
+fn a_tool_known_only_by_command_is_replayed_and_repaired_with_its_own_history() {
+    let project = tempfile::tempdir().unwrap();
+    let psql = crate::support::binaries().bin_dir.join("psql");
+    let tool = format!(
+        "#!/bin/sh\n# Runs one migration, as `rails db:migrate VERSION=$1` would.\nset -e\nfile=$(ls db/\"$1\"_*.sql)\n\
+         {psql} -X -q -v ON_ERROR_STOP=1 -1 -f \"$file\"\n\
+         {psql} -X -q -v ON_ERROR_STOP=1 -c \"CREATE TABLE IF NOT EXISTS schema_migrations (version varchar PRIMARY KEY); \
+         INSERT INTO schema_migrations VALUES ('$1') ON CONFLICT DO NOTHING\"\n",
+        psql = psql.display()
+    );
+    let files: Vec<(String, String)> = BODIES
+        .iter()
+        .enumerate()
+        .map(|(i, body)| (format!("db/2024010100000{}_m{}.sql", i + 1, i + 1), format!("{body}\n")))
+        .collect();
+    let mut files: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    files.push(("tool.sh", &tool));
+    write(project.path(), &files);
+    let db = TestDb::new();
+    let url = db.url();
+    let tool_path = project.path().join("tool.sh");
+    // The tool runs everything, as the team's deploy does.
+    for i in 1..=4 {
+        let mut command = Command::new("sh");
+        command.current_dir(project.path()).arg(&tool_path).arg(format!("2024010100000{i}"));
+        plumb_migrate::connect_env(&mut command, &db.info);
+        let run = run_tool(&mut command);
+        assert_eq!(run.code, 0, "{run:?}");
+    }
+    let replay = format!("sh {} {{version}}", tool_path.display());
+    let dir = project.path().join("db");
+    let dir_arg = dir.to_str().unwrap();
+    let in_project = |args: &[&str]| {
+        let out = crate::support::plumb_command(&[args, &["--replay-with", &replay]].concat())
+            .current_dir(project.path())
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap();
+        crate::support::Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    };
+    let status = in_project(&["status", "--dir", dir_arg, "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&status.stdout).unwrap_or_else(|e| panic!("{e}: {status:?}"));
+    assert_eq!(json["summary"]["applied"], 4, "Rails's schema_migrations read: {json:#}");
+
+    sabotage(&db, "DELETE FROM schema_migrations WHERE version = '20240101000004';");
+    assert_repaired_by(&db, dir_arg, &in_project);
+    assert_eq!(db.value("SELECT count(*)::text FROM schema_migrations"), Some("4".into()), "the tool's history agrees");
+    let run = in_project(&["apply", "--dir", dir_arg]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!run.all_output().contains("applying"), "nothing left to run: {run:?}");
 }
