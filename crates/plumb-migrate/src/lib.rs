@@ -31,7 +31,7 @@ pub use error::{ApplyError, LoadError, LockHolder, MigrationFailure, SourceLocat
 pub use failpoint::failpoint;
 pub use history::{HISTORY_TABLE, HistoryFormat, HistoryRow, HistoryStatus, read_history, read_history_with_format};
 pub use migration::{Directives, Layout, Migration, MigrationSet, Version};
-pub use runner::{CommandStep, DjangoStep, Runner, connect_env, python};
+pub use runner::{CommandStep, DjangoStep, Runner, alembic_ready, connect_env, python};
 pub use source::{
     AtlasDir, DieselDir, DrizzleDir, FlywayDir, MigrationSource, NativeDir, PrismaDir, load_dir, load_dir_as,
 };

@@ -130,6 +130,21 @@ pub fn python() -> PathBuf {
     from_alembic.unwrap_or_else(|| PathBuf::from("python3"))
 }
 
+/// Whether the Python plumb would use has Alembic, SQLAlchemy and a PostgreSQL driver; if
+/// not, what to install.
+pub fn alembic_ready() -> Result<(), String> {
+    let python = python();
+    let check = "import alembic, sqlalchemy; sqlalchemy.create_engine('postgresql:///plumb')";
+    match Command::new(&python).args(["-c", check]).output() {
+        Ok(out) if out.status.success() => Ok(()),
+        _ => Err(format!(
+            "{} has no Alembic with a PostgreSQL driver: pip install alembic sqlalchemy 'psycopg[binary]', \
+             or set PLUMB_PYTHON to a Python that has them",
+            python.display()
+        )),
+    }
+}
+
 /// Points a tool's process at `info`'s database the ways tools read it: `DATABASE_URL`, and
 /// libpq's `PG*` variables (what psycopg and psql fall back on). Through the environment, never
 /// the command line, where `ps` would show the password.

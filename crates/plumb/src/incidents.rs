@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use plumb_migrate::{ApplyOptions, HistoryFormat, MigrationSet, MigrationSource, NativeDir, Version};
+use plumb_migrate::{ApplyOptions, HistoryFormat, MigrationSet, Version};
 use plumb_pg::Connection;
 
 /// One incident, as a recipe.
@@ -18,7 +18,7 @@ pub struct Incident {
     pub slug: &'static str,
     /// Its title.
     pub title: &'static str,
-    /// The migration files: (file name, text).
+    /// The migration files: (path in the migrations folder, text).
     pub migrations: &'static [(&'static str, &'static str)],
     /// SQL run before any migration (a history table of another tool, an older table).
     pub before: &'static str,
@@ -41,11 +41,45 @@ macro_rules! migration {
     };
 }
 
+/// A file of a tool's project (an Alembic project: `alembic.ini`, `alembic/env.py`, …), by its
+/// path in the incident's folder.
+macro_rules! project_file {
+    ($dir:literal, $file:literal) => {
+        ($file, include_str!(concat!("../../../examples/incidents/", $dir, "/", $file)))
+    };
+}
+
 macro_rules! script {
     ($dir:literal, $file:literal) => {
         include_str!(concat!("../../../examples/incidents/", $dir, "/", $file))
     };
 }
+
+/// Incident 2 on the tool it happened on: the same revisions as an Alembic project, upgraded to
+/// revision 3 by Alembic itself, changed by hand, then stamped to head. `plumb demo` runs it
+/// when a Python with Alembic is there (`plumb_migrate::alembic_ready`).
+pub const ALEMBIC_INCIDENT: Incident = Incident {
+    number: 2,
+    slug: "2-stamped-ahead-alembic",
+    title: "history stamped to head (Alembic)",
+    migrations: &[
+        project_file!("2-stamped-ahead-alembic", "alembic.ini"),
+        project_file!("2-stamped-ahead-alembic", "alembic/env.py"),
+        project_file!("2-stamped-ahead-alembic", "alembic/versions/1f0b5c9a2d31_organizations.py"),
+        project_file!("2-stamped-ahead-alembic", "alembic/versions/2b7f9d3e8a14_folders.py"),
+        project_file!("2-stamped-ahead-alembic", "alembic/versions/7c2e4a8b9f12_users.py"),
+        project_file!("2-stamped-ahead-alembic", "alembic/versions/9d4b2e8f1c73_rbac_audit_logs.py"),
+        project_file!("2-stamped-ahead-alembic", "alembic/versions/a93d1e6f4b07_projects.py"),
+        project_file!("2-stamped-ahead-alembic", "alembic/versions/c4e8f2a1d5b9_string_ids.py"),
+        project_file!("2-stamped-ahead-alembic", "alembic/versions/e5a1c7b3f962_pipeline_templates.py"),
+    ],
+    before: "",
+    applied_to: "0003",
+    stamped: &["0004", "0005", "0006", "0007"],
+    interrupted: None,
+    after: script!("2-stamped-ahead-alembic", "after.sql"),
+    adopt: false,
+};
 
 /// The five, in order.
 pub const INCIDENTS: [Incident; 5] = [
@@ -149,9 +183,13 @@ impl plumb_migrate::ApplyObserver for Quiet {}
 pub async fn build(conn: &Connection, incident: &Incident, dir: &Path) -> Result<MigrationSet> {
     std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
     for (file, sql) in incident.migrations {
-        std::fs::write(dir.join(file), sql).with_context(|| format!("could not write {file}"))?;
+        let path = dir.join(file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("could not create {}", parent.display()))?;
+        }
+        std::fs::write(&path, sql).with_context(|| format!("could not write {file}"))?;
     }
-    let set = NativeDir::new(dir).load()?;
+    let set = plumb_migrate::load_dir(dir)?;
     if !incident.before.is_empty() {
         conn.batch(incident.before).await?;
     }
@@ -161,7 +199,7 @@ pub async fn build(conn: &Connection, incident: &Incident, dir: &Path) -> Result
         ..ApplyOptions::default()
     };
     plumb_migrate::apply(conn, &set, &options, &Quiet).await?;
-    let format = HistoryFormat::detect(conn).await?.unwrap_or(HistoryFormat::Plumb);
+    let format = HistoryFormat::detect_for(conn, set.layout()).await?.unwrap_or(HistoryFormat::Plumb);
     let migration = |version: &str| set.migrations().iter().find(|m| m.version.as_str() == version);
     for version in incident.stamped {
         let m = migration(version).expect("stamped versions exist");

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use plumb_doctor::{Diagnosis, ExecuteOptions, PlanOptions, Shadow, Situation, Status};
-use plumb_migrate::{ApplyOptions, MigrationSet, MigrationSource, NativeDir};
+use plumb_migrate::{ApplyOptions, MigrationSet};
 use plumb_pg::{Cluster, ClusterConfig};
 
 use super::Exit;
@@ -51,6 +51,11 @@ pub async fn run(settings: &GlobalSettings, args: &DemoArgs, output: Output) -> 
     for incident in &INCIDENTS {
         outcomes.push(run_incident(&cluster, incident, work.path(), output).await?);
     }
+    // Incident 2 again, on Alembic, the tool it happened on: Alembic runs its revisions.
+    match plumb_migrate::alembic_ready() {
+        Ok(()) => outcomes.push(run_incident(&cluster, &incidents::ALEMBIC_INCIDENT, work.path(), output).await?),
+        Err(why) => output.info(&format!("incident 2 on Alembic skipped: {why}")),
+    }
 
     output.result(&format!("\n{}", output.paint("== summary ==", Style::Ok)));
     output.result(&summary_table(&outcomes).to_string());
@@ -86,7 +91,9 @@ async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, outpu
     let n = incident.number;
     output.result(&format!("\n{}", output.paint(&format!("━━ incident {n}: {} ━━", incident.title), Style::Ok)));
     let server = cluster.conninfo("postgres");
-    let database = Shadow::database(&server, &format!("incident_{n}")).await?;
+    // Named by the folder: incident 2 runs twice (plumb's history, then Alembic's).
+    let name = format!("incident_{}", incident.slug.replace('-', "_"));
+    let database = Shadow::database(&server, &name).await?;
     let conn = database.connection();
     let dir = work.join(incident.slug).join("migrations");
     let set = incidents::build(conn, incident, &dir).await?;
@@ -98,7 +105,7 @@ async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, outpu
     views::status::render(&plumb_migrate::status(&set, Some(&history)), None, source, conn.target(), output);
 
     output.result("\n$ plumb verify");
-    let replay = replay_in(cluster, &format!("incident_{n}_shadow"), &set).await?;
+    let replay = replay_in(cluster, &format!("{name}_shadow"), &set).await?;
     let situation = Situation::read(conn, set, replay).await?;
     let diagnosis = situation.diagnose();
     views::diagnosis::render(&diagnosis, &situation.set, conn.target(), output);
@@ -117,7 +124,7 @@ async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, outpu
         "-".to_owned()
     } else {
         output.result("\n$ plumb check");
-        let shadow = Shadow::database(&server, &format!("incident_{n}_clone")).await?;
+        let shadow = Shadow::database(&server, &format!("{name}_clone")).await?;
         let clone = plumb_doctor::clone_target(shadow.connection(), &situation.live).await?;
         let checked = plumb_doctor::check(shadow.connection(), &situation.set, &pending, &situation.live, clone).await;
         shadow.close().await;
@@ -147,7 +154,7 @@ async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, outpu
     }
     let plan = situation.plan(&diagnosis, &plan_options);
     views::plan::render_plan(&plan, &BTreeMap::new(), output);
-    let info = cluster.conninfo(&format!("incident_{n}"));
+    let info = cluster.conninfo(&name);
     let executed = if plan.is_empty() {
         None
     } else {
@@ -173,11 +180,11 @@ async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, outpu
     };
 
     output.result("\n$ plumb verify");
-    let set = NativeDir::new(&dir).load()?;
+    let set = plumb_migrate::load_dir(&dir)?;
     let replay = if set.migrations().len() == situation.set.migrations().len() {
         situation.replay.clone()
     } else {
-        replay_in(cluster, &format!("incident_{n}_shadow_after"), &set).await?
+        replay_in(cluster, &format!("{name}_shadow_after"), &set).await?
     };
     let after_situation = Situation::read(conn, set, replay).await?;
     let after_diagnosis = after_situation.diagnose();

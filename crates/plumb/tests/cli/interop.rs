@@ -308,16 +308,13 @@ fn drizzle_kit_agrees_with_plumb_before_and_after_a_repair() {
     assert_eq!(db.value("SELECT count(*)::text FROM drizzle.__drizzle_migrations"), Some("4".into()));
 }
 
-/// The Alembic packages the Alembic tests install into their virtualenv.
-const ALEMBIC: [&str; 3] = ["alembic==1.20.1", "SQLAlchemy==2.1.9", "psycopg[binary]==3.3.9"];
-
 /// Incident 2 on its own tool: an Alembic project (`examples/incidents/2-stamped-ahead-alembic`)
 /// upgraded by the real Alembic to revision 3, changed by hand, then `alembic stamp head`.
 /// plumb replays the revisions through Alembic in its shadow, names revision 3 as the truth,
 /// repairs, and afterwards `alembic current` is at head and `alembic upgrade head` runs nothing.
 #[test]
 fn incident_2_on_alembic_is_located_repaired_and_alembic_agrees() {
-    let venv = crate::support::python_tools(&ALEMBIC);
+    let venv = crate::support::python_tools(&crate::support::ALEMBIC);
     let project = tempfile::tempdir().unwrap();
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/incidents/2-stamped-ahead-alembic");
     crate::support::copy_dir(&example, project.path());

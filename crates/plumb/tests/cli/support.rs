@@ -370,6 +370,9 @@ pub fn cargo_tool(krate: &str, version: &str, features: &str, bin: &str) -> Path
     path
 }
 
+/// The Alembic packages the Alembic tests (and the demo's) install into their virtualenv.
+pub const ALEMBIC: [&str; 3] = ["alembic==1.20.1", "SQLAlchemy==2.1.9", "psycopg[binary]==3.3.9"];
+
 /// A Python virtualenv under `tools_dir()/venv` with `packages` installed from PyPI; returns
 /// its `bin` folder.
 pub fn python_tools(packages: &[&str]) -> PathBuf {
