@@ -133,6 +133,9 @@ pub enum ReplayError {
     /// Talking to the shadow failed.
     #[error("shadow database: {0}")]
     Shadow(String),
+    /// The migrations' own tool (Alembic, Django, a command) could not run at all.
+    #[error("cannot replay: {0}")]
+    Tool(#[source] plumb_migrate::ApplyError),
 }
 
 struct Quiet;
@@ -150,9 +153,14 @@ pub async fn replay(shadow: &Connection, set: &MigrationSet) -> Result<Replay, R
     let mut failure = None;
     for (i, m) in set.migrations().iter().enumerate() {
         let options = ApplyOptions { to: Some(m.version.clone()), ..ApplyOptions::default() };
-        if let Err(e) = plumb_migrate::apply(shadow, set, &options, &Quiet).await {
-            failure = Some((i, plumb_pg::redact(&e.to_string())));
-            break;
+        match plumb_migrate::apply(shadow, set, &options, &Quiet).await {
+            Ok(_) => {}
+            // Without its tool nothing can be learned: an error, not a migration that fails.
+            Err(e @ plumb_migrate::ApplyError::Tool { missing: true, .. }) => return Err(ReplayError::Tool(e)),
+            Err(e) => {
+                failure = Some((i, plumb_pg::redact(&e.to_string())));
+                break;
+            }
         }
         schema = inspect(&inspector, shadow).await?;
         let after = objects(&schema);

@@ -201,6 +201,9 @@ pub enum ApplyError {
         output: String,
         /// What to install or fix.
         hint: String,
+        /// The tool itself could not run (not installed, no Python): nothing about this step
+        /// was learned, and no later step can run either.
+        missing: bool,
     },
     /// The connection failed or broke.
     #[error(transparent)]

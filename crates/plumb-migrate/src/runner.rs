@@ -183,20 +183,25 @@ fn run(tool: &'static str, step: &str, mut command: Command, info: &ConnInfo) ->
             ),
             _ => "check the --replay-with command".into(),
         },
+        missing: true,
     })?;
     if output.status.success() {
         return Ok(());
     }
     let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    let missing = |module: &str| text.contains(&format!("No module named '{module}'"));
-    let hint = match tool {
-        "Alembic" if missing("alembic") => {
-            format!("{program} has no Alembic: pip install alembic (and the driver env.py uses), or set PLUMB_PYTHON")
-        }
-        "Django" if missing("django") => {
-            format!("{program} has no Django: pip install django (and its PostgreSQL driver), or set PLUMB_PYTHON")
-        }
-        _ => format!("fix {step} (or the tool's setup) and run again; the step that failed was not recorded"),
+    let no_module = |module: &str| text.contains(&format!("No module named '{module}'"));
+    let (hint, missing) = match tool {
+        "Alembic" if no_module("alembic") => (
+            format!("{program} has no Alembic: pip install alembic (and the driver env.py uses), or set PLUMB_PYTHON"),
+            true,
+        ),
+        "Django" if no_module("django") => (
+            format!("{program} has no Django: pip install django (and its PostgreSQL driver), or set PLUMB_PYTHON"),
+            true,
+        ),
+        // The shell could not find the command.
+        _ if output.status.code() == Some(127) => (format!("the command was not found: {step}"), true),
+        _ => (format!("fix {step} (or the tool's setup) and run again; the step that failed was not recorded"), false),
     };
-    Err(ApplyError::Tool { tool, step: step.to_owned(), output: plumb_pg::redact(text.trim()), hint })
+    Err(ApplyError::Tool { tool, step: step.to_owned(), output: plumb_pg::redact(text.trim()), hint, missing })
 }

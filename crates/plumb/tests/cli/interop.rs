@@ -515,3 +515,39 @@ fn a_tool_known_only_by_command_is_replayed_and_repaired_with_its_own_history() 
     assert_eq!(run.code, 0, "{run:?}");
     assert!(!run.all_output().contains("applying"), "nothing left to run: {run:?}");
 }
+
+/// A revision that raises: the replay stops there, the revisions from it on are unknown, and
+/// Alembic's own output (with the revision) says why.
+#[test]
+fn an_alembic_revision_that_raises_stops_the_replay_there_with_alembic_s_words() {
+    let venv = crate::support::python_tools(&crate::support::ALEMBIC);
+    let project = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/incidents/2-stamped-ahead-alembic");
+    crate::support::copy_dir(&example, project.path());
+    let broken = project.path().join("alembic/versions/2b7f9d3e8a14_folders.py");
+    let text = std::fs::read_to_string(&broken).unwrap();
+    std::fs::write(
+        &broken,
+        text.replace("def upgrade():\n", "def upgrade():\n    raise RuntimeError(\"folders are not ready\")\n"),
+    )
+    .unwrap();
+    let db = TestDb::new();
+    let out = crate::support::plumb_command(&[
+        "verify",
+        "--dir",
+        project.path().to_str().unwrap(),
+        "--shadow-url",
+        &cluster().url("postgres"),
+        "--json",
+    ])
+    .env("DATABASE_URL", db.url())
+    .env("PLUMB_PYTHON", venv.join("python"))
+    .output()
+    .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    let statuses: Vec<&str> =
+        json["migrations"].as_array().unwrap().iter().map(|m| m["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses[4..], ["unknown", "unknown", "unknown"], "{json:#}");
+    assert!(stderr.contains("2b7f9d3e8a14") && stderr.contains("folders are not ready"), "{stderr}");
+}

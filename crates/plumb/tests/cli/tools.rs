@@ -448,3 +448,44 @@ fn an_atlas_folder_is_checked_against_atlas_sum_applied_and_its_partial_file_res
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("atlas.sum does not match") && run.stderr.contains("atlas migrate hash"), "{run:?}");
 }
+
+/// An Alembic project without a Python that has Alembic: `status` still reads the graph (no
+/// Python needed), `verify` stops with what to install (exit 2), and nothing is written.
+#[test]
+fn alembic_without_its_python_says_what_to_install_and_writes_nothing() {
+    let dir = folder(&[
+        ("alembic.ini", "[alembic]\nscript_location = %(here)s/alembic\n"),
+        ("alembic/env.py", ""),
+        ("alembic/versions/a1_first.py", "revision = 'a1'\ndown_revision = None\n"),
+        ("alembic/versions/b2_second.py", "revision: str = 'b2'\ndown_revision: str | None = 'a1'\n"),
+    ]);
+    let db = TestDb::new();
+    let dir_arg = dir.path().to_str().unwrap();
+    let plumb = |args: &[&str]| {
+        let out = crate::support::plumb_command(args)
+            .env("DATABASE_URL", db.url())
+            .env("PLUMB_PYTHON", "/nonexistent/python3")
+            .output()
+            .unwrap();
+        crate::support::Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    };
+    let run = plumb(&["status", "--dir", dir_arg, "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:?}"));
+    assert_eq!(json["migrations"][1]["name"], "b2_second", "{json:#}");
+    assert_eq!(json["summary"]["pending"], 2, "{json:#}");
+    let shadow = crate::support::cluster().url("postgres");
+    for command in ["verify", "repair"] {
+        let run = plumb(&[command, "--dir", dir_arg, "--shadow-url", &shadow]);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(run.stderr.contains("cannot start /nonexistent/python3"), "{run:?}");
+        assert!(run.stderr.contains("pip install alembic"), "{run:?}");
+    }
+    let run = plumb(&["apply", "--dir", dir_arg]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("revision a1"), "names the revision: {run:?}");
+    assert!(!db.exists("public.alembic_version"), "nothing written");
+}
