@@ -140,11 +140,7 @@ impl Situation {
     /// `repair --adopt` on an Alembic project: a revision after the head whose `upgrade()`
     /// executes the SQL that creates the unexplained objects, in the project's `versions/`.
     fn write_alembic_adoption(&self, dir: &Path, unexplained: &[ObjectId]) -> Result<Migration, DoctorError> {
-        let head = self
-            .set
-            .migrations()
-            .last()
-            .and_then(|m| Some((m.runner.as_ref()?.alembic()?.id.clone(), m.path.parent()?)));
+        let head = self.set.migrations().last().and_then(|m| Some((m.revision.as_ref()?.id.clone(), m.path.parent()?)));
         let Some((head, versions)) = head else {
             return Err(DoctorError::Write {
                 path: dir.to_owned(),

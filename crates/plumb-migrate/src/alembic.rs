@@ -15,15 +15,14 @@ use crate::migration::{Layout, Migration, MigrationSet, Version, hex_sha256};
 use crate::runner::Runner;
 use crate::source::MigrationSource;
 
-/// One Alembic revision: its place in the graph, and the project Alembic runs it in.
+/// One Alembic revision's place in the graph (from its file, or from `alembic upgrade --sql`
+/// output).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Revision {
     /// Its id (`revision = "ae1027a6acf"`).
     pub id: String,
     /// The revisions it comes after (`down_revision`; two or more for a merge).
     pub parents: Vec<String>,
-    /// The `alembic.ini` Alembic is run with.
-    pub ini: PathBuf,
 }
 
 /// An Alembic project: `alembic.ini` in `<dir>` (its `script_location` holds `versions/`), or
@@ -150,7 +149,8 @@ impl MigrationSource for AlembicDir {
             let mut m = Migration::new(version, name, path.clone(), String::new())?;
             // Cached replays and `modified` follow the revision file's content.
             m.checksum = hex_sha256(text.as_bytes());
-            m.runner = Some(Runner::Alembic(Revision { id: id.clone(), parents: parents.clone(), ini: ini.clone() }));
+            m.revision = Some(Revision { id: id.clone(), parents: parents.clone() });
+            m.runner = Some(Runner::Alembic { ini: ini.clone(), revision: id.clone() });
             migrations.push(m);
         }
         Ok(MigrationSet::new(migrations)?.with_layout(Layout::Alembic))
@@ -197,9 +197,126 @@ fn linear_order(
     Ok(order)
 }
 
+/// The marker Alembic's offline mode writes before each revision's SQL.
+const RUNNING: &str = "-- Running upgrade ";
+
+/// `alembic upgrade --sql` output as a migrations source: one migration per `-- Running upgrade
+/// <from> -> <to>` section, Alembic's own bookkeeping (`BEGIN;`, `COMMIT;`, the statements on
+/// `alembic_version`) understood and left out, so plumb replays the SQL itself, no Python
+/// needed. Each migration's text keeps the file's line numbers (the lines before its section
+/// are empty lines), so errors point into the file.
+#[derive(Debug, Clone)]
+pub struct AlembicSql {
+    file: PathBuf,
+}
+
+impl AlembicSql {
+    /// The output saved in `file`.
+    pub fn new(file: &Path) -> Self {
+        AlembicSql { file: file.to_path_buf() }
+    }
+
+    /// Whether `file` is Alembic's offline SQL (for detection).
+    pub fn looks_like(file: &Path) -> bool {
+        file.is_file() && std::fs::read_to_string(file).is_ok_and(|t| t.lines().any(|l| l.starts_with(RUNNING)))
+    }
+}
+
+/// `text` with Alembic's bookkeeping blanked out (spaces, newlines kept): the transaction
+/// statements it wraps each revision in and every statement on `alembic_version`. `None`: not
+/// Alembic's offline output.
+pub fn without_alembic_bookkeeping(text: &str) -> Option<String> {
+    if !text.lines().any(|l| l.starts_with(RUNNING)) {
+        return None;
+    }
+    let script = plumb_sql::split(text);
+    let mut bytes = text.as_bytes().to_vec();
+    for statement in &script.statements {
+        let words: Vec<String> =
+            text[statement.range.clone()].split_whitespace().take(3).map(|w| w.to_lowercase()).collect();
+        // `;;`: a revision's SQL that ends with `;`, and Alembic's own after it.
+        let empty = text[statement.range.clone()].trim() == ";";
+        let bookkeeping = empty
+            || matches!(statement.kind, plumb_sql::StatementKind::TransactionControl(_))
+            || words.iter().any(|w| w.trim_end_matches(['(', ';']) == "alembic_version");
+        if bookkeeping {
+            for b in &mut bytes[statement.range.clone()] {
+                if *b != b'\n' {
+                    *b = b' ';
+                }
+            }
+        }
+    }
+    // Only ASCII bytes of whole statements became spaces, never part of a character... unless
+    // a statement on alembic_version held other text; those are Alembic's own and ASCII.
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+impl MigrationSource for AlembicSql {
+    fn load(&self) -> Result<MigrationSet, LoadError> {
+        let text = std::fs::read_to_string(&self.file)
+            .map_err(|e| LoadError::Unreadable { path: self.file.clone(), reason: e.to_string() })?;
+        let Some(clean) = without_alembic_bookkeeping(&text) else {
+            return Err(LoadError::Layout {
+                path: self.file.clone(),
+                reason: "not `alembic upgrade --sql` output: no `-- Running upgrade` line".into(),
+            });
+        };
+        // Each section: (start byte, from, to).
+        let mut sections: Vec<(usize, Vec<String>, String)> = Vec::new();
+        let mut offset = 0;
+        for line in clean.split_inclusive('\n') {
+            if let Some(rest) = line.trim_end().strip_prefix(RUNNING) {
+                let (from, to) = rest.split_once("->").ok_or_else(|| LoadError::Layout {
+                    path: self.file.clone(),
+                    reason: format!("`{}` does not say `<from> -> <to>`", line.trim_end()),
+                })?;
+                let parents = from.split(',').map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned).collect();
+                sections.push((offset, parents, to.trim().to_owned()));
+            }
+            offset += line.len();
+        }
+        let width = sections.len().to_string().len().max(4);
+        let mut migrations = Vec::new();
+        for (i, (start, parents, to)) in sections.iter().enumerate() {
+            let end = sections.get(i + 1).map_or(clean.len(), |next| next.0);
+            let lines_before = clean[..*start].matches('\n').count();
+            let sql = format!("{}{}", "\n".repeat(lines_before), &clean[*start..end]);
+            let version = Version::parse_digits(&format!("{:0width$}", i + 1)).expect("digits");
+            let mut m = Migration::new(version, to.clone(), self.file.clone(), sql)?;
+            m.checksum = hex_sha256(&text.as_bytes()[*start..end]);
+            m.revision = Some(Revision { id: to.clone(), parents: parents.clone() });
+            migrations.push(m);
+        }
+        Ok(MigrationSet::new(migrations)?.with_layout(Layout::Alembic))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What `alembic upgrade head --sql` printed (Alembic 1.20, `transaction_per_migration`).
+    const OFFLINE: &str = "BEGIN;\n\nCREATE TABLE alembic_version (\n    version_num VARCHAR(32) NOT NULL, \n    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n);\n\n-- Running upgrade  -> a1\n\nCREATE TABLE organizations (id uuid PRIMARY KEY);;\n\nINSERT INTO alembic_version (version_num) VALUES ('a1') RETURNING alembic_version.version_num;\n\nCOMMIT;\n\nBEGIN;\n\n-- Running upgrade a1 -> b2\n\nCREATE TABLE users (id uuid PRIMARY KEY, org uuid REFERENCES organizations);;\n\nUPDATE alembic_version SET version_num='b2' WHERE alembic_version.version_num = 'a1';\n\nCOMMIT;\n\n";
+
+    #[test]
+    fn offline_sql_is_one_migration_per_revision_without_alembic_s_bookkeeping() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("upgrade.sql");
+        std::fs::write(&file, OFFLINE).unwrap();
+        assert!(AlembicSql::looks_like(&file));
+        let set = AlembicSql::new(&file).load().unwrap();
+        let m: Vec<(&str, &str)> = set.migrations().iter().map(|m| (m.version.as_str(), m.name.as_str())).collect();
+        assert_eq!(m, [("0001", "a1"), ("0002", "b2")]);
+        let second = &set.migrations()[1];
+        assert_eq!(second.revision.as_ref().unwrap().parents, ["a1"]);
+        // Only the revision's own statement is left, on the file's own line.
+        let statements: Vec<&str> =
+            (0..second.script.statements.len()).map(|i| second.statement_sql(i).trim()).collect();
+        assert_eq!(statements, ["CREATE TABLE users (id uuid PRIMARY KEY, org uuid REFERENCES organizations);"]);
+        let line = second.sql[..second.script.statements[0].range.start].matches('\n').count() + 1;
+        assert_eq!(OFFLINE.lines().nth(line - 1).unwrap().trim(), statements[0].to_owned() + ";");
+    }
 
     #[test]
     fn revision_ids_and_parents_are_read_in_their_common_spellings() {
@@ -229,8 +346,7 @@ mod tests {
             ("__init__.py", ""),
         ]);
         let set = AlembicDir::new(dir.path()).load().unwrap();
-        let ids: Vec<&str> =
-            set.migrations().iter().map(|m| m.runner.as_ref().and_then(|r| r.alembic()).unwrap().id.as_str()).collect();
+        let ids: Vec<&str> = set.migrations().iter().map(|m| m.revision.as_ref().unwrap().id.as_str()).collect();
         assert_eq!(ids, ["a1", "b2", "c3"]);
         assert_eq!(set.migrations()[0].version.as_str(), "0001");
         assert_eq!(set.migrations()[0].name, "zzz_first");

@@ -208,9 +208,9 @@ async fn apply_locked(
     let format = HistoryFormat::detect_for(conn, set.layout()).await?.unwrap_or(create);
     let history = match history::read_history(conn, set).await? {
         Some(h) => h,
-        // Alembic and Django create their tables as they run: a tool that cannot start leaves
-        // nothing behind.
-        None if matches!(format, HistoryFormat::Alembic | HistoryFormat::Django) => Vec::new(),
+        // Alembic and Django create their tables as they run their migrations: a tool that
+        // cannot start leaves nothing behind.
+        None if set.migrations().iter().any(|m| m.runner.is_some()) && format != HistoryFormat::Plumb => Vec::new(),
         None => {
             conn.batch(format.create_sql()).await?;
             Vec::new()

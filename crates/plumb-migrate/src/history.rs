@@ -377,7 +377,7 @@ impl HistoryFormat {
         match newest {
             Some(m) if self == HistoryFormat::Alembic => format!(
                 "DELETE FROM alembic_version;\nINSERT INTO alembic_version (version_num) VALUES ({});",
-                literal(m.runner.as_ref().and_then(|r| r.alembic()).map_or(m.version.as_str(), |r| r.id.as_str()))
+                literal(m.revision.as_ref().map_or(m.version.as_str(), |r| r.id.as_str()))
             ),
             Some(m) => format!(
                 "DELETE FROM {table};\nINSERT INTO {table} (version, dirty) VALUES ({}, false);",
@@ -758,7 +758,7 @@ async fn read_alembic_history(conn: &Connection, set: &MigrationSet) -> Result<V
     let table = HistoryFormat::Alembic.table();
     let rows = query(conn, HistoryFormat::Alembic, "SELECT version_num::text FROM alembic_version").await?;
     let revisions: Vec<(&Migration, &crate::alembic::Revision)> =
-        set.migrations().iter().filter_map(|m| m.runner.as_ref().and_then(|r| r.alembic()).map(|r| (m, r))).collect();
+        set.migrations().iter().filter_map(|m| m.revision.as_ref().map(|r| (m, r))).collect();
     let mut pending: Vec<String> = Vec::new();
     for row in &rows {
         let head: String = row.get::<_, Option<String>>(0).unwrap_or_default();

@@ -19,7 +19,7 @@ mod runner;
 mod source;
 mod status;
 
-pub use alembic::{AlembicDir, Revision};
+pub use alembic::{AlembicDir, AlembicSql, Revision, without_alembic_bookkeeping};
 pub use apply::{
     AppliedMigration, ApplyObserver, ApplyOptions, ApplyReport, PlannedMigration, apply, lock, plan, plan_script,
     unlock,

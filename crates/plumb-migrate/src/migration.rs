@@ -131,6 +131,8 @@ pub struct Migration {
     /// For a migration its tool runs itself (an Alembic revision, a Django migration, a
     /// `--replay-with` step): how. Its `sql` is empty: plumb has the tool run it.
     pub runner: Option<crate::runner::Runner>,
+    /// An Alembic revision's id and parents, which `alembic_version` is read against.
+    pub revision: Option<crate::alembic::Revision>,
 }
 
 impl Migration {
@@ -194,6 +196,7 @@ impl Migration {
             stamp: None,
             tool_checksum: None,
             runner: None,
+            revision: None,
         })
     }
 

@@ -9,14 +9,18 @@ use std::process::Command;
 
 use plumb_pg::{ConnInfo, Host};
 
-use crate::alembic::Revision;
 use crate::error::ApplyError;
 
 /// How one migration is run by its tool.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Runner {
-    /// Alembic upgrades to this revision.
-    Alembic(Revision),
+    /// Alembic upgrades to `revision`, with the project's `alembic.ini`.
+    Alembic {
+        /// The `alembic.ini` Alembic is run with.
+        ini: PathBuf,
+        /// The revision id.
+        revision: String,
+    },
     /// Django migrates `app` to `name`.
     Django(DjangoStep),
     /// The user's command (`--replay-with`), `{version}` replaced, run by `sh -c`.
@@ -47,17 +51,9 @@ impl Runner {
     /// The tool, as people call it.
     pub fn tool(&self) -> &'static str {
         match self {
-            Runner::Alembic(_) => "Alembic",
+            Runner::Alembic { .. } => "Alembic",
             Runner::Django(_) => "Django",
             Runner::Command(_) => "the --replay-with command",
-        }
-    }
-
-    /// Alembic's revision, when it is one.
-    pub fn alembic(&self) -> Option<&Revision> {
-        match self {
-            Runner::Alembic(r) => Some(r),
-            _ => None,
         }
     }
 
@@ -72,16 +68,16 @@ impl Runner {
     /// Has the tool run this step against the database of `info`.
     pub fn run(&self, info: &ConnInfo) -> Result<(), ApplyError> {
         match self {
-            Runner::Alembic(revision) => {
+            Runner::Alembic { ini, revision } => {
                 let mut command = Command::new(python());
                 command
-                    .current_dir(revision.ini.parent().unwrap_or(Path::new(".")))
+                    .current_dir(ini.parent().unwrap_or(Path::new(".")))
                     .arg("-c")
                     .arg(ALEMBIC_UPGRADE)
-                    .arg(&revision.ini)
-                    .arg(&revision.id)
+                    .arg(ini)
+                    .arg(revision)
                     .env("PLUMB_ALEMBIC_URL", info.to_url_with_password());
-                run("Alembic", &revision.id, command, info)
+                run("Alembic", revision, command, info)
             }
             Runner::Django(step) => {
                 let mut command = Command::new(python());

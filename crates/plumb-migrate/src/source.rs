@@ -450,6 +450,7 @@ pub fn load_dir_as(dir: &Path, tool: Option<Layout>) -> Result<MigrationSet, Loa
         Some(Layout::Drizzle) => DrizzleDir::new(dir).load(),
         Some(Layout::Flyway) => FlywayDir::new(dir).load(),
         Some(Layout::Atlas) => AtlasDir::new(dir).load(),
+        Some(Layout::Alembic) if dir.is_file() => crate::alembic::AlembicSql::new(dir).load(),
         Some(Layout::Alembic) => crate::alembic::AlembicDir::new(dir).load(),
         Some(Layout::Django) => crate::django::DjangoDir::new(dir).load(),
         Some(layout) => Ok(NativeDir::new(dir).load()?.with_layout(layout)),
@@ -461,6 +462,10 @@ pub fn load_dir_as(dir: &Path, tool: Option<Layout>) -> Result<MigrationSet, Loa
 /// or `up.sql` (Diesel), else `<version>_<name>.sql` files (plumb, the Supabase CLI, and the
 /// tools whose files look the same). A folder that fits two layouts is an error that names them.
 pub fn load_dir(dir: &Path) -> Result<MigrationSet, LoadError> {
+    // A file, not a folder: Alembic's offline SQL.
+    if crate::alembic::AlembicSql::looks_like(dir) {
+        return crate::alembic::AlembicSql::new(dir).load();
+    }
     if dir.join("meta/_journal.json").is_file() {
         return DrizzleDir::new(dir).load();
     }

@@ -28,6 +28,9 @@ pub fn run(args: &LintArgs, output: Output) -> Result<Exit> {
     for file in &files {
         let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
         let text = String::from_utf8_lossy(&bytes).into_owned();
+        // `alembic upgrade --sql` output: Alembic's BEGIN/COMMIT and alembic_version statements
+        // are its bookkeeping, not the migrations' (positions stay true).
+        let text = plumb_migrate::without_alembic_bookkeeping(&text).unwrap_or(text);
         let no_transaction = text
             .lines()
             .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with("--"))

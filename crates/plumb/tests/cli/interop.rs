@@ -385,6 +385,35 @@ fn incident_2_on_alembic_is_located_repaired_and_alembic_agrees() {
     let up = alembic(&["upgrade", "head"]);
     assert_eq!(up.code, 0, "{up:?}");
     assert!(!up.all_output().contains("Running upgrade"), "nothing left for Alembic to run: {up:?}");
+
+    // The same history as `alembic upgrade --sql` prints it: lint takes Alembic's BEGIN/COMMIT
+    // and alembic_version statements as bookkeeping, and plumb replays the SQL itself, no Python.
+    let offline = alembic(&["upgrade", "head", "--sql"]);
+    assert_eq!(offline.code, 0, "{offline:?}");
+    let file = project.path().join("upgrade.sql");
+    std::fs::write(&file, &offline.stdout).unwrap();
+    let file_arg = file.to_str().unwrap();
+    let lint = crate::support::plumb_command(&["lint", file_arg, "--json"]).output().unwrap();
+    let lint: serde_json::Value = serde_json::from_slice(&lint.stdout).unwrap();
+    assert_eq!(lint["summary"]["errors"], 0, "{lint:#}");
+    let fresh = TestDb::new();
+    let stamped = |args: &[&str]| {
+        let out = crate::support::plumb_command(args)
+            .env("DATABASE_URL", fresh.url())
+            .env("PLUMB_PYTHON", "/nonexistent/python3")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, _, stderr) = stamped(&["apply", "--dir", file_arg]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(fresh.value("SELECT version_num FROM alembic_version"), Some("9d4b2e8f1c73".into()), "Alembic's head");
+    let (code, stdout, stderr) = stamped(&["verify", "--dir", file_arg, "--shadow-url", &shadow, "--json"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
 }
 
 /// Django (PyPI, in a virtualenv): `manage.py migrate`, `showmigrations`, and `migrate` again

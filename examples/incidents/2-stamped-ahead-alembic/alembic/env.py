@@ -1,4 +1,4 @@
-"""Alembic's environment: online migrations only, one transaction per revision."""
+"""Alembic's environment: one transaction per revision, online or offline (`--sql`)."""
 import os
 from logging.config import fileConfig
 
@@ -19,6 +19,13 @@ def run_migrations_online():
             context.run_migrations()
 
 
+def run_migrations_offline():
+    context.configure(url=config.get_main_option("sqlalchemy.url"), literal_binds=True, transaction_per_migration=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
 if context.is_offline_mode():
-    raise SystemExit("this project runs its migrations online")
-run_migrations_online()
+    run_migrations_offline()
+else:
+    run_migrations_online()
