@@ -44,24 +44,27 @@ impl AlembicDir {
         dir.join("alembic.ini").is_file() || (dir.join("env.py").is_file() && dir.join("versions").is_dir())
     }
 
-    /// `alembic.ini` and the `versions` folder.
+    /// `alembic.ini` and the `versions` folder, both absolute: Alembic runs in the ini's folder,
+    /// whatever folder plumb was started from.
     fn locate(&self) -> Result<(PathBuf, PathBuf), LoadError> {
         let layout = |reason: String| LoadError::Layout { path: self.dir.clone(), reason };
         let ini = [self.dir.join("alembic.ini"), self.dir.join("../alembic.ini")]
             .into_iter()
             .find(|p| p.is_file())
             .ok_or_else(|| layout("an Alembic folder without alembic.ini (looked here and one folder up)".into()))?;
-        if self.dir.join("versions").is_dir() {
-            return Ok((ini, self.dir.join("versions")));
+        let ini = ini.canonicalize().map_err(|e| LoadError::Unreadable { path: ini.clone(), reason: e.to_string() })?;
+        if self.dir.join("versions").is_dir() && self.dir.join("env.py").is_file() {
+            let versions = self.dir.join("versions");
+            return Ok((ini, versions.canonicalize().unwrap_or(versions)));
         }
         let text = std::fs::read_to_string(&ini)
             .map_err(|e| LoadError::Unreadable { path: ini.clone(), reason: e.to_string() })?;
-        let here = ini.parent().unwrap_or(Path::new("."));
+        let here = ini.parent().unwrap_or(Path::new("/")).to_path_buf();
         let location = ini_value(&text, "alembic", "script_location")
             .ok_or_else(|| layout(format!("{} has no script_location in [alembic]", ini.display())))?
             .replace("%(here)s", &here.display().to_string());
-        // Alembic resolves a relative location against the working folder; projects run it
-        // from the ini's folder.
+        // `%(here)s` is the ini's folder; a relative location is too, as projects run Alembic
+        // from there.
         let versions = here.join(location).join("versions");
         if !versions.is_dir() {
             return Err(layout(format!("script_location of {} has no versions/ folder", ini.display())));

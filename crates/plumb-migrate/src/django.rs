@@ -51,10 +51,14 @@ impl DjangoDir {
 impl MigrationSource for DjangoDir {
     fn load(&self) -> Result<MigrationSet, LoadError> {
         let manage = self.dir.join("manage.py");
+        // Absolute: Django runs in the project's folder, whatever folder plumb was started from.
+        let manage =
+            manage.canonicalize().map_err(|e| LoadError::Unreadable { path: manage.clone(), reason: e.to_string() })?;
+        let project = manage.parent().unwrap_or(Path::new("/")).to_path_buf();
         let layout = |reason: String| LoadError::Layout { path: manage.clone(), reason };
         let python = python();
         let output =
-            Command::new(&python).current_dir(&self.dir).arg(&manage).args(["shell", "-c", PLAN]).output().map_err(
+            Command::new(&python).current_dir(&project).arg(&manage).args(["shell", "-c", PLAN]).output().map_err(
                 |e| {
                     layout(format!(
                         "cannot start {}: {e}; install Python 3 and Django, or set PLUMB_PYTHON",

@@ -488,4 +488,16 @@ fn alembic_without_its_python_says_what_to_install_and_writes_nothing() {
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("revision a1"), "names the revision: {run:?}");
     assert!(!db.exists("public.alembic_version"), "nothing written");
+    // A relative --dir, from the project's parent folder: the same project.
+    let out = crate::support::plumb_command(&[
+        "status",
+        "--dir",
+        dir.path().file_name().unwrap().to_str().unwrap(),
+        "--json",
+    ])
+    .current_dir(dir.path().parent().unwrap())
+    .env("DATABASE_URL", db.url())
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }
