@@ -986,7 +986,11 @@ async fn read_plumb_history(conn: &Connection) -> Result<Vec<HistoryRow>, ApplyE
 fn corrupt(reason: String) -> ApplyError {
     ApplyError::CorruptHistory {
         table: HISTORY_TABLE.to_owned(),
-        reason: format!("{reason}. Inspect it with `SELECT * FROM plumb.migrations`; plumb repair can rebuild it"),
+        reason: format!(
+            "{reason}. Inspect it with `SELECT * FROM plumb.migrations` and fix the row by hand; or, if the \
+             table is beyond repair, drop it (DROP TABLE plumb.migrations): verify then shows each migration the \
+             schema holds as unrecorded, and `plumb repair --execute` records them"
+        ),
     }
 }
 
@@ -1000,7 +1004,12 @@ fn parse_row(row: &Row) -> Result<HistoryRow, ApplyError> {
         Some("applied") => HistoryStatus::Applied,
         Some("in_progress") => HistoryStatus::InProgress,
         Some("failed") => HistoryStatus::Failed,
-        other => return Err(corrupt(format!("row {version} has unknown status {other:?}"))),
+        Some(other) => {
+            return Err(corrupt(format!(
+                "row {version} has the status \"{other}\", which is none of applied, in_progress, failed"
+            )));
+        }
+        None => return Err(corrupt(format!("row {version} has no status"))),
     };
     let checksum: Option<String> = row.get(2);
     let statements_done: Option<i32> = row.get(4);

@@ -43,7 +43,7 @@ fn main() -> ExitCode {
     };
     let settings = match GlobalSettings::resolve(&cli.global) {
         Ok(s) => s,
-        Err(e) => return fail(&e, fallback),
+        Err(e) => return fail(&e, fallback, None),
     };
     let output = Output { settings: settings.output };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime starts");
@@ -65,8 +65,45 @@ fn main() -> ExitCode {
     match result {
         Ok(Exit::Ok) => ExitCode::SUCCESS,
         Ok(Exit::Findings) => ExitCode::from(1),
-        Err(e) => fail(&e, output),
+        Err(e) => fail(&e, output, role(&settings)),
     }
+}
+
+/// The role plumb connects as, for advice about privileges.
+fn role(settings: &GlobalSettings) -> Option<String> {
+    match &settings.target {
+        settings::Target::Url(url) => {
+            plumb_pg::ConnInfo::parse(url, &plumb_pg::Environment::process()).ok().map(|info| info.user)
+        }
+        settings::Target::ProjectCluster { .. } => None,
+    }
+}
+
+/// What to do about `permission denied for <kind> <name>` (SQLSTATE 42501): the privilege the
+/// role lacks, and the GRANT that gives it.
+fn privilege_help(message: &str, role: Option<&str>) -> Option<String> {
+    let role = role.unwrap_or("<the role plumb connects as>");
+    if let Some(rest) = message.split("must be owner of ").nth(1) {
+        let object = rest.split(['\n', ':']).next()?.trim();
+        return Some(format!(
+            "role {role} does not own {object}: changing it needs its owner. Run plumb as the owner, or (as the owner or a superuser) ALTER … {object} OWNER TO {role}"
+        ));
+    }
+    let rest = message.split("permission denied for ").nth(1)?;
+    let mut words = rest.split_whitespace();
+    let kind = words.next()?;
+    let name = words.next()?.trim_end_matches([',', '.', ':']);
+    let (privileges, on) = match kind {
+        "schema" => ("USAGE, CREATE", format!("SCHEMA {name}")),
+        "table" | "relation" => ("SELECT, INSERT, UPDATE, DELETE", format!("TABLE {name}")),
+        "sequence" => ("USAGE, SELECT, UPDATE", format!("SEQUENCE {name}")),
+        "database" => ("CONNECT, CREATE", format!("DATABASE {name}")),
+        "function" => ("EXECUTE", format!("FUNCTION {name}")),
+        _ => return None,
+    };
+    Some(format!(
+        "role {role} lacks a privilege on {kind} {name}; as its owner or a superuser: GRANT {privileges} ON {on} TO {role};"
+    ))
 }
 
 /// The migration errors inside `error`, wherever the libraries carried them: every library
@@ -84,7 +121,7 @@ fn server_code(error: &anyhow::Error) -> Option<String> {
 }
 
 /// Renders an error (pointing into the file when there is a place) and returns exit code 2.
-fn fail(error: &anyhow::Error, output: Output) -> ExitCode {
+fn fail(error: &anyhow::Error, output: Output, role: Option<String>) -> ExitCode {
     let (load, apply) = nested(error);
     let (location, sqlstate, help) = match (load, apply) {
         (Some(e), _) => (e.location(), None, None),
@@ -104,6 +141,10 @@ fn fail(error: &anyhow::Error, output: Output) -> ExitCode {
         _ => (None, server_code(error), None),
     };
     let message = plumb_pg::error_chain(error.as_ref());
+    let help = match (help, sqlstate.as_deref()) {
+        (None, Some("42501")) => privilege_help(&message, role.as_deref()),
+        (help, _) => help,
+    };
     if output.settings.json {
         output.json(&report::ErrorReport {
             format: report::FORMAT,
@@ -118,4 +159,23 @@ fn fail(error: &anyhow::Error, output: Output) -> ExitCode {
     }
     output.error(&message, location, help.as_deref());
     ExitCode::from(EXIT_ERROR)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::privilege_help;
+
+    #[test]
+    fn permission_errors_name_the_role_the_privilege_and_the_grant() {
+        let help = privilege_help("ERROR 42501: permission denied for schema plumb", Some("deployer")).unwrap();
+        assert_eq!(
+            help,
+            "role deployer lacks a privilege on schema plumb; as its owner or a superuser: GRANT USAGE, CREATE ON SCHEMA plumb TO deployer;"
+        );
+        let help = privilege_help("permission denied for table migrations", Some("ro")).unwrap();
+        assert!(help.contains("GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE migrations TO ro;"), "{help}");
+        let help = privilege_help("ERROR 42501: must be owner of table users", Some("app")).unwrap();
+        assert!(help.contains("does not own table users"), "{help}");
+        assert_eq!(privilege_help("relation \"x\" does not exist", Some("app")), None);
+    }
 }

@@ -175,6 +175,46 @@ fn a_corrupt_history_table_is_reported_not_trusted() {
     assert!(!db.exists("public.organizations"));
 }
 
+/// A row plumb cannot read is named in plain words, and the advice given is one that works:
+/// drop the table, and repair records what the schema holds.
+#[test]
+fn a_history_row_with_an_unknown_status_is_named_plainly_and_the_advice_works() {
+    let db = TestDb::new();
+    let run = apply(&db, QUICKSTART.as_ref(), &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    db.query(
+        "ALTER TABLE plumb.migrations DROP CONSTRAINT migrations_status_check;
+         UPDATE plumb.migrations SET status = 'weird' WHERE version = (SELECT min(version) FROM plumb.migrations)",
+    );
+    let run = plumb(&db.url(), &["status", "--dir", QUICKSTART]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("the status \"weird\", which is none of applied"), "{run:?}");
+    assert!(!run.stderr.contains("Some("), "{run:?}");
+    assert!(run.stderr.contains("DROP TABLE plumb.migrations"), "{run:?}");
+    db.query("DROP TABLE plumb.migrations");
+    let shadow = crate::support::cluster().url("postgres");
+    let run = plumb(&db.url(), &["repair", "--dir", QUICKSTART, "--shadow-url", &shadow, "--execute", "--yes"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = plumb(&db.url(), &["verify", "--dir", QUICKSTART, "--shadow-url", &shadow]);
+    assert_eq!(run.code, 0, "{run:?}");
+}
+
+/// A role without the privileges plumb needs hears which privilege, on what, and the GRANT.
+#[test]
+fn a_missing_privilege_is_named_with_the_grant_that_fixes_it() {
+    let db = TestDb::new();
+    let run = apply(&db, QUICKSTART.as_ref(), &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let role = format!("{}_reader", db.name);
+    db.query(&format!("CREATE ROLE {role} LOGIN"));
+    let url = db.url().replacen("postgres@", &format!("{role}@"), 1);
+    let run = plumb(&url, &["status", "--dir", QUICKSTART]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("permission denied for schema plumb"), "{run:?}");
+    assert!(run.stderr.contains(&format!("GRANT USAGE, CREATE ON SCHEMA plumb TO {role};")), "{run:?}");
+    db.query(&format!("DROP ROLE {role}"));
+}
+
 #[test]
 fn notices_and_warnings_reach_the_user() {
     let db = TestDb::new();
