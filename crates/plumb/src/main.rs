@@ -125,6 +125,29 @@ fn fail(error: &anyhow::Error, output: Output, role: Option<String>) -> ExitCode
     let (load, apply) = nested(error);
     let (location, sqlstate, help) = match (load, apply) {
         (Some(e), _) => (e.location(), None, None),
+        // The server ended the session (terminated backend, shutdown, lost connection): not
+        // the file's fault, so no place in it, and nothing to fix but to run again.
+        (_, Some(ApplyError::MigrationFailed(failure)))
+            if failure.error.code.starts_with("57P") || failure.error.code.starts_with("08") =>
+        {
+            (
+                None,
+                Some(failure.error.code.clone()),
+                Some(format!(
+                    "the connection was lost while migration {} ran: the server ended the session, nothing in the file \
+                     failed. {} Run `plumb apply` again.",
+                    failure.version,
+                    if failure.statements_done > 0 {
+                        format!(
+                            "{} statement(s) of this no-transaction migration had committed; apply resumes after them.",
+                            failure.statements_done
+                        )
+                    } else {
+                        "Nothing of this migration is recorded as applied (its transaction rolled back).".to_owned()
+                    }
+                )),
+            )
+        }
         (_, Some(ApplyError::MigrationFailed(failure))) => (
             Some(&failure.location),
             Some(failure.error.code.clone()),
@@ -143,6 +166,11 @@ fn fail(error: &anyhow::Error, output: Output, role: Option<String>) -> ExitCode
     let message = plumb_pg::error_chain(error.as_ref());
     let help = match (help, sqlstate.as_deref()) {
         (None, Some("42501")) => privilege_help(&message, role.as_deref()),
+        (None, Some(code)) if code.starts_with("57P") || code.starts_with("08") => Some(
+            "the connection was lost: the server ended the session. What committed before is in the history, \
+             nothing after it is; run the command again (`plumb apply` picks up where the history says)."
+                .to_owned(),
+        ),
         (help, _) => help,
     };
     if output.settings.json {
