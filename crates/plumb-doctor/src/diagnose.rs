@@ -140,7 +140,13 @@ pub struct Diagnosis {
 impl Diagnosis {
     /// Whether history and schema agree.
     pub fn is_clean(&self) -> bool {
-        self.unexplained.is_empty()
+        self.agrees(false)
+    }
+
+    /// Whether history and schema agree; without `strict`, grants made outside the migrations
+    /// (unexplained access, [`ObjectId::is_access`]) are listed but do not count.
+    pub fn agrees(&self, strict: bool) -> bool {
+        self.unexplained.iter().all(|id| !strict && id.is_access())
             && self.missing_files.is_empty()
             && self.migrations.iter().all(|m| {
                 matches!(m.status, Status::Verified | Status::Pending)

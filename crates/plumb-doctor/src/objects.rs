@@ -128,6 +128,12 @@ pub struct ObjectId {
 }
 
 impl ObjectId {
+    /// Whether it is access, not schema: privileges granted (a read-only role's `GRANT
+    /// SELECT`), which teams often manage outside their migrations.
+    pub fn is_access(&self) -> bool {
+        self.kind == ObjectKind::TableGrants
+    }
+
     fn new(kind: ObjectKind, schema: &str, name: &str) -> ObjectId {
         ObjectId { kind, schema: schema.to_owned(), name: name.to_owned(), member: None }
     }

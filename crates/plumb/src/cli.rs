@@ -391,6 +391,11 @@ pub struct DoctorArgs {
     #[command(flatten)]
     pub dir: DirArgs,
 
+    /// verify, status --verify: count grants made outside the migrations (a read-only role's
+    /// GRANT SELECT) as disagreement too. By default they are listed and do not fail.
+    #[arg(long)]
+    pub strict: bool,
+
     #[command(flatten)]
     pub shadow: ShadowArgs,
 }

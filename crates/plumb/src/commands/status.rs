@@ -21,7 +21,7 @@ pub async fn run(settings: &GlobalSettings, args: &StatusArgs, output: Output) -
             .collect();
         let source = crate::report::SourceReport::new(&g.situation.set, g.situation.format);
         render(&entries, Some(&truth), source, g.conn.target(), output);
-        let problem = entries.iter().any(|e| e.state.is_problem()) || !diagnosis.is_clean();
+        let problem = entries.iter().any(|e| e.state.is_problem()) || !diagnosis.agrees(args.doctor.strict);
         return Ok(if problem { Exit::Findings } else { Exit::Ok });
     }
     let set = load_migrations(&args.doctor.dir)?;

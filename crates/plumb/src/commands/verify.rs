@@ -15,7 +15,7 @@ pub async fn verify(settings: &GlobalSettings, args: &DoctorArgs, output: Output
     let g = gather(settings, args, output, Access::ReadOnly).await?;
     let (e, target) = (&g.situation, g.conn.target());
     let diagnosis = e.diagnose();
-    let clean = diagnosis.is_clean();
+    let clean = diagnosis.agrees(args.strict);
     if output.settings.json {
         output.json(&report::VerifyReport {
             format: report::FORMAT,

@@ -38,7 +38,16 @@ pub fn render(diagnosis: &plumb_doctor::Diagnosis, set: &plumb_migrate::Migratio
             output.result(&format!("  {u}"));
         }
     }
-    output.result(&if diagnosis.is_clean() {
+    let access = diagnosis.unexplained.iter().filter(|u| u.is_access()).count();
+    output.result(&if diagnosis.is_clean() && access > 0 {
+        output.paint(
+            &format!(
+                "history and schema agree ({access} grant(s) made outside the migrations, listed above, do not count \
+                 unless --strict)"
+            ),
+            Style::Ok,
+        )
+    } else if diagnosis.is_clean() {
         output.paint("history and schema agree", Style::Ok)
     } else {
         output.paint("history and schema disagree", Style::Error)

@@ -228,3 +228,22 @@ fn notices_and_warnings_reach_the_user() {
     assert!(run.stderr.contains("WARNING: careful: 42"), "{run:?}");
     assert!(run.stderr.contains("NOTICE: relation \"talk\" already exists, skipping"), "{run:?}");
 }
+
+/// A read-only role given `GRANT SELECT` outside the migrations: listed by verify, not held
+/// against the database (exit 0), unless `--strict`.
+#[test]
+fn grants_made_outside_migrations_are_listed_and_count_only_when_strict() {
+    let db = TestDb::new();
+    let run = apply(&db, QUICKSTART.as_ref(), &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let role = format!("{}_analyst", db.name);
+    db.query(&format!("CREATE ROLE {role}; GRANT SELECT ON public.projects TO {role}"));
+    let shadow = crate::support::cluster().url("postgres");
+    let run = plumb(&db.url(), &["verify", "--dir", QUICKSTART, "--shadow-url", &shadow]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("grants on table public.projects"), "listed: {run:?}");
+    assert!(run.stdout.contains("do not count unless --strict"), "{run:?}");
+    let run = plumb(&db.url(), &["verify", "--dir", QUICKSTART, "--shadow-url", &shadow, "--strict"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    db.query(&format!("REVOKE ALL ON public.projects FROM {role}; DROP ROLE {role}"));
+}
