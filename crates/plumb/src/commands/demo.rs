@@ -47,13 +47,18 @@ pub async fn run(settings: &GlobalSettings, args: &DemoArgs, output: Output) -> 
     output.info(&format!("cluster ready in {} ms: {}", cluster.started_in().as_millis(), cluster.conninfo("postgres")));
     let work = tempfile::tempdir().context("could not create a temporary folder")?;
 
+    // Backups of what the repairs touched: kept in the report folder when there is one; else
+    // they go with the temporary folder (and the cluster they came from) when the demo ends.
+    let backups = args.report.as_ref().map_or_else(|| work.path().join("backups"), |dir| dir.join("backups"));
     let mut outcomes = Vec::new();
     for incident in &INCIDENTS {
-        outcomes.push(run_incident(&cluster, incident, work.path(), output).await?);
+        outcomes.push(run_incident(&cluster, incident, work.path(), &backups, output).await?);
     }
     // Incident 2 again, on Alembic, the tool it happened on: Alembic runs its revisions.
     match plumb_migrate::alembic_ready() {
-        Ok(()) => outcomes.push(run_incident(&cluster, &incidents::ALEMBIC_INCIDENT, work.path(), output).await?),
+        Ok(()) => {
+            outcomes.push(run_incident(&cluster, &incidents::ALEMBIC_INCIDENT, work.path(), &backups, output).await?)
+        }
         Err(why) => output.info(&format!("incident 2 on Alembic skipped: {why}")),
     }
 
@@ -67,7 +72,16 @@ pub async fn run(settings: &GlobalSettings, args: &DemoArgs, output: Output) -> 
         output.info(&format!("wrote {0}/demo.md and {0}/demo.html", dir.display()));
     }
     drop(cluster);
-    output.info("throwaway cluster stopped and removed");
+    match &args.report {
+        Some(dir) => output.info(&format!(
+            "throwaway cluster stopped and removed; the repairs' backups are kept in {}",
+            dir.join("backups").display()
+        )),
+        None => output.info(
+            "throwaway cluster stopped and removed, with the repairs' backups (the databases they could restore \
+             are gone too); --report DIR keeps them in DIR/backups",
+        ),
+    }
     let all_good = outcomes.iter().all(|o| o.after == "clean" || o.after == PREVENTED);
     Ok(if all_good { Exit::Ok } else { Exit::Findings })
 }
@@ -87,7 +101,13 @@ async fn build_on_target(settings: &GlobalSettings, number: u8, dir: &Path, outp
     Ok(Exit::Ok)
 }
 
-async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, output: Output) -> Result<Outcome> {
+async fn run_incident(
+    cluster: &Cluster,
+    incident: &Incident,
+    work: &Path,
+    backups: &Path,
+    output: Output,
+) -> Result<Outcome> {
     let n = incident.number;
     output.result(&format!("\n{}", output.paint(&format!("━━ incident {n}: {} ━━", incident.title), Style::Ok)));
     let server = cluster.conninfo("postgres");
@@ -161,7 +181,7 @@ async fn run_incident(cluster: &Cluster, incident: &Incident, work: &Path, outpu
         let options = ExecuteOptions {
             lock_timeout: Duration::from_secs(5),
             lock_wait: Duration::from_secs(60),
-            backups: work.join("backups"),
+            backups: backups.to_owned(),
             plumb_version: env!("CARGO_PKG_VERSION").to_owned(),
         };
         let progress = views::progress::Progress::new(output, Notices::silent());

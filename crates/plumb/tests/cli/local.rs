@@ -135,4 +135,9 @@ fn demo_runs_the_five_incidents_end_to_end_and_repairs_them() {
         assert!(row.contains("rows intact"), "{row}");
     }
     assert!(std::fs::read_to_string(report.path().join("demo.html")).unwrap().contains("<table>"));
+    // The backups the repairs took outlive the demo in the report folder, as it says.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("backups are kept in"), "{stderr}");
+    let kept = std::fs::read_dir(report.path().join("backups")).map(|d| d.count()).unwrap_or(0);
+    assert!(kept > 0, "no backup kept in {}", report.path().display());
 }
