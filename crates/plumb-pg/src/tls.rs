@@ -68,18 +68,12 @@ pub fn client_config(mode: SslMode, rootcert: Option<&Path>) -> Result<Option<Cl
             .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate { provider }))
             .with_no_client_auth(),
         Verify::Chain | Verify::ChainAndName => {
-            let roots = load_roots(mode, rootcert)?;
+            let (roots, anchors) = load_roots(mode, rootcert)?;
             let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
                 .build()
                 .map_err(|e| rustls::Error::General(e.to_string()))?;
-            if verify == Verify::ChainAndName {
-                builder.with_webpki_verifier(webpki).with_no_client_auth()
-            } else {
-                builder
-                    .dangerous()
-                    .with_custom_certificate_verifier(Arc::new(ChainOnly { inner: webpki }))
-                    .with_no_client_auth()
-            }
+            let verifier = Libpq { inner: webpki, anchors, check_name: verify == Verify::ChainAndName };
+            builder.dangerous().with_custom_certificate_verifier(Arc::new(verifier)).with_no_client_auth()
         }
     };
     Ok(Some(config))
@@ -92,8 +86,14 @@ enum Verify {
     ChainAndName,
 }
 
-fn load_roots(mode: SslMode, rootcert: Option<&Path>) -> Result<RootCertStore, TlsSetupError> {
+/// The trusted roots, and the certificates of the `sslrootcert` file itself (a self-signed
+/// server certificate given as its own root is trusted as such, as libpq does).
+fn load_roots(
+    mode: SslMode,
+    rootcert: Option<&Path>,
+) -> Result<(RootCertStore, Vec<CertificateDer<'static>>), TlsSetupError> {
     let mut roots = RootCertStore::empty();
+    let mut anchors = Vec::new();
     match rootcert {
         None => return Err(TlsSetupError::NoRootCert { mode: mode.as_str() }),
         Some(path) if path == Path::new("system") => {
@@ -113,19 +113,25 @@ fn load_roots(mode: SslMode, rootcert: Option<&Path>) -> Result<RootCertStore, T
                     reason: "no PEM certificate in it".into(),
                 });
             }
-            roots.add_parsable_certificates(certs);
+            roots.add_parsable_certificates(certs.iter().cloned());
+            anchors = certs;
         }
     }
-    Ok(roots)
+    Ok((roots, anchors))
 }
 
-/// `verify-ca`: the chain must lead to a trusted root; the name is not checked.
+/// libpq's verification on top of webpki's: `verify-ca` checks the chain only (the name is not
+/// checked); `verify-full` the name too. A server certificate that is itself one of the
+/// `sslrootcert` certificates (a self-signed server, made with `openssl req -x509`) is trusted
+/// as OpenSSL trusts it, where webpki alone refuses a CA used as an end entity.
 #[derive(Debug)]
-struct ChainOnly {
+struct Libpq {
     inner: Arc<WebPkiServerVerifier>,
+    anchors: Vec<CertificateDer<'static>>,
+    check_name: bool,
 }
 
-impl ServerCertVerifier for ChainOnly {
+impl ServerCertVerifier for Libpq {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -137,7 +143,18 @@ impl ServerCertVerifier for ChainOnly {
         match self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) => Ok(ServerCertVerified::assertion()),
+            )) if !self.check_name => Ok(ServerCertVerified::assertion()),
+            Err(rustls::Error::InvalidCertificate(CertificateError::Other(_) | CertificateError::UnknownIssuer))
+                if self.anchors.iter().any(|a| a.as_ref() == end_entity.as_ref()) =>
+            {
+                if self.check_name {
+                    let cert = webpki::EndEntityCert::try_from(end_entity)
+                        .map_err(|_| rustls::Error::InvalidCertificate(CertificateError::BadEncoding))?;
+                    cert.verify_is_valid_for_subject_name(server_name)
+                        .map_err(|_| rustls::Error::InvalidCertificate(CertificateError::NotValidForName))?;
+                }
+                Ok(ServerCertVerified::assertion())
+            }
             other => other,
         }
     }

@@ -171,3 +171,46 @@ fn passwords_never_reach_the_output() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("password authentication failed"), "{run:?}");
 }
+
+/// A server with a self-signed certificate (as `openssl req -x509` makes one: its own CA),
+/// given to plumb as its root: libpq trusts it for verify-ca, and for verify-full on its name.
+#[test]
+fn a_self_signed_server_certificate_given_as_its_own_root_is_trusted_as_libpq_does() {
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.distinguished_name.push(DnType::CommonName, "localhost");
+    let cert = params.self_signed(&key).unwrap();
+    let certs = tempfile::tempdir().unwrap();
+    let root = certs.path().join("server.pem");
+    std::fs::write(&root, cert.pem()).unwrap();
+    let config = ClusterConfig {
+        tcp: true,
+        settings: vec![
+            ("ssl".into(), "on".into()),
+            ("ssl_cert_file".into(), "server.crt".into()),
+            ("ssl_key_file".into(), "server.key".into()),
+        ],
+        data_files: vec![
+            ("server.crt".into(), cert.pem().into_bytes()),
+            ("server.key".into(), key.serialize_pem().into_bytes()),
+        ],
+        hba_lines: vec!["hostssl all postgres 127.0.0.1/32 trust".into()],
+    };
+    crate::support::stop_clusters_at_exit();
+    let cluster = Cluster::start(&binaries(), &config).unwrap_or_else(|e| panic!("TLS cluster: {e}"));
+    let url = |host: &str, mode: &str| {
+        format!(
+            "postgres://postgres@{host}:{}/postgres?sslmode={mode}&sslrootcert={}",
+            cluster.tcp_port().unwrap(),
+            root.display()
+        )
+    };
+    for (host, mode) in [("127.0.0.1", "verify-ca"), ("localhost", "verify-full")] {
+        let run = plumb(&url(host, mode), &["status", "--dir", QUICKSTART]);
+        assert_eq!(run.code, 0, "{mode} via {host}: {run:?}");
+    }
+    let run = plumb(&url("127.0.0.1", "verify-full"), &["status", "--dir", QUICKSTART]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("not valid for the host name"), "{run:?}");
+}
