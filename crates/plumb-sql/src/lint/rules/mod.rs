@@ -4,20 +4,24 @@ mod concurrently_in_transaction;
 mod create_index_blocking;
 mod data_loss_drop;
 mod drop_cascade;
+mod drop_index_blocking;
 mod enum_value_used_in_transaction;
 mod foreign_key_validates;
 mod if_not_exists_masks_shape;
 mod missing_lock_timeout;
 mod non_idempotent_no_transaction;
+mod not_null_without_default;
 mod policy_without_rls;
 mod psql_meta_command;
 mod rename;
 mod secret_in_migration;
 mod security_definer_search_path;
 mod set_not_null_scans;
+mod stored_generated_column;
 mod tenant_table_without_rls;
 mod transaction_control;
 mod type_change_rewrites;
+mod unique_constraint_blocking;
 mod volatile_default;
 
 use super::Rule;
@@ -28,20 +32,24 @@ pub(super) const ALL: &[Rule] = &[
     create_index_blocking::RULE,
     data_loss_drop::RULE,
     drop_cascade::RULE,
+    drop_index_blocking::RULE,
     enum_value_used_in_transaction::RULE,
     foreign_key_validates::RULE,
     if_not_exists_masks_shape::RULE,
     missing_lock_timeout::RULE,
     non_idempotent_no_transaction::RULE,
+    not_null_without_default::RULE,
     policy_without_rls::RULE,
     psql_meta_command::RULE,
     rename::RULE,
     secret_in_migration::RULE,
     security_definer_search_path::RULE,
     set_not_null_scans::RULE,
+    stored_generated_column::RULE,
     tenant_table_without_rls::RULE,
     transaction_control::RULE,
     type_change_rewrites::RULE,
+    unique_constraint_blocking::RULE,
     volatile_default::RULE,
 ];
 
