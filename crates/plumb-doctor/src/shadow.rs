@@ -17,6 +17,15 @@ use crate::replay::Replay;
 pub enum ShadowServer {
     /// A temporary database on this server, created and dropped by plumb.
     Server(Box<ConnInfo>),
+    /// The project's own cluster (`.plumb/pg` of this folder), made by this major: started
+    /// when stopped (and left running, as `plumb pg start` leaves it), a temporary database in
+    /// it per run. No `initdb` per run: the warm shadow.
+    Project {
+        /// The project folder (the one holding `.plumb`).
+        dir: std::path::PathBuf,
+        /// Its major version, the target's.
+        major: u32,
+    },
     /// A throwaway local cluster of this major (another one, with a warning, when it is not
     /// installed).
     Throwaway {
@@ -53,6 +62,21 @@ impl Shadow {
                 let name = format!("plumb_shadow_{}", std::process::id());
                 let shadow = Shadow::database(info, &name).await?;
                 progress.info(&format!("{purpose} in temporary database {name}"));
+                Ok(shadow)
+            }
+            ShadowServer::Project { dir, major } => {
+                let cluster = plumb_pg::ProjectCluster::in_project(dir);
+                if !matches!(cluster.state(), plumb_pg::ProjectClusterState::Running { .. }) {
+                    let binaries = plumb_pg::discover(Some(*major))?;
+                    progress.info(&format!(
+                        "starting the project cluster ({}) as the shadow server; it keeps running (`plumb pg stop`)",
+                        cluster.root().display()
+                    ));
+                    cluster.start(&binaries)?;
+                }
+                let name = format!("plumb_shadow_{}", std::process::id());
+                let shadow = Shadow::database(&cluster.conninfo("postgres"), &name).await?;
+                progress.info(&format!("{purpose} in temporary database {name} of the project cluster"));
                 Ok(shadow)
             }
             ShadowServer::Throwaway { major } => {

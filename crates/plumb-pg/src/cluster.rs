@@ -672,6 +672,11 @@ impl ProjectCluster {
         local_conninfo(Host::Socket(self.socket_dir()), 5432, dbname)
     }
 
+    /// The major version it was made by (`None`: absent).
+    pub fn major(&self) -> Option<u32> {
+        fs::read_to_string(self.data_dir().join("PG_VERSION")).ok()?.trim().parse().ok()
+    }
+
     /// The folder the cluster lives in.
     pub fn root(&self) -> &Path {
         &self.root

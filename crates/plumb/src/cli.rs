@@ -404,7 +404,8 @@ pub struct DoctorArgs {
 #[derive(Debug, Args)]
 pub struct ShadowArgs {
     /// A server where plumb may create (and drops afterwards) a temporary database to replay
-    /// migrations in. Default: a throwaway local cluster of the target's major version.
+    /// migrations in. Default: the project cluster (.plumb/pg, started if stopped) when it is of
+    /// the target's major version, else a throwaway local cluster of that version.
     #[arg(long, env = "PLUMB_SHADOW_URL", hide_env_values = true)]
     pub shadow_url: Option<String>,
 

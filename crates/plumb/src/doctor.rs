@@ -11,13 +11,19 @@ use crate::output::Output;
 use crate::settings::GlobalSettings;
 use crate::target::{self, Access, Notices};
 
-/// Where the shadow lives: `--shadow-url`, the target's own server (`--shadow-on-target`), or
-/// a throwaway cluster of the target's major.
+/// Where the shadow lives: `--shadow-url`, the target's own server (`--shadow-on-target`), the
+/// project cluster (`.plumb/pg`) when it is of the target's major, or a throwaway cluster.
 pub fn shadow_server(args: &ShadowArgs, target: &ConnInfo, target_major: u32) -> Result<ShadowServer> {
     Ok(match (&args.shadow_url, args.shadow_on_target) {
         (Some(url), _) => ShadowServer::Server(Box::new(ConnInfo::parse(url, &Environment::process())?)),
         (None, true) => ShadowServer::Server(Box::new(target.clone())),
-        (None, false) => ShadowServer::Throwaway { major: target_major },
+        (None, false) => {
+            let dir = std::env::current_dir()?;
+            match plumb_pg::ProjectCluster::in_project(&dir).major() {
+                Some(major) if major == target_major => ShadowServer::Project { dir, major },
+                _ => ShadowServer::Throwaway { major: target_major },
+            }
+        }
     })
 }
 

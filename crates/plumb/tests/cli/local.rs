@@ -56,6 +56,41 @@ fn project_cluster_is_used_when_no_url_is_given() {
     assert!(stderr.contains("plumb pg start"), "{stderr}");
 }
 
+/// The warm shadow: with a project cluster of the target's major in the folder, verify replays
+/// in a temporary database there (no initdb per run), starting it first when it is stopped.
+#[test]
+fn the_project_cluster_is_the_shadow_server_when_it_is_of_the_target_s_major() {
+    let project = tempfile::tempdir().unwrap();
+    let pg_bin = binaries().bin_dir;
+    let target = crate::support::TestDb::new();
+    let run = |args: &[&str], url: Option<&str>| {
+        let mut command = plumb_command(args);
+        command.current_dir(project.path()).env("PLUMB_PG_BIN", &pg_bin);
+        if let Some(url) = url {
+            command.env("DATABASE_URL", url);
+        }
+        let out = command.output().unwrap();
+        (out.status.code().unwrap(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, stderr) = run(&["pg", "start"], None);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr) = run(&["apply", "--dir", QUICKSTART], Some(&target.url()));
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr) = run(&["verify", "--dir", QUICKSTART], Some(&target.url()));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("of the project cluster"), "{stderr}");
+    assert!(!stderr.contains("throwaway"), "{stderr}");
+    // Stopped: started again for the shadow (and left running, as plumb pg start leaves it).
+    let (code, stderr) = run(&["pg", "stop"], None);
+    assert_eq!(code, 0, "{stderr}");
+    std::fs::remove_dir_all(project.path().join(".plumb/cache")).unwrap();
+    let (code, stderr) = run(&["verify", "--dir", QUICKSTART], Some(&target.url()));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("starting the project cluster"), "{stderr}");
+    let (code, stderr) = run(&["pg", "stop"], None);
+    assert_eq!(code, 0, "{stderr}");
+}
+
 #[test]
 fn ctrl_c_stops_and_removes_a_throwaway_cluster() {
     let mut child = plumb_command(&["demo"])
