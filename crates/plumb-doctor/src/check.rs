@@ -203,18 +203,25 @@ pub async fn check(
             let started = Instant::now();
             let result = shadow.batch(sql).await;
             let duration_ms = started.elapsed().as_millis() as u64;
-            let locks = if transactional && result.is_ok() {
-                own_locks(shadow)
-                    .await?
-                    .into_iter()
-                    .filter(|(oid, lock)| existing.contains(oid) && !held_before.iter().any(|(_, l)| l == lock))
-                    .map(|(_, lock)| lock)
-                    .collect()
-            } else {
-                Vec::new()
-            };
+            let locks_after = if transactional && result.is_ok() { Some(own_locks(shadow).await?) } else { None };
             let location = m.error_location(Some(index), 0, None);
             let stmt = tokens(sql);
+            // A lock an earlier statement of the same transaction took is still this statement's
+            // when it names the relation: it needs it too, held or not.
+            let locks: Vec<String> = match &locks_after {
+                Some(after) => after
+                    .iter()
+                    .filter(|(oid, lock)| {
+                        let relation = lock.rsplit(" on ").next().unwrap_or_default();
+                        existing.contains(oid)
+                            && (!held_before.iter().any(|(_, l)| l == lock)
+                                || mentions(&stmt, relation)
+                                || mentions(&stmt, relation.rsplit('.').next().unwrap_or_default()))
+                    })
+                    .map(|(_, lock)| lock.clone())
+                    .collect(),
+                None => Vec::new(),
+            };
             let validates_rows = stmt.starts_with(&["ALTER", "TABLE"])
                 && (stmt.has(&["FOREIGN", "KEY"]) || stmt.has(&["REFERENCES"]) || stmt.has(&["CHECK"]))
                 && !stmt.has(&["NOT", "VALID"]);

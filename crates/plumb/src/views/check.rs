@@ -28,7 +28,8 @@ pub fn text(target: &str, checked: &CheckReport, findings: &[report::LintFinding
         if s.validates_rows {
             notes.push("validates existing rows".to_owned());
         }
-        notes.extend(s.locks.iter().filter(|l| l.starts_with("AccessExclusive")).cloned());
+        // Every lock the statement needs, as the JSON lists them.
+        notes.extend(s.locks.iter().cloned());
         output.result(&format!(
             "{status} {}:{}:{} {}{}",
             s.file,

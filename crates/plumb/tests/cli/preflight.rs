@@ -193,6 +193,28 @@ fn lint_inside_check_knows_the_target() {
     assert_eq!(json["summary"]["failed"], 0);
 }
 
+/// Each statement reports the locks it needs on existing tables, even one an earlier statement
+/// of the same migration already holds, in the text as in the JSON.
+#[test]
+fn check_reports_each_statement_s_locks_held_or_not_in_every_format() {
+    let db = TestDb::new();
+    db.query("CREATE TABLE big (id bigint PRIMARY KEY, x int, y int)");
+    let dir = Migrations::new(&[(
+        "1_indexes.sql",
+        "SET lock_timeout = '5s';\nCREATE INDEX big_x ON big (x);\nCREATE INDEX big_y ON big (y);\n",
+    )]);
+    let (_, json) = check_json(&db, dir.path().to_str().unwrap());
+    let statements = json["statements"].as_array().unwrap();
+    for i in [1, 2] {
+        let locks = statements[i]["locks"].as_array().unwrap();
+        assert!(locks.iter().any(|l| l == "ShareLock on public.big"), "statement {i}: {json:#}");
+    }
+    let run = plumb(&db.url(), &["check", "--dir", dir.path().to_str().unwrap()]);
+    let lines: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("ok") && l.contains("CREATE INDEX")).collect();
+    assert_eq!(lines.len(), 2, "{run:?}");
+    assert!(lines.iter().all(|l| l.contains("ShareLock on public.big")), "{run:?}");
+}
+
 /// With nothing pending there is nothing to check: no shadow cluster is started.
 #[test]
 fn check_with_nothing_pending_starts_nothing() {
