@@ -64,6 +64,25 @@ impl Stmt<'_> {
         }
         Some(name.trim_matches('"').to_lowercase())
     }
+
+    /// As [`Stmt::name_after`], the name as the file writes it (schema and quotes kept:
+    /// `public."WorkflowRun"`), for messages people read.
+    pub fn written_after(&self, words: &[&str]) -> Option<String> {
+        let mut i = self.find(words)? + words.len();
+        for skip in [&["IF", "NOT", "EXISTS"][..], &["IF", "EXISTS"][..], &["ONLY"][..], &["CONCURRENTLY"][..]] {
+            if self.tokens.len() - i.min(self.tokens.len()) >= skip.len()
+                && self.tokens[i..].iter().zip(skip).all(|(t, w)| t.upper == *w)
+            {
+                i += skip.len();
+            }
+        }
+        let mut name = self.tokens.get(i)?.text.to_owned();
+        while self.tokens.get(i + 1).is_some_and(|t| t.text == ".") {
+            name = format!("{name}.{}", self.tokens.get(i + 2)?.text);
+            i += 2;
+        }
+        Some(name)
+    }
 }
 
 /// What `plumb check` knows of the target, for rules that depend on it.

@@ -24,11 +24,12 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
         })
         .filter_map(|s| {
             let table = s.name_after(&["ON"])?;
+            let shown = s.written_after(&["ON"]).unwrap_or_else(|| table.clone());
             ctx.existing(&table).then(|| {
                 (
                     s.range.clone(),
                     format!(
-                        "CREATE INDEX on existing table {table}{} blocks its writes until built",
+                        "CREATE INDEX on existing table {shown}{} blocks its writes until built",
                         ctx.rows_hint(&table)
                     ),
                 )
@@ -52,5 +53,12 @@ mod tests {
     #[test]
     fn create_index_blocking_err() {
         assert_eq!(ids("CREATE INDEX i ON public.calls (org);", false), ["create-index-blocking"]);
+    }
+
+    #[test]
+    fn messages_keep_names_as_written() {
+        let findings = crate::lint::lint("CREATE INDEX i ON public.\"WorkflowRun\" (org);", false);
+        let message = &findings.iter().find(|f| f.rule == super::RULE.id).unwrap().message;
+        assert!(message.contains("public.\"WorkflowRun\""), "{message}");
     }
 }

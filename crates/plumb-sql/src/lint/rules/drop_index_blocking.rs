@@ -28,8 +28,9 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
         .filter(|s| s.starts_with(&["DROP", "INDEX"]) && !s.has(&["CONCURRENTLY"]))
         .filter_map(|s| {
             let index = s.name_after(&["INDEX"])?;
+            let shown = s.written_after(&["INDEX"]).unwrap_or_else(|| index.clone());
             (!created.contains(&index)).then(|| {
-                (s.range.clone(), format!("DROP INDEX {index} locks its table against reads and writes until done"))
+                (s.range.clone(), format!("DROP INDEX {shown} locks its table against reads and writes until done"))
             })
         })
         .collect()

@@ -26,7 +26,10 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
             continue;
         }
         let Some(value) = s.tokens.iter().skip_while(|t| t.upper != "VALUE").find(|t| t.string) else { continue };
-        for later in &ctx.statements[i + 1..] {
+        // Adding the same value to another enum (or placing one BEFORE/AFTER it) is not a use.
+        for later in
+            ctx.statements[i + 1..].iter().filter(|l| !(l.starts_with(&["ALTER", "TYPE"]) && l.has(&["ADD", "VALUE"])))
+        {
             if let Some(used) = later.tokens.iter().find(|t| t.string && t.text == value.text) {
                 out.push((used.range.clone(), format!("{} is used in the transaction that adds it", value.text)));
             }
@@ -45,6 +48,9 @@ mod tests {
     #[test]
     fn enum_value_used_in_transaction_ok() {
         assert!(ids("ALTER TYPE status ADD VALUE 'archived';", false).is_empty());
+        // trigger.dev's history: one value added to two enums, used by neither.
+        let two = "ALTER TYPE \"JobRunStatus\" ADD VALUE 'EXPIRED';\nALTER TYPE \"TaskRunStatus\" ADD VALUE 'EXPIRED';";
+        assert!(ids(two, false).is_empty());
     }
 
     #[test]

@@ -23,11 +23,12 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
         .filter(|s| s.has(&["FOREIGN", "KEY"]) || s.has(&["REFERENCES"]) || s.has(&["CHECK"]))
         .filter_map(|s| {
             let table = s.name_after(&["TABLE"])?;
+            let shown = s.written_after(&["TABLE"]).unwrap_or_else(|| table.clone());
             ctx.existing(&table).then(|| {
                 (
                     s.range.clone(),
                     format!(
-                        "constraint added to existing table {table}{} validates every row under a blocking lock",
+                        "constraint added to existing table {shown}{} validates every row under a blocking lock",
                         ctx.rows_hint(&table)
                     ),
                 )

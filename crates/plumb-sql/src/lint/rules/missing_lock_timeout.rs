@@ -20,17 +20,18 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
         if s.starts_with(&["SET"]) && s.has(&["LOCK_TIMEOUT"]) {
             return Vec::new();
         }
-        let table = if s.starts_with(&["ALTER", "TABLE"]) {
-            s.name_after(&["TABLE"])
+        let after: &[&str] = if s.starts_with(&["ALTER", "TABLE"]) {
+            &["TABLE"]
         } else if (s.starts_with(&["CREATE", "INDEX"]) || s.starts_with(&["CREATE", "UNIQUE", "INDEX"]))
             && !s.has(&["CONCURRENTLY"])
         {
-            s.name_after(&["ON"])
+            &["ON"]
         } else {
-            None
+            continue;
         };
-        if let Some(table) = table.filter(|t| ctx.existing(t)) {
-            return vec![(s.range.clone(), format!("locks existing table {table} without a lock_timeout"))];
+        if s.name_after(after).is_some_and(|t| ctx.existing(&t)) {
+            let shown = s.written_after(after).unwrap_or_default();
+            return vec![(s.range.clone(), format!("locks existing table {shown} without a lock_timeout"))];
         }
     }
     Vec::new()

@@ -28,11 +28,12 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
         })
         .filter_map(|s| {
             let table = s.name_after(&["TABLE"])?;
+            let shown = s.written_after(&["TABLE"]).unwrap_or_else(|| table.clone());
             ctx.existing(&table).then(|| {
                 (
                     s.range.clone(),
                     format!(
-                        "a NOT NULL column without a default fails on existing table {table}{} as soon as it has rows",
+                        "a NOT NULL column without a default fails on existing table {shown}{} as soon as it has rows",
                         ctx.rows_hint(&table)
                     ),
                 )

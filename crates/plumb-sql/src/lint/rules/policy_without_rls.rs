@@ -22,11 +22,12 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
         .filter(|s| s.starts_with(&["CREATE", "POLICY"]))
         .filter_map(|s| {
             let table = s.name_after(&["ON"])?;
+            let shown = s.written_after(&["ON"]).unwrap_or_else(|| table.clone());
             // A table of this file must get RLS here; an existing one must have it in the target.
             let target_rls = ctx.target.and_then(|t| t.tables.get(&table)).map(|f| f.rls);
             let protected = ctx.enables_rls(&table) || (!ctx.creates_table(&table) && target_rls != Some(false));
             (!protected)
-                .then(|| (s.range.clone(), format!("policy on {table}, which never gets ROW LEVEL SECURITY enabled")))
+                .then(|| (s.range.clone(), format!("policy on {shown}, which never gets ROW LEVEL SECURITY enabled")))
         })
         .collect()
 }

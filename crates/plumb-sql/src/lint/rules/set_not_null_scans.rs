@@ -25,8 +25,9 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
         }
         if s.starts_with(&["ALTER", "TABLE"]) && s.has(&["SET", "NOT", "NULL"]) && !validated {
             let Some(table) = s.name_after(&["TABLE"]) else { continue };
+            let shown = s.written_after(&["TABLE"]).unwrap_or_else(|| table.clone());
             if ctx.existing(&table) {
-                out.push((s.range.clone(), format!("SET NOT NULL scans all of {table} under an exclusive lock")));
+                out.push((s.range.clone(), format!("SET NOT NULL scans all of {shown} under an exclusive lock")));
             }
         }
     }

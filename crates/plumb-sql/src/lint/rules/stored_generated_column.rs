@@ -23,11 +23,12 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
         })
         .filter_map(|s| {
             let table = s.name_after(&["TABLE"])?;
+            let shown = s.written_after(&["TABLE"]).unwrap_or_else(|| table.clone());
             ctx.existing(&table).then(|| {
                 (
                     s.range.clone(),
                     format!(
-                        "a stored generated column rewrites all of {table}{} under an exclusive lock",
+                        "a stored generated column rewrites all of {shown}{} under an exclusive lock",
                         ctx.rows_hint(&table)
                     ),
                 )

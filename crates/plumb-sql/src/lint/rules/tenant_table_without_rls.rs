@@ -31,8 +31,9 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
                 return None;
             }
             let table = s.name_after(&["TABLE"])?;
+            let shown = s.written_after(&["TABLE"]).unwrap_or_else(|| table.clone());
             (!ctx.enables_rls(&table))
-                .then(|| (s.range.clone(), format!("{table} holds tenant data in public without ROW LEVEL SECURITY")))
+                .then(|| (s.range.clone(), format!("{shown} holds tenant data in public without ROW LEVEL SECURITY")))
         })
         .collect()
 }

@@ -21,10 +21,11 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
         .filter(|s| s.starts_with(&["ALTER", "TABLE"]) && s.has(&["ALTER", "COLUMN"]) && s.has(&["TYPE"]))
         .filter_map(|s| {
             let table = s.name_after(&["TABLE"])?;
+            let shown = s.written_after(&["TABLE"]).unwrap_or_else(|| table.clone());
             ctx.existing(&table).then(|| {
                 (
                     s.range.clone(),
-                    format!("changing a column type of {table} can rewrite the table under an exclusive lock"),
+                    format!("changing a column type of {shown} can rewrite the table under an exclusive lock"),
                 )
             })
         })

@@ -32,11 +32,12 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
                 return None;
             };
             let table = s.name_after(&["TABLE"])?;
+            let shown = s.written_after(&["TABLE"]).unwrap_or_else(|| table.clone());
             ctx.existing(&table).then(|| {
                 (
                     s.range.clone(),
                     format!(
-                        "adding {what} to existing table {table}{} builds its index under an exclusive lock",
+                        "adding {what} to existing table {shown}{} builds its index under an exclusive lock",
                         ctx.rows_hint(&table)
                     ),
                 )

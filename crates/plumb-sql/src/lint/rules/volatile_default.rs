@@ -27,11 +27,12 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
             let default = s.find(&["DEFAULT"])?;
             let function = s.tokens[default + 1..].iter().find(|t| VOLATILE.contains(&t.upper.as_str()))?;
             let table = s.name_after(&["TABLE"])?;
+            let shown = s.written_after(&["TABLE"]).unwrap_or_else(|| table.clone());
             ctx.existing(&table).then(|| {
                 (
                     s.range.clone(),
                     format!(
-                        "default {}() is computed for every existing row of {table}: a full rewrite",
+                        "default {}() is computed for every existing row of {shown}: a full rewrite",
                         function.text
                     ),
                 )
