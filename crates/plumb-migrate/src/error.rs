@@ -112,6 +112,17 @@ pub enum LoadError {
         /// Where.
         location: SourceLocation,
     },
+    /// A goose annotation (`-- +goose …`) goose does not know: refused rather than guessed at,
+    /// as goose refuses it.
+    #[error(
+        "{location}: unknown goose annotation `{annotation}` (known: Up, Down, StatementBegin, StatementEnd, NO TRANSACTION, ENVSUB ON, ENVSUB OFF)"
+    )]
+    UnknownAnnotation {
+        /// The annotation as written.
+        annotation: String,
+        /// Where.
+        location: SourceLocation,
+    },
     /// A `-- plumb:` comment plumb does not know.
     #[error("{location}: unknown directive plumb:{directive} (known: plumb:no-transaction, plumb:allow)")]
     UnknownDirective {
@@ -130,7 +141,8 @@ impl LoadError {
             | LoadError::MetaCommand { location, .. }
             | LoadError::TransactionControl { location, .. }
             | LoadError::ConcurrentlyInTransaction { location }
-            | LoadError::UnknownDirective { location, .. } => Some(location),
+            | LoadError::UnknownDirective { location, .. }
+            | LoadError::UnknownAnnotation { location, .. } => Some(location),
             _ => None,
         }
     }

@@ -53,6 +53,7 @@ impl MigrationSource for NativeDir {
                 return Err(LoadError::BadFileName { path });
             };
             let sql = read_text(&path)?;
+            check_goose_annotations(&path, &sql)?;
             match up_section(&sql) {
                 Some((up, directives, tool)) => {
                     sectioned = Some(tool);
@@ -109,6 +110,28 @@ fn up_section(sql: &str) -> Option<(String, Directives, Layout)> {
     let blanked: String =
         sql.char_indices().map(|(i, c)| if (start..end).contains(&i) || c == '\n' { c } else { ' ' }).collect();
     Some((blanked, Directives { no_transaction }, tool))
+}
+
+/// goose's annotations, as its parser knows them (goose, `internal/sqlparser/parser.go`): any
+/// other `-- +goose …` line is an error there, and here.
+fn check_goose_annotations(path: &Path, sql: &str) -> Result<(), LoadError> {
+    let mut offset = 0;
+    for line in sql.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if let Some(annotation) = trimmed.strip_prefix("-- +goose ") {
+            let normalized = annotation.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+            let known = ["up", "down", "statementbegin", "statementend", "no transaction", "envsub on", "envsub off"];
+            if !known.contains(&normalized.as_str()) {
+                let start = offset + line.find("-- +goose").unwrap_or(0);
+                return Err(LoadError::UnknownAnnotation {
+                    annotation: trimmed.to_owned(),
+                    location: SourceLocation::new(path, sql, start..offset + line.trim_end().len()),
+                });
+            }
+        }
+        offset += line.len();
+    }
+    Ok(())
 }
 
 /// A migration file's text: UTF-8, or an error pointing at the first byte that is not.
@@ -569,6 +592,18 @@ mod tests {
         let versions: Vec<&str> = set.migrations().iter().map(|m| m.version.as_str()).collect();
         assert_eq!(versions, ["00000000000000", "20171008193512"]);
         assert!(!set.migrations()[1].is_transactional());
+    }
+
+    #[test]
+    fn an_unknown_goose_annotation_is_refused_where_it_is() {
+        let dir =
+            folder(&[("1_a.sql", "-- +goose Up\nCREATE TABLE a (id int);\n-- +goose StatmentBegin\n-- +goose Down\n")]);
+        let e = load_dir(dir.path()).unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("unknown goose annotation `-- +goose StatmentBegin`"), "{text}");
+        assert_eq!(e.location().map(|l| l.line), Some(3));
+        let dir = folder(&[("1_a.sql", "-- +goose up\n-- +goose StatementBegin\nSELECT 1;\n-- +goose StatementEnd\n")]);
+        assert!(load_dir(dir.path()).is_ok());
     }
 
     #[test]
