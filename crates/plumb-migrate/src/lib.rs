@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 mod alembic;
+mod alembic_worker;
 mod apply;
 mod checksum;
 mod command;

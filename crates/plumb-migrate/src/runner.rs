@@ -68,17 +68,7 @@ impl Runner {
     /// Has the tool run this step against the database of `info`.
     pub fn run(&self, info: &ConnInfo) -> Result<(), ApplyError> {
         match self {
-            Runner::Alembic { ini, revision } => {
-                let mut command = Command::new(python());
-                command
-                    .current_dir(ini.parent().unwrap_or(Path::new(".")))
-                    .arg("-c")
-                    .arg(ALEMBIC_UPGRADE)
-                    .arg(ini)
-                    .arg(revision)
-                    .env("PLUMB_ALEMBIC_URL", info.to_url_with_password());
-                run("Alembic", revision, command, info)
-            }
+            Runner::Alembic { ini, revision } => crate::alembic_worker::upgrade(ini, revision, info),
             Runner::Django(step) => {
                 let mut command = Command::new(python());
                 command.current_dir(step.manage.parent().unwrap_or(Path::new("."))).arg(&step.manage).args([
@@ -97,17 +87,6 @@ impl Runner {
         }
     }
 }
-
-/// The Python script that has Alembic upgrade to one revision, the database URL taken from
-/// the environment and set as `sqlalchemy.url`, which the standard `env.py` reads.
-const ALEMBIC_UPGRADE: &str = r#"
-import os, sys
-from alembic import command
-from alembic.config import Config
-config = Config(sys.argv[1])
-config.set_main_option("sqlalchemy.url", os.environ["PLUMB_ALEMBIC_URL"].replace("%", "%%"))
-command.upgrade(config, sys.argv[2])
-"#;
 
 /// The Python that has the project's tool: `PLUMB_PYTHON`, else the interpreter of the
 /// `alembic` command on `PATH` (its shebang), else `python3`.
@@ -163,6 +142,25 @@ pub fn connect_env(command: &mut Command, info: &ConnInfo) {
     };
 }
 
+/// What to do after a tool's process failed with `text`: the hint, and whether the tool itself
+/// could not run (`missing`), as opposed to the step failing.
+pub(crate) fn failure_hint(tool: &str, program: &str, step: &str, text: &str, code: Option<i32>) -> (String, bool) {
+    let no_module = |module: &str| text.contains(&format!("No module named '{module}'"));
+    match tool {
+        "Alembic" if no_module("alembic") => (
+            format!("{program} has no Alembic: pip install alembic (and the driver env.py uses), or set PLUMB_PYTHON"),
+            true,
+        ),
+        "Django" if no_module("django") => (
+            format!("{program} has no Django: pip install django (and its PostgreSQL driver), or set PLUMB_PYTHON"),
+            true,
+        ),
+        // The shell could not find the command.
+        _ if code == Some(127) => (format!("the command was not found: {step}"), true),
+        _ => (format!("fix {step} (or the tool's setup) and run again; the step that failed was not recorded"), false),
+    }
+}
+
 /// Runs a tool's process to completion: its output (passwords masked) and what to do when it
 /// fails or cannot start.
 fn run(tool: &'static str, step: &str, mut command: Command, info: &ConnInfo) -> Result<(), ApplyError> {
@@ -185,19 +183,6 @@ fn run(tool: &'static str, step: &str, mut command: Command, info: &ConnInfo) ->
         return Ok(());
     }
     let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    let no_module = |module: &str| text.contains(&format!("No module named '{module}'"));
-    let (hint, missing) = match tool {
-        "Alembic" if no_module("alembic") => (
-            format!("{program} has no Alembic: pip install alembic (and the driver env.py uses), or set PLUMB_PYTHON"),
-            true,
-        ),
-        "Django" if no_module("django") => (
-            format!("{program} has no Django: pip install django (and its PostgreSQL driver), or set PLUMB_PYTHON"),
-            true,
-        ),
-        // The shell could not find the command.
-        _ if output.status.code() == Some(127) => (format!("the command was not found: {step}"), true),
-        _ => (format!("fix {step} (or the tool's setup) and run again; the step that failed was not recorded"), false),
-    };
+    let (hint, missing) = failure_hint(tool, &program, step, &text, output.status.code());
     Err(ApplyError::Tool { tool, step: step.to_owned(), output: plumb_pg::redact(text.trim()), hint, missing })
 }
