@@ -7,7 +7,6 @@
 #![deny(missing_docs)]
 
 mod alembic;
-mod alembic_worker;
 mod apply;
 mod checksum;
 mod command;
@@ -19,6 +18,7 @@ mod migration;
 mod runner;
 mod source;
 mod status;
+mod worker;
 
 pub use alembic::{AlembicDir, AlembicSql, Revision, without_alembic_bookkeeping};
 pub use apply::{

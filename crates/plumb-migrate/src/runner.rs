@@ -68,7 +68,17 @@ impl Runner {
     /// Has the tool run this step against the database of `info`.
     pub fn run(&self, info: &ConnInfo) -> Result<(), ApplyError> {
         match self {
-            Runner::Alembic { ini, revision } => crate::alembic_worker::upgrade(ini, revision, info),
+            Runner::Alembic { ini, revision } => {
+                crate::worker::run(crate::worker::Kind::Alembic(ini), revision, revision, info)
+            }
+            // A project whose settings module plumb can read from manage.py gets one Python for
+            // all its migrations; others, `manage.py migrate` per migration.
+            Runner::Django(step) if django_settings(&step.manage).is_some() => {
+                let settings = django_settings(&step.manage).expect("checked");
+                let shown = format!("{}.{}", step.app, step.name);
+                let kind = crate::worker::Kind::Django(&step.manage, &settings);
+                crate::worker::run(kind, &format!("{} {}", step.app, step.name), &shown, info)
+            }
             Runner::Django(step) => {
                 let mut command = Command::new(python());
                 command.current_dir(step.manage.parent().unwrap_or(Path::new("."))).arg(&step.manage).args([
@@ -86,6 +96,15 @@ impl Runner {
             }
         }
     }
+}
+
+/// The settings module `manage.py` sets (`os.environ.setdefault("DJANGO_SETTINGS_MODULE",
+/// "shop.settings")`), which a Django worker is started with.
+fn django_settings(manage: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(manage).ok()?;
+    let after = text.split("DJANGO_SETTINGS_MODULE").nth(1)?;
+    let value = after.split(['"', '\'']).nth(2)?;
+    (!value.is_empty() && value.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.')).then(|| value.to_owned())
 }
 
 /// The Python that has the project's tool: `PLUMB_PYTHON`, else the interpreter of the
