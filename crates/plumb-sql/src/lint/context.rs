@@ -65,6 +65,75 @@ impl Stmt<'_> {
         Some(name.trim_matches('"').to_lowercase())
     }
 
+    /// The column definitions the statement adds, each from its name on (`id bigint PRIMARY
+    /// KEY`): those of `CREATE TABLE … (…)` (table constraints left out) and of every `ADD
+    /// [COLUMN]` of `ALTER TABLE`.
+    pub fn new_columns(&self) -> Vec<&[Token<'_>]> {
+        let t = &self.tokens;
+        let mut out = Vec::new();
+        if self.starts_with(&["CREATE", "TABLE"]) || self.starts_with(&["CREATE", "UNLOGGED", "TABLE"]) {
+            let Some(open) = t.iter().position(|x| x.text == "(") else { return out };
+            let mut depth = 0;
+            let mut start = open + 1;
+            for (i, token) in t.iter().enumerate().skip(open) {
+                match token.text {
+                    "(" => depth += 1,
+                    ")" | "," if depth == 1 => {
+                        let part = &t[start..i];
+                        let constraint = part.first().is_some_and(|f| {
+                            matches!(
+                                f.upper.as_str(),
+                                "CONSTRAINT" | "PRIMARY" | "UNIQUE" | "CHECK" | "FOREIGN" | "EXCLUDE" | "LIKE"
+                            )
+                        });
+                        if !part.is_empty() && !constraint {
+                            out.push(part);
+                        }
+                        start = i + 1;
+                        if token.text == ")" {
+                            break;
+                        }
+                    }
+                    ")" => depth -= 1,
+                    _ => {}
+                }
+            }
+        } else if self.starts_with(&["ALTER", "TABLE"]) {
+            let mut depth = 0;
+            let mut parts = Vec::new();
+            let mut start = 0;
+            for (i, token) in t.iter().enumerate() {
+                match token.text {
+                    "(" => depth += 1,
+                    ")" => depth -= 1,
+                    "," | ";" if depth == 0 => {
+                        parts.push(&t[start..i]);
+                        start = i + 1;
+                    }
+                    _ => {}
+                }
+            }
+            parts.push(&t[start..]);
+            for part in parts {
+                let Some(add) = part.iter().position(|x| x.upper == "ADD") else { continue };
+                let mut i = add + 1;
+                if part.get(i).is_some_and(|x| x.upper == "CONSTRAINT") {
+                    continue;
+                }
+                if part.get(i).is_some_and(|x| x.upper == "COLUMN") {
+                    i += 1;
+                }
+                if part.get(i).is_some_and(|x| x.upper == "IF") {
+                    i += 3;
+                }
+                if i < part.len() {
+                    out.push(&part[i..]);
+                }
+            }
+        }
+        out
+    }
+
     /// As [`Stmt::name_after`], the name as the file writes it (schema and quotes kept:
     /// `public."WorkflowRun"`), for messages people read.
     pub fn written_after(&self, words: &[&str]) -> Option<String> {

@@ -12,6 +12,9 @@ mod missing_lock_timeout;
 mod non_idempotent_no_transaction;
 mod not_null_without_default;
 mod policy_without_rls;
+mod prefer_bigint_keys;
+mod prefer_text;
+mod prefer_timestamptz;
 mod psql_meta_command;
 mod rename;
 mod secret_in_migration;
@@ -40,6 +43,9 @@ pub(super) const ALL: &[Rule] = &[
     non_idempotent_no_transaction::RULE,
     not_null_without_default::RULE,
     policy_without_rls::RULE,
+    prefer_bigint_keys::RULE,
+    prefer_text::RULE,
+    prefer_timestamptz::RULE,
     psql_meta_command::RULE,
     rename::RULE,
     secret_in_migration::RULE,
