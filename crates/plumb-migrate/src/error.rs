@@ -134,6 +134,18 @@ pub enum LoadError {
 }
 
 impl LoadError {
+    /// The file (or folder) it is about.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match self {
+            LoadError::Layout { path, .. }
+            | LoadError::Folder { path, .. }
+            | LoadError::Unreadable { path, .. }
+            | LoadError::BadFileName { path } => Some(path),
+            LoadError::DuplicateVersion { second, .. } => Some(second),
+            _ => self.location().map(|l| l.path.as_path()),
+        }
+    }
+
     /// The place in a file, for renderers that can point at it.
     pub fn location(&self) -> Option<&SourceLocation> {
         match self {

@@ -34,6 +34,7 @@ pub use history::{HISTORY_TABLE, HistoryFormat, HistoryRow, HistoryStatus, read_
 pub use migration::{Directives, Layout, Migration, MigrationSet, Version};
 pub use runner::{CommandStep, DjangoStep, Runner, alembic_ready, connect_env, python};
 pub use source::{
-    AtlasDir, DieselDir, DrizzleDir, FlywayDir, MigrationSource, NativeDir, PrismaDir, load_dir, load_dir_as,
+    AtlasDir, DieselDir, DrizzleDir, FlywayDir, MigrationSource, NativeDir, PrismaDir, folder_problems, load_dir,
+    load_dir_as,
 };
 pub use status::{MigrationState, StatusEntry, status};

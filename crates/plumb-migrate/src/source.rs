@@ -27,17 +27,31 @@ impl NativeDir {
     }
 }
 
-impl MigrationSource for NativeDir {
-    fn load(&self) -> Result<MigrationSet, LoadError> {
+/// What reading a native folder found: its migrations, every file's problem (not only the
+/// first), and the layout its files say.
+struct Scan {
+    migrations: Vec<Migration>,
+    problems: Vec<LoadError>,
+    layout: Layout,
+}
+
+impl NativeDir {
+    /// Reads every file, keeping going past a bad one, so `lint` can report each problem.
+    fn scan(&self) -> Result<Scan, LoadError> {
         let entries = std::fs::read_dir(&self.dir)
             .map_err(|e| LoadError::Folder { path: self.dir.clone(), reason: e.to_string() })?;
-        let mut migrations = Vec::new();
-        let mut golang_migrate = false;
-        let mut sectioned: Option<Layout> = None;
+        let mut paths = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|e| LoadError::Folder { path: self.dir.clone(), reason: e.to_string() })?;
-            let path = entry.path();
-            let file_name = entry.file_name().to_string_lossy().into_owned();
+            paths.push(entry.path());
+        }
+        paths.sort();
+        let mut migrations = Vec::new();
+        let mut problems = Vec::new();
+        let mut golang_migrate = false;
+        let mut sectioned: Option<Layout> = None;
+        for path in paths {
+            let file_name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
             if !path.is_file() || !file_name.ends_with(".sql") || file_name.ends_with(".down.sql") {
                 continue;
             }
@@ -50,24 +64,50 @@ impl MigrationSource for NativeDir {
                 None => (Version::parse_digits(stem), String::new()),
             };
             let Some(version) = version else {
-                return Err(LoadError::BadFileName { path });
+                problems.push(LoadError::BadFileName { path });
+                continue;
             };
-            let sql = read_text(&path)?;
-            check_goose_annotations(&path, &sql)?;
-            match up_section(&sql) {
+            let sql = match read_text(&path) {
+                Ok(sql) => sql,
+                Err(e) => {
+                    problems.push(e);
+                    continue;
+                }
+            };
+            if let Err(e) = check_goose_annotations(&path, &sql) {
+                problems.push(e);
+                continue;
+            }
+            let migration = match up_section(&sql) {
                 Some((up, directives, tool)) => {
                     sectioned = Some(tool);
-                    migrations.push(Migration::with_directives(version, name, path, up, directives)?);
+                    Migration::with_directives(version, name, path, up, directives)
                 }
-                None => migrations.push(Migration::new(version, name, path, sql)?),
+                None => Migration::new(version, name, path, sql),
+            };
+            match migration {
+                Ok(m) => migrations.push(m),
+                Err(e) => problems.push(e),
             }
         }
         if let Some(tool) = sectioned {
             let marker = if tool == Layout::Dbmate { "-- migrate:up" } else { "-- +goose up" };
-            if let Some(m) = migrations.iter().find(|m| !m.sql.to_lowercase().contains(marker)) {
-                return Err(LoadError::Layout {
+            for m in migrations.iter().filter(|m| !m.sql.to_lowercase().contains(marker)) {
+                problems.push(LoadError::Layout {
                     path: m.path.clone(),
                     reason: format!("a {} file without `{marker}` (the others of the folder have one)", tool.tool()),
+                });
+            }
+        }
+        // Two files of one version (`007` and `7`).
+        let mut by_number: Vec<&Migration> = migrations.iter().collect();
+        by_number.sort_by(|a, b| a.version.cmp(&b.version));
+        for pair in by_number.windows(2) {
+            if pair[0].version.same_number(&pair[1].version) {
+                problems.push(LoadError::DuplicateVersion {
+                    version: pair[1].version.to_string(),
+                    first: pair[0].path.clone(),
+                    second: pair[1].path.clone(),
                 });
             }
         }
@@ -76,8 +116,55 @@ impl MigrationSource for NativeDir {
             None if golang_migrate => Layout::GolangMigrate,
             None => Layout::Plumb,
         };
-        Ok(MigrationSet::new(migrations)?.with_layout(layout))
+        Ok(Scan { migrations, problems, layout })
     }
+}
+
+impl MigrationSource for NativeDir {
+    fn load(&self) -> Result<MigrationSet, LoadError> {
+        let mut scan = self.scan()?;
+        if !scan.problems.is_empty() {
+            return Err(scan.problems.remove(0));
+        }
+        Ok(MigrationSet::new(scan.migrations)?.with_layout(scan.layout))
+    }
+}
+
+/// Every reason `apply` would refuse the folder's files, not only the first (for `lint`): for
+/// plumb's layout and the tools whose files look like it, file by file; for the other layouts,
+/// what loading them says.
+pub fn folder_problems(dir: &Path, tool: Option<Layout>) -> Vec<LoadError> {
+    let native = match tool {
+        None => {
+            !dir.join("meta/_journal.json").is_file()
+                && !dir.join("atlas.sum").is_file()
+                && !crate::alembic::AlembicDir::looks_like(dir)
+                && !crate::django::DjangoDir::looks_like(dir)
+                && subfolders(dir)
+                    .is_ok_and(|f| f.iter().all(|f| !f.join("up.sql").is_file() && !f.join("migration.sql").is_file()))
+                && !std::fs::read_dir(dir).is_ok_and(|mut d| {
+                    d.any(|e| e.is_ok_and(|e| flyway_name(&e.file_name().to_string_lossy()).is_some()))
+                })
+        }
+        Some(layout) => {
+            matches!(
+                layout,
+                Layout::Plumb
+                    | Layout::Supabase
+                    | Layout::Sqlx
+                    | Layout::Dbmate
+                    | Layout::Goose
+                    | Layout::GolangMigrate
+            )
+        }
+    };
+    if native {
+        return match NativeDir::new(dir).scan() {
+            Ok(scan) => scan.problems,
+            Err(e) => vec![e],
+        };
+    }
+    load_dir_as(dir, tool).err().into_iter().collect()
 }
 
 /// The up part of a file with up and down sections: the text with everything outside the up

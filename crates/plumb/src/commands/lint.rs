@@ -25,6 +25,19 @@ pub fn run(args: &LintArgs, output: Output) -> Result<Exit> {
     files.sort();
     let format = if output.settings.json { LintFormat::Json } else { args.format };
     let mut findings = Vec::new();
+    // What apply would refuse, folder by folder: the loader's own checks, every file's.
+    for dir in paths.iter().filter(|p| p.is_dir()) {
+        for problem in plumb_migrate::folder_problems(dir, None) {
+            // These the rules report themselves, with their own ids.
+            use plumb_migrate::LoadError as E;
+            if !matches!(
+                problem,
+                E::MetaCommand { .. } | E::TransactionControl { .. } | E::ConcurrentlyInTransaction { .. }
+            ) {
+                findings.push(load_finding(&problem));
+            }
+        }
+    }
     for file in &files {
         let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
         let text = String::from_utf8_lossy(&bytes).into_owned();
@@ -89,6 +102,27 @@ pub fn run(args: &LintArgs, output: Output) -> Result<Exit> {
         FailOn::Error => errors > 0,
     };
     Ok(if failing { Exit::Findings } else { Exit::Ok })
+}
+
+/// A reason `apply` refuses a file, as a finding of rule `migration-file` (an error).
+fn load_finding(problem: &plumb_migrate::LoadError) -> report::LintFinding {
+    let location = problem.location();
+    let file = problem.path().map(|p| p.display().to_string()).unwrap_or_default();
+    let text = problem.to_string();
+    // The location leads the error's own words; the finding carries it apart.
+    let message = match location {
+        Some(l) => text.strip_prefix(&format!("{l}: ")).unwrap_or(&text).to_owned(),
+        None => text,
+    };
+    report::LintFinding {
+        rule: "migration-file",
+        severity: Severity::Error.as_str(),
+        file,
+        line: location.map_or(1, |l| l.line),
+        column: location.map_or(1, |l| l.column),
+        message,
+        help: "apply refuses this file: fix it as the message says",
+    }
 }
 
 fn collect(path: &Path, files: &mut Vec<PathBuf>) -> Result<()> {

@@ -52,3 +52,42 @@ fn clean_files_pass_and_warnings_fail_only_when_asked() {
     let rules = plumb_command(&["lint", "--rules"]).output().unwrap();
     assert!(String::from_utf8_lossy(&rules.stdout).contains("secret-in-migration"));
 }
+
+/// lint reports every reason apply would refuse a file, each at its place, and apply refuses.
+#[test]
+fn lint_reports_every_file_apply_would_refuse() {
+    let syntax = "CREATE TABLE a (id int);\n".repeat(39) + "CREATE TABLE t (id int,, name text);\n";
+    let dir = Migrations::new(&[
+        ("007_a.sql", "CREATE TABLE a7 (id int);\n"),
+        ("7_b.sql", "CREATE TABLE b7 (id int);\n"),
+        ("8_c.sql", "-- plumb:bogus\nSELECT 1;\n"),
+        ("9_d.sql", &syntax),
+        ("notes.sql", "SELECT 1;\n"),
+    ]);
+    std::fs::write(dir.path().join("10_e.sql"), b"SELECT 'caf\xe9';\n").unwrap();
+    let out = plumb_command(&["lint", dir.path().to_str().unwrap(), "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(String, String, u64)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let file = f["file"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+            (f["rule"].as_str().unwrap().to_owned(), file, f["line"].as_u64().unwrap())
+        })
+        .collect();
+    for expected in [
+        ("migration-file", "7_b.sql", 1),
+        ("migration-file", "8_c.sql", 1),
+        ("migration-file", "10_e.sql", 1),
+        ("migration-file", "notes.sql", 1),
+        ("syntax-error", "9_d.sql", 40),
+    ] {
+        let expected = (expected.0.to_owned(), expected.1.to_owned(), expected.2);
+        assert!(found.contains(&expected), "missing {expected:?} in {found:?}");
+    }
+    let db = crate::support::TestDb::new();
+    let run = crate::support::apply(&db, dir.path(), &[]);
+    assert_eq!(run.code, 2, "apply refuses the same folder: {run:?}");
+}

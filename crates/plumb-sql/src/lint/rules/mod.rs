@@ -21,6 +21,7 @@ mod secret_in_migration;
 mod security_definer_search_path;
 mod set_not_null_scans;
 mod stored_generated_column;
+mod syntax_error;
 mod tenant_table_without_rls;
 mod transaction_control;
 mod type_change_rewrites;
@@ -52,6 +53,7 @@ pub(super) const ALL: &[Rule] = &[
     security_definer_search_path::RULE,
     set_not_null_scans::RULE,
     stored_generated_column::RULE,
+    syntax_error::RULE,
     tenant_table_without_rls::RULE,
     transaction_control::RULE,
     type_change_rewrites::RULE,
