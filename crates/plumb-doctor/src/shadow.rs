@@ -115,6 +115,8 @@ impl Shadow {
     /// Drops a temporary database; a throwaway cluster goes with `self`.
     pub async fn close(self) {
         let Shadow { connection, temporary, _cluster } = self;
+        // A code-first tool's worker on this database ends with it.
+        plumb_migrate::end_workers(connection.info());
         drop(connection);
         if let Some((admin, name)) = temporary {
             let _ = admin.batch(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;

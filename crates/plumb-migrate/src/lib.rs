@@ -38,3 +38,4 @@ pub use source::{
     load_dir_as,
 };
 pub use status::{MigrationState, StatusEntry, status};
+pub use worker::end_workers;

@@ -122,6 +122,16 @@ pub fn run(kind: Kind<'_>, step: &str, shown: &str, info: &ConnInfo) -> Result<(
     }
 }
 
+/// Ends the workers connected to the database of `info` (it is about to be dropped: a worker
+/// kept for a database of the same name later would hold a dead connection).
+pub fn end_workers(info: &ConnInfo) {
+    let url = info.to_url_with_password();
+    let mut workers = WORKERS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(workers) = workers.as_mut() {
+        workers.retain(|(_, key), _| *key != url);
+    }
+}
+
 fn start(kind: Kind<'_>, shown: &str, info: &ConnInfo) -> Result<Worker, ApplyError> {
     let tool = kind.tool();
     let python = python();
