@@ -12,6 +12,8 @@
 mod change;
 mod ddl;
 mod diff;
+#[cfg(test)]
+mod tests;
 
 pub use change::{Action, Change, Diff};
 pub use diff::diff;
