@@ -3,6 +3,7 @@
 
 mod apply;
 mod concurrency;
+mod contract;
 mod corpus;
 mod crash;
 mod drift;
