@@ -46,8 +46,9 @@ impl Stmt<'_> {
         self.find(words).is_some()
     }
 
-    /// The name right after the run of words (skipping `IF [NOT] EXISTS` and `ONLY`), without schema or quotes.
-    pub fn name_after(&self, words: &[&str]) -> Option<String> {
+    /// Where the name after the run of words starts (skipping `IF [NOT] EXISTS`, `ONLY` and
+    /// `CONCURRENTLY`), and where it ends (its last part, after any `schema.`).
+    fn name_span(&self, words: &[&str]) -> Option<(usize, usize)> {
         let mut i = self.find(words)? + words.len();
         for skip in [&["IF", "NOT", "EXISTS"][..], &["IF", "EXISTS"][..], &["ONLY"][..], &["CONCURRENTLY"][..]] {
             if self.tokens.len() - i.min(self.tokens.len()) >= skip.len()
@@ -56,13 +57,18 @@ impl Stmt<'_> {
                 i += skip.len();
             }
         }
-        let mut name = self.tokens.get(i)?.text.to_owned();
-        // schema.name: keep the last part.
-        while self.tokens.get(i + 1).is_some_and(|t| t.text == ".") {
-            name = self.tokens.get(i + 2)?.text.to_owned();
-            i += 2;
+        self.tokens.get(i)?;
+        let mut end = i;
+        while self.tokens.get(end + 1).is_some_and(|t| t.text == ".") && self.tokens.get(end + 2).is_some() {
+            end += 2;
         }
-        Some(name.trim_matches('"').to_lowercase())
+        Some((i, end))
+    }
+
+    /// The name right after the run of words (skipping `IF [NOT] EXISTS` and `ONLY`), without schema or quotes.
+    pub fn name_after(&self, words: &[&str]) -> Option<String> {
+        let (_, end) = self.name_span(words)?;
+        Some(self.tokens[end].text.trim_matches('"').to_lowercase())
     }
 
     /// The column definitions the statement adds, each from its name on (`id bigint PRIMARY
@@ -137,20 +143,8 @@ impl Stmt<'_> {
     /// As [`Stmt::name_after`], the name as the file writes it (schema and quotes kept:
     /// `public."WorkflowRun"`), for messages people read.
     pub fn written_after(&self, words: &[&str]) -> Option<String> {
-        let mut i = self.find(words)? + words.len();
-        for skip in [&["IF", "NOT", "EXISTS"][..], &["IF", "EXISTS"][..], &["ONLY"][..], &["CONCURRENTLY"][..]] {
-            if self.tokens.len() - i.min(self.tokens.len()) >= skip.len()
-                && self.tokens[i..].iter().zip(skip).all(|(t, w)| t.upper == *w)
-            {
-                i += skip.len();
-            }
-        }
-        let mut name = self.tokens.get(i)?.text.to_owned();
-        while self.tokens.get(i + 1).is_some_and(|t| t.text == ".") {
-            name = format!("{name}.{}", self.tokens.get(i + 2)?.text);
-            i += 2;
-        }
-        Some(name)
+        let (start, end) = self.name_span(words)?;
+        Some(self.tokens[start..=end].iter().map(|t| t.text).collect())
     }
 }
 
@@ -247,6 +241,25 @@ impl<'a> Context<'a> {
     /// is known, present there (a table an earlier pending migration creates is empty too).
     pub fn existing(&self, table: &str) -> bool {
         !self.creates_table(table) && self.target.is_none_or(|t| t.tables.contains_key(table))
+    }
+
+    /// A finding on `s` when the table named after `words` holds data already
+    /// ([`Context::existing`]); `message` gets the table as the file writes it and the row
+    /// estimate (` (~N rows)`, or nothing).
+    pub fn on_existing_table(
+        &self,
+        s: &Stmt<'_>,
+        words: &[&str],
+        message: impl FnOnce(&str, &str) -> String,
+    ) -> Option<crate::lint::Hit> {
+        let table = s.name_after(words)?;
+        let shown = s.written_after(words).unwrap_or_else(|| table.clone());
+        self.existing(&table).then(|| (s.range.clone(), message(&shown, &self.rows_hint(&table))))
+    }
+
+    /// Every column definition the file's statements add ([`Stmt::new_columns`]).
+    pub fn new_columns(&self) -> impl Iterator<Item = &[Token<'_>]> + '_ {
+        self.statements.iter().flat_map(|s| s.new_columns())
     }
 
     /// ` (~N rows)` when the target's row estimate is known.

@@ -332,16 +332,9 @@ fn incident_2_on_alembic_is_located_repaired_and_alembic_agrees() {
 
     let python = venv.join("python");
     let plumb = |args: &[&str]| {
-        let out = crate::support::plumb_command(args)
-            .env("DATABASE_URL", &url)
-            .env("PLUMB_PYTHON", &python)
-            .output()
-            .unwrap();
-        crate::support::Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        crate::support::run_tool(
+            crate::support::plumb_command(args).env("DATABASE_URL", &url).env("PLUMB_PYTHON", &python),
+        )
     };
     let shadow = cluster().url("postgres");
     let status = plumb(&["status", "--dir", dir_arg, "--json"]);
@@ -438,16 +431,9 @@ fn django_agrees_with_plumb_before_and_after_a_repair() {
     };
     let python = venv.join("python");
     let plumb = |args: &[&str]| {
-        let out = crate::support::plumb_command(args)
-            .env("DATABASE_URL", &url)
-            .env("PLUMB_PYTHON", &python)
-            .output()
-            .unwrap();
-        crate::support::Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        crate::support::run_tool(
+            crate::support::plumb_command(args).env("DATABASE_URL", &url).env("PLUMB_PYTHON", &python),
+        )
     };
     let run = manage(&["migrate", "--no-input"]);
     assert_eq!(run.code, 0, "{run:?}");
@@ -522,16 +508,11 @@ fn a_tool_known_only_by_command_is_replayed_and_repaired_with_its_own_history() 
     let dir = project.path().join("db");
     let dir_arg = dir.to_str().unwrap();
     let in_project = |args: &[&str]| {
-        let out = crate::support::plumb_command(&[args, &["--replay-with", &replay]].concat())
-            .current_dir(project.path())
-            .env("DATABASE_URL", &url)
-            .output()
-            .unwrap();
-        crate::support::Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        crate::support::run_tool(
+            crate::support::plumb_command(&[args, &["--replay-with", &replay]].concat())
+                .current_dir(project.path())
+                .env("DATABASE_URL", &url),
+        )
     };
     let status = in_project(&["status", "--dir", dir_arg, "--json"]);
     let json: serde_json::Value = serde_json::from_str(&status.stdout).unwrap_or_else(|e| panic!("{e}: {status:?}"));

@@ -462,16 +462,11 @@ fn alembic_without_its_python_says_what_to_install_and_writes_nothing() {
     let db = TestDb::new();
     let dir_arg = dir.path().to_str().unwrap();
     let plumb = |args: &[&str]| {
-        let out = crate::support::plumb_command(args)
-            .env("DATABASE_URL", db.url())
-            .env("PLUMB_PYTHON", "/nonexistent/python3")
-            .output()
-            .unwrap();
-        crate::support::Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        crate::support::run_tool(
+            crate::support::plumb_command(args)
+                .env("DATABASE_URL", db.url())
+                .env("PLUMB_PYTHON", "/nonexistent/python3"),
+        )
     };
     let run = plumb(&["status", "--dir", dir_arg, "--json"]);
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:?}"));

@@ -23,16 +23,8 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
                 && !s.has(&["CONCURRENTLY"])
         })
         .filter_map(|s| {
-            let table = s.name_after(&["ON"])?;
-            let shown = s.written_after(&["ON"]).unwrap_or_else(|| table.clone());
-            ctx.existing(&table).then(|| {
-                (
-                    s.range.clone(),
-                    format!(
-                        "CREATE INDEX on existing table {shown}{} blocks its writes until built",
-                        ctx.rows_hint(&table)
-                    ),
-                )
+            ctx.on_existing_table(s, &["ON"], |shown, rows| {
+                format!("CREATE INDEX on existing table {shown}{rows} blocks its writes until built")
             })
         })
         .collect()

@@ -22,16 +22,8 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
         .filter(|s| s.starts_with(&["ALTER", "TABLE"]) && s.has(&["ADD"]) && !s.has(&["NOT", "VALID"]))
         .filter(|s| s.has(&["FOREIGN", "KEY"]) || s.has(&["REFERENCES"]) || s.has(&["CHECK"]))
         .filter_map(|s| {
-            let table = s.name_after(&["TABLE"])?;
-            let shown = s.written_after(&["TABLE"]).unwrap_or_else(|| table.clone());
-            ctx.existing(&table).then(|| {
-                (
-                    s.range.clone(),
-                    format!(
-                        "constraint added to existing table {shown}{} validates every row under a blocking lock",
-                        ctx.rows_hint(&table)
-                    ),
-                )
+            ctx.on_existing_table(s, &["TABLE"], |shown, rows| {
+                format!("constraint added to existing table {shown}{rows} validates every row under a blocking lock")
             })
         })
         .collect()

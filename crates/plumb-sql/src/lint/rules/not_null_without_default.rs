@@ -27,15 +27,9 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
                 && !s.tokens.iter().any(|t| matches!(t.upper.as_str(), "SERIAL" | "BIGSERIAL" | "SMALLSERIAL"))
         })
         .filter_map(|s| {
-            let table = s.name_after(&["TABLE"])?;
-            let shown = s.written_after(&["TABLE"]).unwrap_or_else(|| table.clone());
-            ctx.existing(&table).then(|| {
-                (
-                    s.range.clone(),
-                    format!(
-                        "a NOT NULL column without a default fails on existing table {shown}{} as soon as it has rows",
-                        ctx.rows_hint(&table)
-                    ),
+            ctx.on_existing_table(s, &["TABLE"], |shown, rows| {
+                format!(
+                    "a NOT NULL column without a default fails on existing table {shown}{rows} as soon as it has rows"
                 )
             })
         })

@@ -16,16 +16,14 @@ pub(super) const RULE: Rule = Rule {
 
 fn check(ctx: &Context<'_>) -> Vec<Hit> {
     let mut out = Vec::new();
-    for s in &ctx.statements {
-        for column in s.new_columns() {
-            let Some(ty) = column.get(1) else { continue };
-            let has = |word: &str| column.iter().any(|t| t.upper == word);
-            let serial = matches!(ty.upper.as_str(), "SERIAL" | "SERIAL4");
-            let int_key = matches!(ty.upper.as_str(), "INT" | "INTEGER" | "INT4")
-                && ((has("PRIMARY") && has("KEY")) || has("IDENTITY"));
-            if serial || int_key {
-                out.push((ty.range.clone(), format!("key column {} is 32-bit ({})", column[0].text, ty.text)));
-            }
+    for column in ctx.new_columns() {
+        let Some(ty) = column.get(1) else { continue };
+        let has = |word: &str| column.iter().any(|t| t.upper == word);
+        let serial = matches!(ty.upper.as_str(), "SERIAL" | "SERIAL4");
+        let int_key = matches!(ty.upper.as_str(), "INT" | "INTEGER" | "INT4")
+            && ((has("PRIMARY") && has("KEY")) || has("IDENTITY"));
+        if serial || int_key {
+            out.push((ty.range.clone(), format!("key column {} is 32-bit ({})", column[0].text, ty.text)));
         }
     }
     out

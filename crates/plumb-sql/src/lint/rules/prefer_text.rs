@@ -17,18 +17,16 @@ pub(super) const RULE: Rule = Rule {
 
 fn check(ctx: &Context<'_>) -> Vec<Hit> {
     let mut out = Vec::new();
-    for s in &ctx.statements {
-        for column in s.new_columns() {
-            let varchar = match column.get(1).map(|t| t.upper.as_str()) {
-                Some("VARCHAR") => column.get(2).is_some_and(|t| t.text == "("),
-                Some("CHARACTER") => {
-                    column.get(2).is_some_and(|t| t.upper == "VARYING") && column.get(3).is_some_and(|t| t.text == "(")
-                }
-                _ => false,
-            };
-            if varchar {
-                out.push((column[1].range.clone(), format!("column {} is a varchar with a length", column[0].text)));
+    for column in ctx.new_columns() {
+        let varchar = match column.get(1).map(|t| t.upper.as_str()) {
+            Some("VARCHAR") => column.get(2).is_some_and(|t| t.text == "("),
+            Some("CHARACTER") => {
+                column.get(2).is_some_and(|t| t.upper == "VARYING") && column.get(3).is_some_and(|t| t.text == "(")
             }
+            _ => false,
+        };
+        if varchar {
+            out.push((column[1].range.clone(), format!("column {} is a varchar with a length", column[0].text)));
         }
     }
     out

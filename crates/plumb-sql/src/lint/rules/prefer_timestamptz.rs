@@ -17,17 +17,14 @@ pub(super) const RULE: Rule = Rule {
 
 fn check(ctx: &Context<'_>) -> Vec<Hit> {
     let mut out = Vec::new();
-    for s in &ctx.statements {
-        for column in s.new_columns() {
-            let Some((i, ty)) = column.iter().enumerate().skip(1).find(|(_, t)| t.upper == "TIMESTAMP") else {
-                continue;
-            };
-            let zoned = column.get(i + 1).is_some_and(|t| t.upper == "WITH")
-                || column.get(i + 1).is_some_and(|t| t.text == "(")
-                    && column.get(i + 4).is_some_and(|t| t.upper == "WITH");
-            if !zoned {
-                out.push((ty.range.clone(), format!("column {} is a timestamp without time zone", column[0].text)));
-            }
+    for column in ctx.new_columns() {
+        let Some((i, ty)) = column.iter().enumerate().skip(1).find(|(_, t)| t.upper == "TIMESTAMP") else {
+            continue;
+        };
+        let zoned = column.get(i + 1).is_some_and(|t| t.upper == "WITH")
+            || column.get(i + 1).is_some_and(|t| t.text == "(") && column.get(i + 4).is_some_and(|t| t.upper == "WITH");
+        if !zoned {
+            out.push((ty.range.clone(), format!("column {} is a timestamp without time zone", column[0].text)));
         }
     }
     out

@@ -22,16 +22,8 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
             s.starts_with(&["ALTER", "TABLE"]) && s.has(&["ADD"]) && s.has(&["GENERATED"]) && s.has(&["STORED"])
         })
         .filter_map(|s| {
-            let table = s.name_after(&["TABLE"])?;
-            let shown = s.written_after(&["TABLE"]).unwrap_or_else(|| table.clone());
-            ctx.existing(&table).then(|| {
-                (
-                    s.range.clone(),
-                    format!(
-                        "a stored generated column rewrites all of {shown}{} under an exclusive lock",
-                        ctx.rows_hint(&table)
-                    ),
-                )
+            ctx.on_existing_table(s, &["TABLE"], |shown, rows| {
+                format!("a stored generated column rewrites all of {shown}{rows} under an exclusive lock")
             })
         })
         .collect()

@@ -31,16 +31,8 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
             } else {
                 return None;
             };
-            let table = s.name_after(&["TABLE"])?;
-            let shown = s.written_after(&["TABLE"]).unwrap_or_else(|| table.clone());
-            ctx.existing(&table).then(|| {
-                (
-                    s.range.clone(),
-                    format!(
-                        "adding {what} to existing table {shown}{} builds its index under an exclusive lock",
-                        ctx.rows_hint(&table)
-                    ),
-                )
+            ctx.on_existing_table(s, &["TABLE"], |shown, rows| {
+                format!("adding {what} to existing table {shown}{rows} builds its index under an exclusive lock")
             })
         })
         .collect()
