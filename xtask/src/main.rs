@@ -3,6 +3,7 @@
 //! - `cargo run -p xtask --release -- bench inspect [--tables 1000,10000]`
 //! - `cargo run -p xtask --release -- bench verify [--corpus DIR]`
 //! - `cargo run -p xtask --release -- bench repair [--rows N]`
+//! - `cargo run -p xtask --release -- bench check [--corpus DIR] [--rounds N]`
 //! - `cargo run -p xtask -- sabotage [DIR ...]`: the sabotage harness (phantom, partial,
 //!   stamped, unrecorded, drift, hotfix, missing file) on any migrations folder in plumb's
 //!   layout (or Prisma's), scored against the truth; without folders, on the reference set and
@@ -19,6 +20,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use plumb_pg::{Cluster, ClusterConfig};
 
+mod check_bench;
 mod inspect_bench;
 mod repair_bench;
 mod verify_bench;
@@ -30,9 +32,10 @@ fn main() -> Result<()> {
         ["bench", "inspect", rest @ ..] => inspect_bench::run(rest),
         ["bench", "verify", rest @ ..] => verify_bench::run(rest),
         ["bench", "repair", rest @ ..] => repair_bench::run(rest),
+        ["bench", "check", rest @ ..] => check_bench::run(rest),
         ["sabotage", dirs @ ..] => sabotage(dirs),
         _ => bail!(
-            "usage: cargo run -p xtask --release -- bench apply|inspect|verify|repair [options]\n       cargo run -p xtask -- sabotage [DIR ...]"
+            "usage: cargo run -p xtask --release -- bench apply|inspect|verify|repair|check [options]\n       cargo run -p xtask -- sabotage [DIR ...]"
         ),
     }
 }
