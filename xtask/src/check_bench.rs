@@ -43,6 +43,7 @@ pub fn run(rest: &[&str]) -> Result<()> {
         .args(["pg", "start", "--pg-version", &binaries.major.to_string()])
         .current_dir(warm_dir.path())
         .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .status()?;
     if !status.success() {
         bail!("plumb pg start failed");
@@ -54,17 +55,20 @@ pub fn run(rest: &[&str]) -> Result<()> {
         };
         warm.push(check(warm_dir.path())?);
         cold.push(check(cold_dir.path())?);
-        // psql runs the pending file in a transaction it rolls back, on a copy of the target.
+        // psql runs the pending file as it is (it may not run in a transaction), on a copy.
         let copy = format!("bc_copy_{round}");
         let admin = cluster.url("postgres");
         run_quiet(Command::new(&psql).arg(&admin).args(["-c", &format!("CREATE DATABASE {copy} TEMPLATE bc_target")]))?;
         let started = Instant::now();
-        run_quiet(
-            Command::new(&psql).arg(cluster.url(&copy)).args(["-q", "-v", "ON_ERROR_STOP=1", "-1", "-f"]).arg(last),
-        )?;
+        run_quiet(Command::new(&psql).arg(cluster.url(&copy)).args(["-q", "-v", "ON_ERROR_STOP=1", "-f"]).arg(last))?;
         reference.push(started.elapsed());
     }
-    let _ = Command::new(&plumb).args(["pg", "stop"]).current_dir(warm_dir.path()).status();
+    let _ = Command::new(&plumb)
+        .args(["pg", "stop"])
+        .current_dir(warm_dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
     let median = |v: &mut Vec<Duration>| {
         v.sort();
         v[v.len() / 2]
