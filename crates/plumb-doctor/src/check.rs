@@ -171,6 +171,38 @@ impl CheckReport {
     }
 }
 
+/// A migration its tool runs (an Alembic revision, a Django migration), run by the tool against
+/// the clone: one outcome for the whole step, the tool's words when it fails.
+async fn run_tool_step(
+    shadow: &Connection,
+    m: &plumb_migrate::Migration,
+    runner: &plumb_migrate::Runner,
+) -> StatementOutcome {
+    let started = Instant::now();
+    let error = match runner.run_async(shadow.info()).await {
+        Ok(()) => None,
+        Err(plumb_migrate::ApplyError::Tool { output, hint, .. }) => {
+            let last = output.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default().trim().to_owned();
+            Some(StatementError { code: "tool".into(), message: format!("{last} ({hint})") })
+        }
+        Err(e) => Some(StatementError { code: "tool".into(), message: e.to_string() }),
+    };
+    StatementOutcome {
+        file: m.path.display().to_string(),
+        line: 1,
+        column: 1,
+        sql_head: format!("{} runs {}", runner.tool(), m.name),
+        status: if error.is_none() { StatementStatus::Ok } else { StatementStatus::Failed },
+        error,
+        locks: Vec::new(),
+        rewrites: false,
+        validates_rows: false,
+        duration_ms: started.elapsed().as_millis() as u64,
+        diagnosis: None,
+        needs: Vec::new(),
+    }
+}
+
 /// Runs the pending migrations against the clone behind `shadow`, statement by statement,
 /// going on past failures (a failed statement is rolled back to its savepoint).
 pub async fn check(
@@ -188,8 +220,22 @@ pub async fn check(
     // File nodes before each statement: the previous statement's "after" (a failed one is rolled back).
     let mut nodes = file_nodes(shadow).await?;
     let existing: BTreeSet<u32> = nodes.iter().map(|(oid, _)| *oid).collect();
+    // A tool that runs its own migrations (Alembic, Django) reads its history first: the clone
+    // gets the rows of what the target has applied, so the tool runs exactly the pending ones.
+    if pending.iter().any(|p| p.migration.runner.is_some()) {
+        let format = set.layout().history();
+        shadow.batch(format.create_sql()).await?;
+        let applied = set.migrations().iter().filter(|m| !pending.iter().any(|p| p.migration.version == m.version));
+        for m in applied {
+            shadow.batch(&format.record_sql(m, "check")).await?;
+        }
+    }
     for p in pending {
         let m = p.migration;
+        if let Some(runner) = &m.runner {
+            statements.push(run_tool_step(shadow, m, runner).await);
+            continue;
+        }
         let transactional = m.is_transactional();
         if transactional {
             shadow.batch("BEGIN").await?;

@@ -228,10 +228,7 @@ async fn apply_locked(
         if let Some(runner) = &p.migration.runner {
             // The tool runs it, on a connection of its own; Alembic and Django record it
             // themselves, in plumb's own history plumb does.
-            let (runner, info) = (runner.clone(), conn.info().clone());
-            tokio::task::spawn_blocking(move || runner.run(&info))
-                .await
-                .map_err(|e| ApplyError::Refused { problems: vec![format!("the tool's runner stopped: {e}")] })??;
+            runner.run_async(conn.info()).await?;
             if format == HistoryFormat::Plumb {
                 conn.batch(&format.record_sql(p.migration, &options.plumb_version)).await?;
             }

@@ -65,6 +65,14 @@ impl Runner {
         }
     }
 
+    /// As [`Runner::run`], off the async runtime's thread (the tool's process takes seconds).
+    pub async fn run_async(&self, info: &ConnInfo) -> Result<(), ApplyError> {
+        let (runner, info) = (self.clone(), info.clone());
+        tokio::task::spawn_blocking(move || runner.run(&info))
+            .await
+            .map_err(|e| ApplyError::Refused { problems: vec![format!("the tool's runner stopped: {e}")] })?
+    }
+
     /// Has the tool run this step against the database of `info`.
     pub fn run(&self, info: &ConnInfo) -> Result<(), ApplyError> {
         match self {

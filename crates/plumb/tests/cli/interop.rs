@@ -561,3 +561,56 @@ fn an_alembic_revision_that_raises_stops_the_replay_there_with_alembic_s_words()
     assert_eq!(statuses[4..], ["unknown", "unknown", "unknown"], "{json:#}");
     assert!(stderr.contains("2b7f9d3e8a14") && stderr.contains("folders are not ready"), "{stderr}");
 }
+
+/// `check` on an Alembic project: the pending revisions are run by Alembic on a clone of the
+/// target (its `alembic_version` set to what the target has applied), and a revision that
+/// raises fails the check with Alembic's words; the target is untouched.
+#[test]
+fn check_runs_pending_alembic_revisions_on_a_clone() {
+    let venv = crate::support::python_tools(&crate::support::ALEMBIC);
+    let project = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/incidents/2-stamped-ahead-alembic");
+    crate::support::copy_dir(&example, project.path());
+    let db = TestDb::new();
+    let url = db.url();
+    let up = run_tool(
+        Command::new(venv.join("alembic"))
+            .current_dir(project.path())
+            .env("DATABASE_URL", &url)
+            .args(["upgrade", "a93d1e6f4b07"]),
+    );
+    assert_eq!(up.code, 0, "{up:?}");
+    let dir_arg = project.path().to_str().unwrap();
+    let check = || {
+        run_tool(
+            crate::support::plumb_command(&[
+                "check",
+                "--dir",
+                dir_arg,
+                "--shadow-url",
+                &cluster().url("postgres"),
+                "--json",
+            ])
+            .env("DATABASE_URL", &url)
+            .env("PLUMB_PYTHON", venv.join("python")),
+        )
+    };
+    let run = check();
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:?}"));
+    let steps: Vec<&str> =
+        json["statements"].as_array().unwrap().iter().map(|s| s["sql"].as_str().unwrap_or_default()).collect();
+    assert_eq!(json["statements"].as_array().unwrap().len(), 4, "revisions 4 to 7: {json:#}");
+    assert!(json["statements"].as_array().unwrap().iter().all(|s| s["status"] == "ok"), "{steps:?} {json:#}");
+    assert!(!db.exists("public.folders"), "the target is untouched");
+
+    let broken = project.path().join("alembic/versions/e5a1c7b3f962_pipeline_templates.py");
+    let text = std::fs::read_to_string(&broken).unwrap();
+    std::fs::write(
+        &broken,
+        text.replace("def upgrade():\n", "def upgrade():\n    raise RuntimeError(\"no templates here\")\n"),
+    )
+    .unwrap();
+    let run = check();
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stdout.contains("no templates here"), "{run:?}");
+}
