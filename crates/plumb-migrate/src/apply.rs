@@ -174,6 +174,12 @@ pub fn plan<'a>(
                 m.version
             ));
         }
+        if m.script.statements.is_empty() && m.runner.is_none() {
+            warnings.push(format!(
+                "{} has no statements: it will be recorded as applied and change nothing",
+                m.path.display()
+            ));
+        }
         planned.push(PlannedMigration { migration: m, resume_from, recorded: row.is_some() });
     }
     Ok((planned, warnings))

@@ -52,7 +52,17 @@ impl NativeDir {
         let mut sectioned: Option<Layout> = None;
         for path in paths {
             let file_name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
-            if !path.is_file() || !file_name.ends_with(".sql") || file_name.ends_with(".down.sql") {
+            if !file_name.ends_with(".sql") || file_name.ends_with(".down.sql") {
+                continue;
+            }
+            // Named like a migration, not a file plumb can read: never skipped in silence.
+            if !path.is_file() {
+                let reason = if path.is_dir() {
+                    "a folder named like a migration file: rename it, or move what it holds"
+                } else {
+                    "named like a migration file, but it cannot be read (a dangling symbolic link, or one that loops)"
+                };
+                problems.push(LoadError::Layout { path, reason: reason.into() });
                 continue;
             }
             // golang-migrate's `<version>_<name>.up.sql`: the name without `.up`.

@@ -65,6 +65,7 @@ fn lint_reports_every_file_apply_would_refuse() {
         ("notes.sql", "SELECT 1;\n"),
     ]);
     std::fs::write(dir.path().join("10_e.sql"), b"SELECT 'caf\xe9';\n").unwrap();
+    std::fs::create_dir(dir.path().join("11_f.sql")).unwrap();
     let out = plumb_command(&["lint", dir.path().to_str().unwrap(), "--json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -83,6 +84,7 @@ fn lint_reports_every_file_apply_would_refuse() {
         ("migration-file", "10_e.sql", 1),
         ("migration-file", "notes.sql", 1),
         ("syntax-error", "9_d.sql", 40),
+        ("migration-file", "11_f.sql", 1),
     ] {
         let expected = (expected.0.to_owned(), expected.1.to_owned(), expected.2);
         assert!(found.contains(&expected), "missing {expected:?} in {found:?}");
@@ -90,4 +92,18 @@ fn lint_reports_every_file_apply_would_refuse() {
     let db = crate::support::TestDb::new();
     let run = crate::support::apply(&db, dir.path(), &[]);
     assert_eq!(run.code, 2, "apply refuses the same folder: {run:?}");
+}
+
+/// An empty migration is flagged by lint and by apply, which still records it (it is not wrong,
+/// only likely unfinished).
+#[test]
+fn an_empty_migration_is_said_by_lint_and_by_apply() {
+    let dir = Migrations::new(&[("1_todo.sql", "-- TODO: the index\n"), ("2_t.sql", "CREATE TABLE t (id int);\n")]);
+    let out = plumb_command(&["lint", dir.path().to_str().unwrap()]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("1_todo.sql:1:1: warning [empty-migration]"), "{stdout}");
+    let db = crate::support::TestDb::new();
+    let run = crate::support::apply(&db, dir.path(), &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("1_todo.sql has no statements"), "{run:?}");
 }

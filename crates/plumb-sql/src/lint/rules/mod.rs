@@ -5,6 +5,7 @@ mod create_index_blocking;
 mod data_loss_drop;
 mod drop_cascade;
 mod drop_index_blocking;
+mod empty_migration;
 mod enum_value_used_in_transaction;
 mod foreign_key_validates;
 mod if_not_exists_masks_shape;
@@ -37,6 +38,7 @@ pub(super) const ALL: &[Rule] = &[
     data_loss_drop::RULE,
     drop_cascade::RULE,
     drop_index_blocking::RULE,
+    empty_migration::RULE,
     enum_value_used_in_transaction::RULE,
     foreign_key_validates::RULE,
     if_not_exists_masks_shape::RULE,
