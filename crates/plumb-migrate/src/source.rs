@@ -145,28 +145,11 @@ impl MigrationSource for NativeDir {
 /// what loading them says.
 pub fn folder_problems(dir: &Path, tool: Option<Layout>) -> Vec<LoadError> {
     let native = match tool {
-        None => {
-            !dir.join("meta/_journal.json").is_file()
-                && !dir.join("atlas.sum").is_file()
-                && !crate::alembic::AlembicDir::looks_like(dir)
-                && !crate::django::DjangoDir::looks_like(dir)
-                && subfolders(dir)
-                    .is_ok_and(|f| f.iter().all(|f| !f.join("up.sql").is_file() && !f.join("migration.sql").is_file()))
-                && !std::fs::read_dir(dir).is_ok_and(|mut d| {
-                    d.any(|e| e.is_ok_and(|e| flyway_name(&e.file_name().to_string_lossy()).is_some()))
-                })
-        }
-        Some(layout) => {
-            matches!(
-                layout,
-                Layout::Plumb
-                    | Layout::Supabase
-                    | Layout::Sqlx
-                    | Layout::Dbmate
-                    | Layout::Goose
-                    | Layout::GolangMigrate
-            )
-        }
+        None => matches!(detect(dir), Ok(None)),
+        Some(layout) => matches!(
+            layout,
+            Layout::Plumb | Layout::Supabase | Layout::Sqlx | Layout::Dbmate | Layout::Goose | Layout::GolangMigrate
+        ),
     };
     if native {
         return match NativeDir::new(dir).scan() {
@@ -582,47 +565,50 @@ pub fn load_dir_as(dir: &Path, tool: Option<Layout>) -> Result<MigrationSet, Loa
 /// or `up.sql` (Diesel), else `<version>_<name>.sql` files (plumb, the Supabase CLI, and the
 /// tools whose files look the same). A folder that fits two layouts is an error that names them.
 pub fn load_dir(dir: &Path) -> Result<MigrationSet, LoadError> {
+    match detect(dir)? {
+        Some(layout) => load_dir_as(dir, Some(layout)),
+        None => NativeDir::new(dir).load(),
+    }
+}
+
+/// The layout `dir`'s shape says; `None`: versioned `.sql` files at the top (plumb's layout and
+/// the tools whose files look like it, told apart by their contents). A folder that fits two
+/// layouts is an error that names them.
+fn detect(dir: &Path) -> Result<Option<Layout>, LoadError> {
     // A file, not a folder: Alembic's offline SQL.
-    if crate::alembic::AlembicSql::looks_like(dir) {
-        return crate::alembic::AlembicSql::new(dir).load();
+    if crate::alembic::AlembicSql::looks_like(dir) || crate::alembic::AlembicDir::looks_like(dir) {
+        return Ok(Some(Layout::Alembic));
     }
     if dir.join("meta/_journal.json").is_file() {
-        return DrizzleDir::new(dir).load();
+        return Ok(Some(Layout::Drizzle));
     }
     if dir.join("atlas.sum").is_file() {
-        return AtlasDir::new(dir).load();
-    }
-    if crate::alembic::AlembicDir::looks_like(dir) {
-        return crate::alembic::AlembicDir::new(dir).load();
+        return Ok(Some(Layout::Atlas));
     }
     if crate::django::DjangoDir::looks_like(dir) {
-        return crate::django::DjangoDir::new(dir).load();
+        return Ok(Some(Layout::Django));
     }
-    let flyway = std::fs::read_dir(dir)
+    let names: Vec<(String, bool)> = std::fs::read_dir(dir)
         .map_err(|e| LoadError::Folder { path: dir.to_owned(), reason: e.to_string() })?
         .filter_map(Result::ok)
-        .any(|e| flyway_name(&e.file_name().to_string_lossy()).is_some());
-    if flyway {
-        return FlywayDir::new(dir).load();
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path().is_file()))
+        .collect();
+    if names.iter().any(|(name, _)| flyway_name(name).is_some()) {
+        return Ok(Some(Layout::Flyway));
     }
-    let folders = subfolders(dir)?;
     // Drizzle's `meta` folder aside, subfolders are migrations in the tools that use them.
-    let folders: Vec<PathBuf> = folders.into_iter().filter(|f| !f.ends_with("meta")).collect();
+    let folders: Vec<PathBuf> = subfolders(dir)?.into_iter().filter(|f| !f.ends_with("meta")).collect();
     let prisma = folders.iter().any(|f| f.join("migration.sql").is_file());
     let diesel = folders.iter().any(|f| f.join("up.sql").is_file());
     // Versioned `.sql` files at the top; a tool's folder may hold other files (Diesel's
     // crates.io folder has a README and a data script), which that tool ignores too.
-    let files = std::fs::read_dir(dir)
-        .map_err(|e| LoadError::Folder { path: dir.to_owned(), reason: e.to_string() })?
-        .filter_map(Result::ok)
-        .any(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            e.path().is_file() && name.ends_with(".sql") && name.starts_with(|c: char| c.is_ascii_digit())
-        });
+    let files = names
+        .iter()
+        .any(|(name, file)| *file && name.ends_with(".sql") && name.starts_with(|c: char| c.is_ascii_digit()));
     match (prisma, diesel, files) {
-        (true, false, false) => PrismaDir::new(dir).load(),
-        (false, true, false) => DieselDir::new(dir).load(),
-        (false, false, _) => NativeDir::new(dir).load(),
+        (true, false, false) => Ok(Some(Layout::Prisma)),
+        (false, true, false) => Ok(Some(Layout::Diesel)),
+        (false, false, _) => Ok(None),
         _ => {
             let mut found = Vec::new();
             if prisma {
