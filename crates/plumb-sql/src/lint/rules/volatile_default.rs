@@ -50,15 +50,36 @@ const NOT_VOLATILE: [&str; 24] = [
 ];
 
 /// The function a default calls, when it may be volatile: `(function token, known volatile)`.
+/// Only the default's own expression counts: from after `DEFAULT` to the end of its column
+/// (the next top-level comma), and a maybe-volatile call only when the expression is one.
 fn called<'t>(tokens: &'t [crate::lint::Token<'t>]) -> Option<(&'t crate::lint::Token<'t>, bool)> {
-    if let Some(t) = tokens.iter().find(|t| VOLATILE.contains(&t.upper.as_str())) {
+    let mut depth = 0i32;
+    let end = tokens
+        .iter()
+        .position(|t| {
+            match t.text {
+                "(" => depth += 1,
+                ")" => depth -= 1,
+                _ => {}
+            }
+            depth < 0 || (depth == 0 && matches!(t.text, "," | ";"))
+        })
+        .unwrap_or(tokens.len());
+    let expression = &tokens[..end];
+    if let Some(t) = expression.iter().find(|t| VOLATILE.contains(&t.upper.as_str())) {
         return Some((t, true));
     }
-    // The first call of the default expression: a name right before `(`.
-    let call =
-        tokens.windows(2).find(|w| w[1].text == "(" && w[0].upper.chars().all(|c| c.is_alphanumeric() || c == '_'))?;
-    let name = &call[0];
-    (!name.string && !NOT_VOLATILE.contains(&name.upper.as_str()) && name.upper != "DEFAULT").then_some((name, false))
+    match expression {
+        [name, open, ..]
+            if open.text == "("
+                && !name.string
+                && name.upper.chars().all(|c| c.is_alphanumeric() || c == '_')
+                && !NOT_VOLATILE.contains(&name.upper.as_str()) =>
+        {
+            Some((name, false))
+        }
+        _ => None,
+    }
 }
 
 fn check(ctx: &Context<'_>) -> Vec<Hit> {
@@ -101,6 +122,11 @@ mod tests {
         assert!(ids("ALTER TABLE t ADD COLUMN n int NOT NULL DEFAULT 0;", false).is_empty());
         assert!(ids("ALTER TABLE t ADD COLUMN tags text[] DEFAULT ARRAY[]::text[];", false).is_empty());
         assert!(ids("ALTER TABLE t ADD COLUMN c jsonb DEFAULT '{}'::jsonb;", false).is_empty());
+        // documenso: the next column's type and a primary key are not the default's calls.
+        let next = "ALTER TABLE \"User\" ADD COLUMN \"a\" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,\nADD COLUMN \"b\" TIMESTAMP(3);";
+        assert!(ids(next, false).is_empty());
+        let key = "ALTER TABLE t ADD COLUMN id text NOT NULL DEFAULT 'x', ADD CONSTRAINT t_pkey PRIMARY KEY (id);";
+        assert!(ids(key, false).is_empty());
     }
 
     #[test]
