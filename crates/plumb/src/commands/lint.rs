@@ -38,16 +38,19 @@ pub fn run(args: &LintArgs, output: Output) -> Result<Exit> {
             }
         }
     }
-    for file in &files {
+    for (file, known_no_transaction) in &files {
         let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
         let text = String::from_utf8_lossy(&bytes).into_owned();
         // `alembic upgrade --sql` output: Alembic's BEGIN/COMMIT and alembic_version statements
         // are its bookkeeping, not the migrations' (positions stay true).
         let text = plumb_migrate::without_alembic_bookkeeping(&text).unwrap_or(text);
-        let no_transaction = text
-            .lines()
-            .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with("--"))
-            .any(|l| l.trim_start().trim_start_matches('-').trim() == "plumb:no-transaction");
+        // What the loader said (a tool's own marker: Diesel's metadata.toml, dbmate's
+        // transaction:false), else plumb's directive.
+        let no_transaction = known_no_transaction.unwrap_or_else(|| {
+            text.lines()
+                .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with("--"))
+                .any(|l| l.trim_start().trim_start_matches('-').trim() == "plumb:no-transaction")
+        });
         let index = plumb_sql::LineIndex::new(&text);
         for f in lint(&text, no_transaction) {
             let (line, column) = index.line_col(&text, f.range.start);
@@ -125,17 +128,30 @@ fn load_finding(problem: &plumb_migrate::LoadError) -> report::LintFinding {
     }
 }
 
-fn collect(path: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
+/// Files to lint, each with whether it runs outside a transaction when the loader knows.
+fn collect(path: &Path, files: &mut Vec<(PathBuf, Option<bool>)>) -> Result<()> {
+    // The files the folder's tool runs, read by the same loader apply uses (Prisma's and
+    // Diesel's live in subfolders); when it refuses the folder, the `.sql` files at the top.
+    if path.is_dir()
+        && let Ok(set) = plumb_migrate::load_dir(path)
+    {
+        for m in set.migrations().iter().filter(|m| m.runner.is_none() && m.path.is_file()) {
+            if !files.iter().any(|(p, _)| *p == m.path) {
+                files.push((m.path.clone(), Some(!m.is_transactional())));
+            }
+        }
+        return Ok(());
+    }
     if path.is_dir() {
         for entry in std::fs::read_dir(path).with_context(|| format!("cannot read {}", path.display()))? {
             let p = entry?.path();
             if p.is_file() && p.extension().is_some_and(|x| x == "sql") && !p.to_string_lossy().ends_with(".down.sql") {
-                files.push(p);
+                files.push((p, None));
             }
         }
         Ok(())
     } else if path.is_file() {
-        files.push(path.to_path_buf());
+        files.push((path.to_path_buf(), None));
         Ok(())
     } else {
         anyhow::bail!("{}: no such file or folder", path.display())

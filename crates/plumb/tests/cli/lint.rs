@@ -107,3 +107,28 @@ fn an_empty_migration_is_said_by_lint_and_by_apply() {
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stderr.contains("1_todo.sql has no statements"), "{run:?}");
 }
+
+/// A tool's folder is linted through the loader apply uses: Diesel's `up.sql` files in their
+/// subfolders (not the `down.sql` beside them), with `metadata.toml`'s no-transaction honoured.
+#[test]
+fn a_diesel_folder_is_linted_file_by_file_as_diesel_runs_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in [
+        ("2024-01-01-000001_t/up.sql", "CREATE TABLE t (id bigint PRIMARY KEY, x int);\n"),
+        ("2024-01-01-000001_t/down.sql", "DROP TABLE t;\n"),
+        ("2024-01-02-000002_idx/up.sql", "CREATE INDEX CONCURRENTLY t_x ON t (x);\n"),
+        ("2024-01-02-000002_idx/metadata.toml", "run_in_transaction = false\n"),
+        ("2024-01-03-000003_drop/up.sql", "DROP INDEX t_x;\n"),
+    ] {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let out = plumb_command(&["lint", dir.path().to_str().unwrap(), "--json"]).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["files"], 3, "the three up.sql files: {json:#}");
+    let rules: Vec<&str> = json["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert!(rules.contains(&"drop-index-blocking"), "{rules:?}");
+    assert!(!rules.contains(&"concurrently-in-transaction"), "metadata.toml says no transaction: {rules:?}");
+    assert!(!rules.contains(&"data-loss-drop"), "down.sql is not linted: {rules:?}");
+}
