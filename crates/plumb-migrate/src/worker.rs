@@ -196,7 +196,6 @@ fn read_line(worker: &mut Worker) -> Option<String> {
 
 /// The error for a step that failed (or a worker that stopped), with the end of the tool's log.
 fn failed(mut worker: Worker, shown: &str, stopped: bool) -> ApplyError {
-    let _ = worker.stdin.flush();
     if stopped {
         let _ = worker.child.wait();
     }

@@ -140,11 +140,7 @@ impl ProjectFile {
 /// The migrations folder and tool, resolved once: `--dir`/`--tool` (or their environment
 /// variables), else `plumb.toml`, else `./migrations` as its shape says.
 pub fn migrations_source(args: &DirArgs) -> Result<MigrationsSource> {
-    let project = if args.dir.is_some() && args.tool.is_some() {
-        ProjectFile::default()
-    } else {
-        ProjectFile::read(&std::env::current_dir().context("cannot read the current folder")?)?
-    };
+    let project = ProjectFile::read(&std::env::current_dir().context("cannot read the current folder")?)?;
     let dir = args.dir.clone().or(project.migrations).unwrap_or_else(|| PathBuf::from("migrations"));
     let tool = match args.tool.as_deref().or(project.tool.as_deref()) {
         None => None,
