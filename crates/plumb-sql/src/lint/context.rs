@@ -46,6 +46,18 @@ impl Stmt<'_> {
         self.find(words).is_some()
     }
 
+    /// Whether the statement changes a column's type: `ALTER [COLUMN] c [SET DATA] TYPE`, not
+    /// a column that happens to be named `type`.
+    pub fn changes_column_type(&self) -> bool {
+        let t = &self.tokens;
+        self.starts_with(&["ALTER", "TABLE"])
+            && (2..t.len()).any(|i| {
+                t[i].upper == "TYPE"
+                    && (matches!(t[i - 2].upper.as_str(), "ALTER" | "COLUMN")
+                        || (i >= 4 && t[i - 1].upper == "DATA" && t[i - 2].upper == "SET"))
+            })
+    }
+
     /// Where the name after the run of words starts (skipping `IF [NOT] EXISTS`, `ONLY` and
     /// `CONCURRENTLY`), and where it ends (its last part, after any `schema.`).
     fn name_span(&self, words: &[&str]) -> Option<(usize, usize)> {

@@ -20,7 +20,14 @@ pub fn run(args: &LintArgs, output: Output) -> Result<Exit> {
     let paths = if args.paths.is_empty() { vec![args.dir.clone()] } else { args.paths.clone() };
     let mut files = Vec::new();
     for path in &paths {
+        let before = files.len();
         collect(path, &mut files)?;
+        if path.is_dir() && files.len() == before {
+            // A folder with nothing to lint passes; say so, or a mistyped path passes CI.
+            let inner = path.join("migrations");
+            let hint = if inner.is_dir() { format!(" (did you mean {}?)", inner.display()) } else { String::new() };
+            output.warn(&format!("{} holds no migration files{hint}", path.display()));
+        }
     }
     files.sort();
     let format = if output.settings.json { LintFormat::Json } else { args.format };

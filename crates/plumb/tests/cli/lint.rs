@@ -132,3 +132,35 @@ fn a_diesel_folder_is_linted_file_by_file_as_diesel_runs_it() {
     assert!(!rules.contains(&"concurrently-in-transaction"), "metadata.toml says no transaction: {rules:?}");
     assert!(!rules.contains(&"data-loss-drop"), "down.sql is not linted: {rules:?}");
 }
+
+/// A folder with nothing to lint says so (a mistyped path would otherwise pass CI), and points
+/// at a `migrations/` folder inside it.
+#[test]
+fn a_folder_without_migrations_is_named() {
+    let dir = Migrations::new(&[]);
+    std::fs::create_dir(dir.path().join("migrations")).unwrap();
+    let out = plumb_command(&["lint", dir.path().to_str().unwrap()]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("holds no migration files"), "{stderr}");
+    assert!(stderr.contains("did you mean"), "{stderr}");
+}
+
+/// A rewrite of an existing table with no statement_timeout is flagged once per file; a
+/// `SET statement_timeout` at the top of the file clears it.
+#[test]
+fn a_rewrite_without_statement_timeout_is_flagged() {
+    let dir = Migrations::new(&[
+        ("1_slow.sql", "CREATE INDEX calls_org ON calls (org);\nALTER TABLE calls ALTER COLUMN note TYPE text;\n"),
+        ("2_bounded.sql", "SET statement_timeout = '2min';\nALTER TABLE calls ALTER COLUMN note TYPE text;\n"),
+    ]);
+    let out = plumb_command(&["lint", dir.path().to_str().unwrap(), "--json"]).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(String, u64)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "missing-statement-timeout")
+        .map(|f| (f["file"].as_str().unwrap().rsplit('/').next().unwrap().to_owned(), f["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(found, [("1_slow.sql".to_owned(), 1)]);
+}

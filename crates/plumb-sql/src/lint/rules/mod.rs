@@ -10,6 +10,7 @@ mod enum_value_used_in_transaction;
 mod foreign_key_validates;
 mod if_not_exists_masks_shape;
 mod missing_lock_timeout;
+mod missing_statement_timeout;
 mod non_idempotent_no_transaction;
 mod not_null_without_default;
 mod policy_without_rls;
@@ -43,6 +44,7 @@ pub(super) const ALL: &[Rule] = &[
     foreign_key_validates::RULE,
     if_not_exists_masks_shape::RULE,
     missing_lock_timeout::RULE,
+    missing_statement_timeout::RULE,
     non_idempotent_no_transaction::RULE,
     not_null_without_default::RULE,
     policy_without_rls::RULE,
@@ -83,14 +85,18 @@ mod tests {
         let mut target = Target::default();
         target.tables.insert("big".into(), TableFacts { rows: 5000, rls: false });
         target.tables.insert("guarded".into(), TableFacts { rows: 10, rls: true });
-        let findings = lint_against("SET lock_timeout = '5s';\nCREATE INDEX i ON big (x);", false, Some(&target));
+        let findings = lint_against(
+            "SET lock_timeout = '5s';\nSET statement_timeout = '1min';\nCREATE INDEX i ON big (x);",
+            false,
+            Some(&target),
+        );
         assert_eq!(findings.len(), 1);
         assert!(findings[0].message.contains("big (~5000 rows)"), "{findings:?}");
         // A table an earlier pending migration creates is not in the target: nothing to block.
         assert!(lint_against("CREATE INDEX i ON fresh (x);", false, Some(&target)).is_empty());
         assert_eq!(
             super::ids("CREATE INDEX i ON fresh (x);", false),
-            ["create-index-blocking", "missing-lock-timeout"]
+            ["create-index-blocking", "missing-lock-timeout", "missing-statement-timeout"]
         );
         // Policies: the target says whether RLS is on.
         let rules =

@@ -18,7 +18,7 @@ pub(super) const RULE: Rule = Rule {
 fn check(ctx: &Context<'_>) -> Vec<Hit> {
     ctx.statements
         .iter()
-        .filter(|s| s.starts_with(&["ALTER", "TABLE"]) && s.has(&["ALTER", "COLUMN"]) && s.has(&["TYPE"]))
+        .filter(|s| s.changes_column_type())
         .filter_map(|s| {
             let table = s.name_after(&["TABLE"])?;
             let shown = s.written_after(&["TABLE"]).unwrap_or_else(|| table.clone());
@@ -42,6 +42,9 @@ mod tests {
     #[test]
     fn type_change_rewrites_ok() {
         assert!(ids("ALTER TABLE users ALTER COLUMN id SET NOT NULL;", false).is_empty());
+        // A column named `type`, added beside an ALTER COLUMN: no type changes.
+        let named_type = "ALTER TABLE users ALTER COLUMN id SET DEFAULT 1, ADD COLUMN type text;";
+        assert!(ids(named_type, false).is_empty());
     }
 
     #[test]
