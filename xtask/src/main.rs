@@ -43,7 +43,7 @@ fn main() -> Result<()> {
 /// Runs the sabotage test on `dirs` (all of them absolute), with its report on stdout.
 fn sabotage(dirs: &[&str]) -> Result<()> {
     let report = std::env::temp_dir().join(format!("plumb-sabotage-{}.txt", std::process::id()));
-    let mut command = Command::new("cargo");
+    let mut command = cargo();
     command
         .args(["test", "-q", "-p", "plumb", "--test", "cli", "--", "sabotage::", "--test-threads", "1"])
         .current_dir(workspace_root())
@@ -66,6 +66,30 @@ fn sabotage(dirs: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// `cargo`, without the variables `cargo run` set for xtask itself. ring's build script reruns
+/// when `CARGO_MANIFEST_DIR` changes, so a build started with xtask's would rebuild ring and
+/// all that depends on it (most of the workspace) on every call, and the next plain `cargo
+/// build` would rebuild it back.
+fn cargo() -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        let per_package = name.starts_with("CARGO_PKG_")
+            || matches!(
+                &*name,
+                "CARGO_MANIFEST_DIR"
+                    | "CARGO_MANIFEST_PATH"
+                    | "CARGO_CRATE_NAME"
+                    | "CARGO_BIN_NAME"
+                    | "CARGO_PRIMARY_PACKAGE"
+            );
+        if per_package {
+            command.env_remove(&*name);
+        }
+    }
+    command
+}
+
 pub(crate) fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
@@ -73,7 +97,7 @@ pub(crate) fn workspace_root() -> PathBuf {
 /// Builds the release binary the benchmarks run, and returns its path.
 pub(crate) fn build_plumb() -> Result<PathBuf> {
     let root = workspace_root();
-    let status = Command::new("cargo").args(["build", "--release", "-q", "-p", "plumb"]).current_dir(&root).status()?;
+    let status = cargo().args(["build", "--release", "-q", "-p", "plumb"]).current_dir(&root).status()?;
     if !status.success() {
         bail!("cargo build --release -p plumb failed");
     }

@@ -47,7 +47,7 @@ impl Replay {
         for m in set.migrations() {
             text.push_str(&format!("{} {}\n", m.version, m.checksum));
         }
-        format!("{:x}", Sha256::digest(text.as_bytes()))
+        plumb_migrate::hex(&Sha256::digest(text.as_bytes()))
     }
 
     /// Reads a cached replay, if there is a usable one.

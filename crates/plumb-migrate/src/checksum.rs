@@ -64,6 +64,15 @@ pub fn atlas_sum<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> S
     base64(&sha.finalize())
 }
 
+/// Lower-case hex of a digest.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
 /// Standard base64 with padding (Go's `base64.StdEncoding`).
 fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

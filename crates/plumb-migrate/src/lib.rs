@@ -25,7 +25,7 @@ pub use apply::{
     AppliedMigration, ApplyObserver, ApplyOptions, ApplyReport, PlannedMigration, apply, lock, plan, plan_script,
     unlock,
 };
-pub use checksum::{atlas_hashes, atlas_sum, flyway_crc32};
+pub use checksum::{atlas_hashes, atlas_sum, flyway_crc32, hex};
 pub use command::CommandSource;
 pub use django::DjangoDir;
 pub use error::{ApplyError, LoadError, LockHolder, MigrationFailure, SourceLocation};

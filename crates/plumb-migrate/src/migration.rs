@@ -156,7 +156,7 @@ impl Migration {
         given: Directives,
     ) -> Result<Migration, LoadError> {
         let checksum = hex_sha256(sql.as_bytes());
-        let checksum_sha384 = format!("{:x}", sha2::Sha384::digest(sql.as_bytes()));
+        let checksum_sha384 = crate::hex(&sha2::Sha384::digest(sql.as_bytes()));
         let mut directives = parse_directives(&path, &sql)?;
         directives.no_transaction |= given.no_transaction;
         let (sql, script) = without_wrapper(sql, directives.no_transaction);
@@ -280,7 +280,7 @@ fn without_wrapper(sql: String, no_transaction: bool) -> (String, Script) {
 
 /// SHA-256 as lower-case hex.
 pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
-    format!("{:x}", Sha256::digest(bytes))
+    crate::hex(&Sha256::digest(bytes))
 }
 
 fn parse_directives(path: &std::path::Path, sql: &str) -> Result<Directives, LoadError> {
