@@ -1,4 +1,5 @@
-//! `data-loss-drop`: `DROP TABLE`, `ALTER TABLE ... DROP COLUMN`, `TRUNCATE`.
+//! `data-loss-drop`: `DROP TABLE`, `ALTER TABLE ... DROP COLUMN`, `TRUNCATE`, `DROP SCHEMA`,
+//! `DROP DATABASE`.
 //!
 //! **Why it hurts**: the data is gone, and code still running against the old schema breaks.
 //! **Instead**: stop using the object first, back it up or archive it, then drop it in a later
@@ -22,6 +23,10 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
             if !ctx.creates_table(&name) {
                 out.push((s.range.clone(), format!("DROP TABLE {name} destroys its rows")));
             }
+        } else if s.starts_with(&["DROP", "SCHEMA"]) || s.starts_with(&["DROP", "DATABASE"]) {
+            let kind = &s.tokens[1].text;
+            let name = s.written_after(&[&s.tokens[1].upper]).unwrap_or_default();
+            out.push((s.range.clone(), format!("DROP {kind} {name} destroys everything in it")));
         } else if s.starts_with(&["TRUNCATE"]) {
             out.push((s.range.clone(), "TRUNCATE destroys every row".to_owned()));
         } else if s.starts_with(&["ALTER", "TABLE"]) && s.has(&["DROP", "COLUMN"]) {
@@ -47,5 +52,9 @@ mod tests {
     #[test]
     fn data_loss_drop_err() {
         assert_eq!(ids("ALTER TABLE t DROP COLUMN x;\nDROP TABLE u;", false), ["data-loss-drop", "data-loss-drop"]);
+        assert_eq!(
+            ids("DROP SCHEMA IF EXISTS legacy;\nDROP DATABASE old;", false),
+            ["data-loss-drop", "data-loss-drop"]
+        );
     }
 }

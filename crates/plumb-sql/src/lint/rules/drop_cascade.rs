@@ -1,4 +1,5 @@
-//! `drop-cascade`: `DROP ... CASCADE`.
+//! `drop-cascade`: `DROP ... CASCADE`, and `TRUNCATE ... CASCADE`, which empties every table
+//! whose foreign keys point at the truncated one.
 //!
 //! **Why it hurts**: it silently drops whatever depends on the object: views, foreign keys,
 //! policies, sometimes far away from what the author meant (incident 1's hotfix had to check
@@ -17,7 +18,10 @@ pub(super) const RULE: Rule = Rule {
 fn check(ctx: &Context<'_>) -> Vec<Hit> {
     ctx.statements
         .iter()
-        .filter(|s| (s.starts_with(&["DROP"]) || s.starts_with(&["ALTER"])) && s.has(&["CASCADE"]))
+        .filter(|s| {
+            (s.starts_with(&["DROP"]) || s.starts_with(&["ALTER"]) || s.starts_with(&["TRUNCATE"]))
+                && s.has(&["CASCADE"])
+        })
         .map(|s| (s.range.clone(), "CASCADE drops every dependent object without naming it".to_owned()))
         .collect()
 }
@@ -37,5 +41,7 @@ mod tests {
     #[test]
     fn drop_cascade_err() {
         assert_eq!(ids("DROP VIEW v CASCADE;", false), ["drop-cascade"]);
+        // squawk's ban-truncate-cascade: it empties every table that references this one.
+        assert_eq!(ids("TRUNCATE t CASCADE;", false), ["drop-cascade"]);
     }
 }

@@ -1,4 +1,7 @@
-//! `prefer-text`: a new column of type `varchar(n)` (`character varying(n)`).
+//! `prefer-text`: a new column of type `varchar(n)` (`character varying(n)`) or `char(n)`.
+//!
+//! `char(n)` also pads every value with spaces to its length, which comparisons and
+//! `length()` then see differently (squawk's `ban-char-field`).
 //!
 //! **Why it hurts**: the length is a business rule in the type: changing it takes an ACCESS
 //! EXCLUSIVE lock (and a table rewrite when it shrinks), and `varchar(n)` is no faster than
@@ -25,8 +28,13 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
             }
             _ => false,
         };
+        // char(n) pads with spaces and still has a length limit (squawk's ban-char-field).
+        let char = matches!(column.get(1).map(|t| t.upper.as_str()), Some("CHAR" | "CHARACTER" | "BPCHAR"))
+            && column.get(2).is_none_or(|t| t.upper != "VARYING");
         if varchar {
             out.push((column[1].range.clone(), format!("column {} is a varchar with a length", column[0].text)));
+        } else if char {
+            out.push((column[1].range.clone(), format!("column {} is a blank-padded char", column[0].text)));
         }
     }
     out
@@ -48,5 +56,6 @@ mod tests {
     fn prefer_text_err() {
         assert_eq!(ids("CREATE TABLE t (email varchar(255) NOT NULL);", false), ["prefer-text"]);
         assert_eq!(ids("ALTER TABLE t ADD COLUMN code character varying(3);", false), ["prefer-text"]);
+        assert_eq!(ids("CREATE TABLE t (code char(2), flag character);", false), ["prefer-text", "prefer-text"]);
     }
 }

@@ -4,7 +4,8 @@
 //! (`random()`, `gen_random_uuid()`, `clock_timestamp()`, `nextval(...)`) makes PostgreSQL
 //! compute it for every existing row: a full rewrite under ACCESS EXCLUSIVE. **Instead**: add
 //! the column without a default (or with a constant one), set the default, backfill in batches.
-//! **Example**: `ADD COLUMN token uuid DEFAULT gen_random_uuid()` → `ADD COLUMN token uuid;`
+//! A `serial` column added to an existing table is the same case (its default is
+//! `nextval()`). **Example**: `ADD COLUMN token uuid DEFAULT gen_random_uuid()` → `ADD COLUMN token uuid;`
 //! `ALTER COLUMN token SET DEFAULT gen_random_uuid();` then backfill.
 
 use crate::lint::{Context, Hit, Rule, Severity};
@@ -87,6 +88,20 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
         .iter()
         .filter(|s| s.starts_with(&["ALTER", "TABLE"]) && s.has(&["ADD"]))
         .filter_map(|s| {
+            // A serial column's default is nextval(): as volatile as any.
+            let serial = s.new_columns().into_iter().find(|c| {
+                c.get(1).is_some_and(|t| {
+                    matches!(t.upper.as_str(), "SERIAL" | "BIGSERIAL" | "SMALLSERIAL" | "SERIAL2" | "SERIAL4" | "SERIAL8")
+                })
+            });
+            if let Some(column) = serial {
+                return ctx.on_existing_table(s, &["TABLE"], |table, rows| {
+                    format!(
+                        "{} {} fills nextval() into every existing row of {table}{rows}: a full rewrite",
+                        column[0].text, column[1].text
+                    )
+                });
+            }
             let default = s.find(&["DEFAULT"])?;
             let (function, known) = called(&s.tokens[default + 1..])?;
             let table = s.name_after(&["TABLE"])?;
@@ -132,6 +147,8 @@ mod tests {
     #[test]
     fn volatile_default_err() {
         assert_eq!(ids("ALTER TABLE t ADD COLUMN token uuid DEFAULT gen_random_uuid();", false), ["volatile-default"]);
+        assert_eq!(ids("ALTER TABLE t ADD COLUMN id bigserial;", false), ["volatile-default"]);
+        assert!(ids("CREATE TABLE t (id bigserial);", false).is_empty(), "a new table has no rows");
         // crates.io 0147: a user-defined function, VOLATILE unless declared otherwise.
         let text = "ALTER TABLE emails ADD COLUMN token TEXT NOT NULL DEFAULT random_string(26);";
         let findings = crate::lint::lint(text, false);
