@@ -476,7 +476,13 @@ impl MigrationSet {
                 });
             }
         }
-        Ok(MigrationSet { migrations, layout: Layout::Plumb, notes: Vec::new() })
+        // Said by every command that reads the set (status included), not only when applied.
+        let notes = migrations
+            .iter()
+            .filter(|m| m.script.statements.is_empty() && m.runner.is_none())
+            .map(|m| format!("{} has no statements: applying it records it and changes nothing", m.path.display()))
+            .collect();
+        Ok(MigrationSet { migrations, layout: Layout::Plumb, notes })
     }
 
     /// All migrations, in order.

@@ -94,10 +94,10 @@ fn lint_reports_every_file_apply_would_refuse() {
     assert_eq!(run.code, 2, "apply refuses the same folder: {run:?}");
 }
 
-/// An empty migration is flagged by lint and by apply, which still records it (it is not wrong,
-/// only likely unfinished).
+/// An empty migration is flagged by lint, by apply, which still records it (it is not wrong,
+/// only likely unfinished), and by status.
 #[test]
-fn an_empty_migration_is_said_by_lint_and_by_apply() {
+fn an_empty_migration_is_said_by_lint_apply_and_status() {
     let dir = Migrations::new(&[("1_todo.sql", "-- TODO: the index\n"), ("2_t.sql", "CREATE TABLE t (id int);\n")]);
     let out = plumb_command(&["lint", dir.path().to_str().unwrap()]).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -106,6 +106,12 @@ fn an_empty_migration_is_said_by_lint_and_by_apply() {
     let run = crate::support::apply(&db, dir.path(), &[]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stderr.contains("1_todo.sql has no statements"), "{run:?}");
+    // status says it too, once applied: on stderr and in its JSON.
+    let status = crate::support::plumb(&db.url(), &["status", "--dir", dir.path().to_str().unwrap(), "--json"]);
+    assert!(status.stderr.contains("1_todo.sql has no statements"), "{status:?}");
+    let json: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    let notes = json["source"]["notes"].as_array().unwrap();
+    assert!(notes.iter().any(|n| n.as_str().unwrap().contains("1_todo.sql has no statements")), "{json:#}");
 }
 
 /// A tool's folder is linted through the loader apply uses: Diesel's `up.sql` files in their
