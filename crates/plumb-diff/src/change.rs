@@ -41,7 +41,7 @@ pub struct Change {
     /// What a reader should know (e.g. an object recreated because something it depends on changed).
     pub note: Option<String>,
     /// Ordering key: phase, then position within the phase.
-    pub(crate) order: (u16, usize),
+    pub(crate) order: (crate::diff::Phase, usize),
 }
 
 /// The changes between two schemas, in the order they must run.
