@@ -223,12 +223,7 @@ pub async fn check(
     // A tool that runs its own migrations (Alembic, Django) reads its history first: the clone
     // gets the rows of what the target has applied, so the tool runs exactly the pending ones.
     if pending.iter().any(|p| p.migration.runner.is_some()) {
-        let format = set.layout().history();
-        shadow.batch(format.create_sql()).await?;
-        let applied = set.migrations().iter().filter(|m| !pending.iter().any(|p| p.migration.version == m.version));
-        for m in applied {
-            shadow.batch(&format.record_sql(m, "check")).await?;
-        }
+        seed_tool_history(shadow, set, pending).await?;
     }
     for p in pending {
         let m = p.migration;
@@ -254,18 +249,8 @@ pub async fn check(
             let stmt = tokens(sql);
             // A lock an earlier statement of the same transaction took is still this statement's
             // when it names the relation: it needs it too, held or not.
-            let locks: Vec<String> = match &locks_after {
-                Some(after) => after
-                    .iter()
-                    .filter(|(oid, lock)| {
-                        let relation = lock.rsplit(" on ").next().unwrap_or_default();
-                        existing.contains(oid)
-                            && (!held_before.iter().any(|(_, l)| l == lock)
-                                || mentions(&stmt, relation)
-                                || mentions(&stmt, relation.rsplit('.').next().unwrap_or_default()))
-                    })
-                    .map(|(_, lock)| lock.clone())
-                    .collect(),
+            let locks = match &locks_after {
+                Some(after) => statement_locks(after, &held_before, &existing, &stmt),
                 None => Vec::new(),
             };
             let validates_rows = stmt.starts_with(&["ALTER", "TABLE"])
@@ -328,6 +313,44 @@ pub async fn check(
         }
     }
     Ok(CheckReport { clone, statements, missing_objects: missing.into_iter().collect() })
+}
+
+/// The clone's history table holding what the target has applied, for a tool that reads its
+/// own history before it runs (Alembic, Django): it then runs exactly the pending ones.
+async fn seed_tool_history(
+    shadow: &Connection,
+    set: &MigrationSet,
+    pending: &[PlannedMigration<'_>],
+) -> Result<(), PgError> {
+    let format = set.layout().history();
+    shadow.batch(format.create_sql()).await?;
+    let applied = set.migrations().iter().filter(|m| !pending.iter().any(|p| p.migration.version == m.version));
+    for m in applied {
+        shadow.batch(&format.record_sql(m, "check")).await?;
+    }
+    Ok(())
+}
+
+/// The locks a statement needs on relations the target already has (`existing`): those it
+/// took, and those an earlier statement of the same transaction took when it names the
+/// relation (it needs them too, held or not).
+fn statement_locks(
+    after: &[(u32, String)],
+    held_before: &[(u32, String)],
+    existing: &BTreeSet<u32>,
+    stmt: &Stmt<'_>,
+) -> Vec<String> {
+    after
+        .iter()
+        .filter(|(oid, lock)| {
+            let relation = lock.rsplit(" on ").next().unwrap_or_default();
+            existing.contains(oid)
+                && (!held_before.iter().any(|(_, l)| l == lock)
+                    || mentions(stmt, relation)
+                    || mentions(stmt, relation.rsplit('.').next().unwrap_or_default()))
+        })
+        .map(|(_, lock)| lock.clone())
+        .collect()
 }
 
 /// A statement that ran only against stand-ins for what the target lacks: on the target it fails.

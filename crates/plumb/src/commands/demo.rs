@@ -143,24 +143,7 @@ async fn run_incident(
     let check = if pending.is_empty() {
         "-".to_owned()
     } else {
-        output.result("\n$ plumb check");
-        let shadow = Shadow::database(&server, &format!("{name}_clone")).await?;
-        let clone = plumb_doctor::clone_target(shadow.connection(), &situation.live).await?;
-        let checked = plumb_doctor::check(shadow.connection(), &situation.set, &pending, &situation.live, clone).await;
-        shadow.close().await;
-        let checked = checked?;
-        views::check::text(conn.target(), &checked, &[], output);
-        match checked.statements.iter().find(|s| s.status == plumb_doctor::StatementStatus::Failed) {
-            None => "PASS".to_owned(),
-            Some(_) if !checked.missing_objects.is_empty() => {
-                format!("FAIL: needs {}", checked.missing_objects.join(", "))
-            }
-            Some(s) => {
-                let file = Path::new(&s.file).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-                let error = s.error.as_ref().map(|e| e.message.clone()).unwrap_or_default();
-                format!("FAIL: {file}:{} {error}", s.line)
-            }
-        }
+        check_pending(conn.target(), &server, &name, &situation, &pending, output).await?
     };
 
     output.result(&format!("\n$ plumb repair --execute{}", if incident.adopt { " --adopt" } else { "" }));
@@ -228,6 +211,35 @@ async fn run_incident(
         rows: rows_intact(executed.as_ref(), &plan.tables),
         plan_summary: plan.summary(),
         script: situation.script(&plan, env!("CARGO_PKG_VERSION")),
+    })
+}
+
+/// `plumb check` on a clone of the incident's database: `PASS`, or why it fails, in a few words.
+async fn check_pending(
+    target: &str,
+    server: &plumb_pg::ConnInfo,
+    name: &str,
+    situation: &Situation,
+    pending: &[plumb_migrate::PlannedMigration<'_>],
+    output: Output,
+) -> Result<String> {
+    output.result("\n$ plumb check");
+    let shadow = Shadow::database(server, &format!("{name}_clone")).await?;
+    let clone = plumb_doctor::clone_target(shadow.connection(), &situation.live).await?;
+    let checked = plumb_doctor::check(shadow.connection(), &situation.set, pending, &situation.live, clone).await;
+    shadow.close().await;
+    let checked = checked?;
+    views::check::text(target, &checked, &[], output);
+    Ok(match checked.statements.iter().find(|s| s.status == plumb_doctor::StatementStatus::Failed) {
+        None => "PASS".to_owned(),
+        Some(_) if !checked.missing_objects.is_empty() => {
+            format!("FAIL: needs {}", checked.missing_objects.join(", "))
+        }
+        Some(s) => {
+            let file = Path::new(&s.file).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+            let error = s.error.as_ref().map(|e| e.message.clone()).unwrap_or_default();
+            format!("FAIL: {file}:{} {error}", s.line)
+        }
     })
 }
 
