@@ -8,5 +8,8 @@
 
 mod inspect;
 
-pub use inspect::{HISTORY_SCHEMAS, HISTORY_TABLES, InspectError, InspectOptions, Inspector, inspect, inspect_with};
+pub use inspect::{
+    HISTORY_SCHEMAS, HISTORY_TABLES, InspectError, InspectOptions, Inspector, Mark, Refresh, Tracked, inspect,
+    inspect_with,
+};
 pub use plumb_model::*;

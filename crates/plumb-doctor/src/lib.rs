@@ -30,6 +30,6 @@ pub use error::DoctorError;
 pub use execute::{Backup, ExecuteOptions, Executed, RepairError, count_rows, execute};
 pub use objects::{Effect, Footprint, ObjectId, ObjectKind, Objects, Part, Value, apply_footprint, footprint, objects};
 pub use plan::{Guard, PartialFix, Plan, PlanOptions, Step, StepKind, adoption_sql, plan};
-pub use replay::{Replay, ReplayError, replay};
+pub use replay::{Inspection, Replay, ReplayError, replay, replay_with};
 pub use shadow::{Progress, Quiet, ReplayCache, Shadow, ShadowServer, cached_replay};
 pub use situation::{Situation, lint_facts};

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use plumb_catalog::{InspectOptions, Schema};
+use plumb_catalog::{InspectOptions, Inspector, Schema};
 use plumb_migrate::{ApplyOptions, MigrationSet};
 use plumb_pg::Connection;
 use serde::{Deserialize, Serialize};
@@ -141,19 +141,40 @@ pub enum ReplayError {
 struct Quiet;
 impl plumb_migrate::ApplyObserver for Quiet {}
 
+/// How a replay reads the shadow after each migration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inspection {
+    /// Only what the migration changed ([`plumb_catalog::Inspector::refresh`]): the default.
+    Targeted,
+    /// The whole catalog every time: the reference the targeted reading is tested against.
+    Whole,
+}
+
 /// Applies `set` one migration at a time to the empty database behind `shadow`,
 /// inspecting after each. A migration that fails stops the replay; what it could
 /// not establish is said by [`Replay::failure`].
 pub async fn replay(shadow: &Connection, set: &MigrationSet) -> Result<Replay, ReplayError> {
-    let inspector = plumb_catalog::Inspector::prepare(shadow).await.map_err(|e| ReplayError::Shadow(e.to_string()))?;
-    let mut schema = inspect(&inspector, shadow).await?;
-    let empty = objects(&schema);
+    replay_with(shadow, set, Inspection::Targeted).await
+}
+
+/// As [`replay`], reading the shadow as `inspection` says.
+pub async fn replay_with(
+    shadow: &Connection,
+    set: &MigrationSet,
+    inspection: Inspection,
+) -> Result<Replay, ReplayError> {
+    let shadow_error = |e: plumb_catalog::InspectError| ReplayError::Shadow(e.to_string());
+    let inspector = Inspector::prepare(shadow).await.map_err(shadow_error)?;
+    let options = InspectOptions::default();
+    let mut tracked = inspector.track(shadow, &options).await.map_err(shadow_error)?;
+    let empty = objects(tracked.schema());
     let mut last = empty.clone();
     let mut footprints = Vec::new();
     let mut failure = None;
     for (i, m) in set.migrations().iter().enumerate() {
-        let options = ApplyOptions { to: Some(m.version.clone()), ..ApplyOptions::default() };
-        match plumb_migrate::apply(shadow, set, &options, &Quiet).await {
+        let mark = Inspector::mark(shadow).await.map_err(shadow_error)?;
+        let apply_options = ApplyOptions { to: Some(m.version.clone()), ..ApplyOptions::default() };
+        match plumb_migrate::apply(shadow, set, &apply_options, &Quiet).await {
             Ok(_) => {}
             // Without its tool nothing can be learned: an error, not a migration that fails.
             Err(e @ plumb_migrate::ApplyError::Tool { missing: true, .. }) => return Err(ReplayError::Tool(e)),
@@ -162,14 +183,15 @@ pub async fn replay(shadow: &Connection, set: &MigrationSet) -> Result<Replay, R
                 break;
             }
         }
-        schema = inspect(&inspector, shadow).await?;
-        let after = objects(&schema);
+        match inspection {
+            Inspection::Targeted => {
+                inspector.refresh(shadow, &mut tracked, mark).await.map_err(shadow_error)?;
+            }
+            Inspection::Whole => tracked = inspector.track(shadow, &options).await.map_err(shadow_error)?,
+        }
+        let after = objects(tracked.schema());
         footprints.push(footprint(&last, &after));
         last = after;
     }
-    Ok(Replay { empty, footprints, failure, schema })
-}
-
-async fn inspect(inspector: &plumb_catalog::Inspector, conn: &Connection) -> Result<Schema, ReplayError> {
-    inspector.inspect(conn, &InspectOptions::default()).await.map_err(|e| ReplayError::Shadow(e.to_string()))
+    Ok(Replay { empty, footprints, failure, schema: tracked.schema().clone() })
 }

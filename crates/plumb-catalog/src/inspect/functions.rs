@@ -1,7 +1,10 @@
 //! Functions and procedures.
 
+use std::collections::HashMap;
+
 use plumb_model::*;
 use tokio_postgres::Row;
+use tokio_postgres::types::Oid;
 
 use super::{Comments, NS_FILTER, acl, class, grants, not_extension_member};
 
@@ -15,7 +18,7 @@ pub(super) fn functions() -> String {
            FROM pg_proc p
            JOIN pg_namespace n ON n.oid = p.pronamespace
            JOIN pg_language l ON l.oid = p.prolang
-          WHERE p.prokind IN ('f', 'p') AND {NS_FILTER} AND {}
+          WHERE p.prokind IN ('f', 'p') AND {NS_FILTER} AND {} AND ($3::oid[] IS NULL OR p.oid = ANY ($3::oid[]))
             -- Constructors a range type makes for itself belong to the type.
             AND NOT EXISTS (SELECT 1 FROM pg_depend di WHERE di.classid = 'pg_proc'::regclass
                                AND di.objid = p.oid AND di.deptype = 'i')",
@@ -24,8 +27,9 @@ pub(super) fn functions() -> String {
     )
 }
 
-/// Every function and procedure into `schema`.
-pub(super) fn assemble(schema: &mut Schema, rows: &[Row], comments: &Comments) {
+/// Every function and procedure into `schema`; their OIDs and signatures.
+pub(super) fn assemble(schema: &mut Schema, rows: &[Row], comments: &Comments) -> HashMap<Oid, String> {
+    let mut index = HashMap::with_capacity(rows.len());
     for r in rows {
         let kind: String = r.get(3);
         let mut config: Vec<String> = r.get(10);
@@ -54,6 +58,8 @@ pub(super) fn assemble(schema: &mut Schema, rows: &[Row], comments: &Comments) {
             comment: comments.of(class::FUNCTION, r.get(12), 0),
             privileges: grants(r.get(13)),
         };
+        index.insert(r.get(12), f.signature());
         schema.functions.insert(f.signature(), f);
     }
+    index
 }

@@ -49,7 +49,7 @@ pub(super) fn constraints(major: u32) -> String {
            LEFT JOIN pg_index ci ON ci.indexrelid = con.conindid AND con.contype IN ('p', 'u')
            LEFT JOIN pg_class cic ON cic.oid = con.conindid AND con.contype IN ('p', 'u')
           WHERE con.contype IN ('p', 'u', 'c', 'x', 'f') AND con.conparentid = 0
-            AND c.relkind IN ('r', 'p') AND {rel_filter}",
+            AND c.relkind IN ('r', 'p') AND {rel_filter} AND ($3::oid[] IS NULL OR con.conrelid = ANY ($3::oid[]))",
         simple_constraint = simple_constraint,
         ref_in_scope = NS_FILTER.replace("n.nspname", "fn.nspname"),
         nulls_not_distinct = if major >= 15 { "coalesce(ci.indnullsnotdistinct, false)" } else { "false" },
@@ -82,7 +82,7 @@ pub(super) fn indexes(major: u32) -> String {
            JOIN pg_am am ON am.oid = ic.relam
            JOIN pg_class c ON c.oid = i.indrelid
            JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE c.relkind IN ('r', 'p', 'm') AND {rel_filter}
+          WHERE c.relkind IN ('r', 'p', 'm') AND {rel_filter} AND ($3::oid[] IS NULL OR i.indrelid = ANY ($3::oid[]))
             AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid
                                AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x'))",
         index_nulls_not_distinct = if major >= 15 { "i.indnullsnotdistinct" } else { "false" },
@@ -92,7 +92,7 @@ pub(super) fn indexes(major: u32) -> String {
 /// A constraint row before its column numbers are named.
 pub(super) struct RawConstraint {
     pub(super) relid: Oid,
-    oid: Oid,
+    pub(super) oid: Oid,
     name: String,
     kind: ConstraintKind,
     definition: Option<String>,
@@ -143,7 +143,7 @@ impl RawConstraint {
 /// An index row before its column numbers are named.
 pub(super) struct RawIndex {
     pub(super) relid: Oid,
-    oid: Oid,
+    pub(super) oid: Oid,
     name: String,
     definition: Option<String>,
     indkey: Vec<i16>,

@@ -12,8 +12,11 @@ mod database;
 mod functions;
 mod keys;
 mod tables;
+mod track;
 mod types;
 mod views;
+
+pub use track::{Mark, Refresh, Tracked};
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -130,13 +133,16 @@ pub async fn inspect_with(
 /// the queries are parsed and planned once.
 pub struct Inspector {
     queries: Queries<Statement>,
+    /// [`Inspector::refresh`]'s question: what changed since the mark.
+    changed: Statement,
 }
 
 impl Inspector {
     /// Prepares the catalog queries on `conn`; use [`Inspector::inspect`] with that same connection.
     pub async fn prepare(conn: &Connection) -> Result<Inspector, InspectError> {
         let sql = Queries::new(conn.server_major());
-        Ok(Inspector { queries: sql.prepare(conn.client()).await? })
+        let changed = conn.client().prepare(&track::changed_sql()).await?;
+        Ok(Inspector { queries: sql.prepare(conn.client()).await?, changed })
     }
 
     /// As [`inspect`], on the connection the inspector was prepared on.
@@ -151,13 +157,36 @@ async fn inspect_using(
     prepared: Option<&Queries<Statement>>,
     options: &InspectOptions,
 ) -> Result<Schema, InspectError> {
+    Ok(read(conn, helper, prepared, options, &Only::default()).await?.0)
+}
+
+/// Which relations and functions to read (by OID); `None`: all of them. The other kinds are
+/// always read whole (they are few).
+#[derive(Debug, Default)]
+pub(crate) struct Only {
+    relations: Option<Vec<Oid>>,
+    functions: Option<Vec<Oid>>,
+}
+
+/// The schema, with the OIDs of the relations and functions it holds.
+async fn read(
+    conn: &Connection,
+    helper: Option<&Connection>,
+    prepared: Option<&Queries<Statement>>,
+    options: &InspectOptions,
+    only: &Only,
+) -> Result<(Schema, OidIndex), InspectError> {
     let major = conn.server_major();
     let mut excluded: Vec<String> = Vec::new();
     if !options.include_plumb {
         excluded.extend(HISTORY_SCHEMAS.iter().map(|s| s.to_string()));
     }
     let included = options.schemas.clone();
-    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&included, &excluded];
+    let params = Params {
+        base: [&included, &excluded],
+        relations: [&included, &excluded, &only.relations],
+        functions: [&included, &excluded, &only.functions],
+    };
 
     // One snapshot for every query, and a promise not to write.
     // An empty search_path makes the server qualify every name it renders, so
@@ -173,7 +202,8 @@ async fn inspect_using(
         };
         // Rolling back to the savepoint undoes the settings; the caller's work stays.
         client.batch_execute("ROLLBACK TO SAVEPOINT plumb_inspect; RELEASE SAVEPOINT plumb_inspect").await?;
-        return Ok(without_history_tables(assemble(result?)?, options));
+        let (schema, index) = assemble(result?);
+        return Ok((without_history_tables(schema, options), index));
     }
     client.batch_execute(&format!("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; {SETTINGS}")).await?;
     let mut second = client;
@@ -200,7 +230,8 @@ async fn inspect_using(
     if !std::ptr::eq(second, client) {
         second.batch_execute("COMMIT").await?;
     }
-    Ok(without_history_tables(assemble(result?)?, options))
+    let (schema, index) = assemble(result?);
+    Ok((without_history_tables(schema, options), index))
 }
 
 /// Other tools' history tables (`_prisma_migrations`, ...) are claims, not the user's schema.
@@ -214,8 +245,47 @@ fn without_history_tables(mut schema: Schema, options: &InspectOptions) -> Schem
     schema
 }
 
-/// The model, built from the rows of every catalog query.
-fn assemble(f: Fetched) -> Result<Schema, InspectError> {
+/// Where each relation (table, view, sequence) and function read sits in the model: OID →
+/// its key, so that a later read of some of them can replace exactly those.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct OidIndex {
+    relations: HashMap<Oid, (Relation, String)>,
+    functions: HashMap<Oid, String>,
+    /// A table's (or materialized view's) constraints, indexes, triggers and policies → the
+    /// relation they belong to, for telling whose part is gone.
+    parts: HashMap<Oid, Oid>,
+}
+
+/// Which map of [`Schema`] a relation is kept in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Relation {
+    Table,
+    View,
+    Sequence,
+}
+
+/// The model, built from the rows of every catalog query, and where each relation and
+/// function of it came from.
+fn assemble(f: Fetched) -> (Schema, OidIndex) {
+    let mut index = OidIndex::default();
+    let key = |r: &Row, oid: usize, schema: usize| -> (Oid, String) {
+        (r.get(oid), format!("{}.{}", r.get::<_, String>(schema), r.get::<_, String>(schema + 1)))
+    };
+    for (rows, kind, oid, schema) in [
+        (&f.relations.tables, Relation::Table, 0, 1),
+        (&f.views, Relation::View, 0, 1),
+        (&f.sequences, Relation::Sequence, 11, 0),
+    ] {
+        for r in rows {
+            let (oid, name) = key(r, oid, schema);
+            index.relations.insert(oid, (kind, name));
+        }
+    }
+    let rel = &f.relations;
+    index.parts.extend(rel.constraints.iter().map(|c| (c.oid, c.relid)));
+    index.parts.extend(rel.indexes.iter().map(|i| (i.oid, i.relid)));
+    index.parts.extend(rel.triggers.iter().map(|r| (r.get::<_, Oid>(5), r.get::<_, Oid>(0))));
+    index.parts.extend(rel.policies.iter().map(|r| (r.get::<_, Oid>(7), r.get::<_, Oid>(0))));
     let comments = Comments(
         f.descriptions
             .iter()
@@ -232,8 +302,8 @@ fn assemble(f: Fetched) -> Result<Schema, InspectError> {
     }
     let view_indexes = tables::assemble(&mut schema, f.relations, names, &comments);
     views::assemble(&mut schema, &f.views, view_indexes, &comments);
-    functions::assemble(&mut schema, &f.functions, &comments);
-    Ok(schema)
+    index.functions = functions::assemble(&mut schema, &f.functions, &comments);
+    (schema, index)
 }
 
 /// Everything the queries return.
@@ -247,41 +317,50 @@ struct Fetched {
     descriptions: Vec<Row>,
 }
 
+/// The queries' parameters: `$1` schemas to include, `$2` to leave out, and for the relation
+/// and function queries `$3`, the OIDs to read (NULL: all).
+struct Params<'a> {
+    base: [&'a (dyn tokio_postgres::types::ToSql + Sync); 2],
+    relations: [&'a (dyn tokio_postgres::types::ToSql + Sync); 3],
+    functions: [&'a (dyn tokio_postgres::types::ToSql + Sync); 3],
+}
+
 /// Sends every query at once (pipelined), the heavy ones to `second`, and collects the results.
 async fn fetch<Q: ToStatement + Sync>(
     client: &tokio_postgres::Client,
     second: &tokio_postgres::Client,
     queries: &Queries<Q>,
-    params: &[&(dyn tokio_postgres::types::ToSql + Sync); 2],
+    params: &Params<'_>,
 ) -> Result<Fetched, tokio_postgres::Error> {
+    let (base, relations, only_functions) = (&params.base[..], &params.relations[..], &params.functions[..]);
     let (
         (schemas, extensions, types, sequences, tables, columns, constraints, indexes, triggers),
         (policies, views, functions, collations, event_triggers, publications, default_privileges, descriptions),
     ) = tokio::try_join!(
         async {
             tokio::try_join!(
-                client.query(&queries.schemas, params),
-                client.query(&queries.extensions, params),
-                client.query(&queries.types, params),
-                client.query(&queries.sequences, params),
-                client.query(&queries.tables, params),
+                client.query(&queries.schemas, base),
+                client.query(&queries.extensions, base),
+                client.query(&queries.types, base),
+                client.query(&queries.sequences, relations),
+                client.query(&queries.tables, relations),
                 // The three biggest results become model values row by row, as they arrive.
-                rows_into(client, &queries.columns, params, tables::column_from_row),
-                rows_into(second, &queries.constraints, params, RawConstraint::from_row),
-                rows_into(second, &queries.indexes, params, RawIndex::from_row),
-                client.query(&queries.triggers, params),
+                rows_into(client, &queries.columns, relations, tables::column_from_row),
+                rows_into(second, &queries.constraints, relations, RawConstraint::from_row),
+                rows_into(second, &queries.indexes, relations, RawIndex::from_row),
+                client.query(&queries.triggers, relations),
             )
         },
         async {
             tokio::try_join!(
-                second.query(&queries.policies, params),
-                client.query(&queries.views, params),
-                client.query(&queries.functions, params),
-                client.query(&queries.collations, params),
-                client.query(&queries.event_triggers, params),
-                client.query(&queries.publications, params),
-                client.query(&queries.default_privileges, params),
-                client.query(&queries.descriptions, params),
+                second.query(&queries.policies, relations),
+                client.query(&queries.views, relations),
+                client.query(&queries.functions, only_functions),
+                client.query(&queries.collations, base),
+                client.query(&queries.event_triggers, base),
+                client.query(&queries.publications, base),
+                client.query(&queries.default_privileges, base),
+                client.query(&queries.descriptions, base),
             )
         },
     )?;
@@ -300,7 +379,7 @@ async fn fetch<Q: ToStatement + Sync>(
 async fn rows_into<T, Q: ToStatement + Sync>(
     client: &tokio_postgres::Client,
     sql: &Q,
-    params: &[&(dyn tokio_postgres::types::ToSql + Sync); 2],
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
     convert: fn(&Row) -> T,
 ) -> Result<Vec<T>, tokio_postgres::Error> {
     let stream = client.query_raw(sql, params.iter().copied()).await?;

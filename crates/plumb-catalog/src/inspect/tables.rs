@@ -28,7 +28,7 @@ pub(super) fn tables() -> String {
                 coalesce(c.reloptions, '{{}}'), c.oid,
                 {}
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE c.relkind IN ('r', 'p') AND {rel_filter}",
+          WHERE c.relkind IN ('r', 'p') AND {rel_filter} AND ($3::oid[] IS NULL OR c.oid = ANY ($3::oid[]))",
         acl("c.relacl", "c.relowner", NO_GRANTS)
     )
 }
@@ -51,7 +51,10 @@ pub(super) fn columns() -> String {
            JOIN pg_namespace n ON n.oid = c.relnamespace
            JOIN pg_type t ON t.oid = a.atttypid
            LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-          WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND {rel_filter}",
+          WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND {rel_filter} AND ($3::oid[] IS NULL OR a.attrelid = ANY ($3::oid[])
+                 -- The columns a foreign key of a table read points at: the key names them.
+                 OR a.attrelid IN (SELECT con.confrelid FROM pg_constraint con
+                                    WHERE con.contype = 'f' AND con.conrelid = ANY ($3::oid[])))",
         collation_name("a.attcollation"),
         acl("a.attacl", "c.relowner", NO_GRANTS)
     )
@@ -65,7 +68,7 @@ pub(super) fn triggers() -> String {
            FROM pg_trigger t
            JOIN pg_class c ON c.oid = t.tgrelid
            JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE NOT t.tgisinternal AND c.relkind IN ('r', 'p') AND {rel_filter}"
+          WHERE NOT t.tgisinternal AND c.relkind IN ('r', 'p') AND {rel_filter} AND ($3::oid[] IS NULL OR t.tgrelid = ANY ($3::oid[]))"
     )
 }
 
@@ -83,7 +86,7 @@ pub(super) fn policies() -> String {
            FROM pg_policy pol
            JOIN pg_class c ON c.oid = pol.polrelid
            JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE {rel_filter}"
+          WHERE {rel_filter} AND ($3::oid[] IS NULL OR pol.polrelid = ANY ($3::oid[]))"
     )
 }
 
@@ -150,11 +153,12 @@ pub(super) fn assemble(
     // Columns arrive unordered; attribute numbers put them in place and name keys below.
     let mut numbered: HashMap<Oid, Vec<(i16, Column)>> = HashMap::with_capacity(by_oid.len());
     for (relid, attnum, mut column) in rows.columns {
+        // Every column read names keys, also those of tables not read but pointed at.
+        names.0.insert((relid, attnum), column.name.clone());
         if !by_oid.contains_key(&relid) {
             continue;
         }
         column.comment = comments.of(class::RELATION, relid, attnum.into());
-        names.0.insert((relid, attnum), column.name.clone());
         numbered.entry(relid).or_default().push((attnum, column));
     }
     for (relid, mut cols) in numbered {

@@ -57,7 +57,7 @@ pub(super) fn sequences() -> String {
                  WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
                    AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'
                  LIMIT 1) owner ON true
-          WHERE {rel_filter}
+          WHERE {rel_filter} AND ($3::oid[] IS NULL OR c.oid = ANY ($3::oid[]))
             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                                AND d.objid = c.oid AND d.deptype = 'i')",
         acl("c.relacl", "c.relowner", NO_GRANTS)

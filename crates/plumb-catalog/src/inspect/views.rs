@@ -25,7 +25,7 @@ pub(super) fn views() -> String {
                 c.oid,
                 {}
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE c.relkind IN ('v', 'm') AND {rel_filter}",
+          WHERE c.relkind IN ('v', 'm') AND {rel_filter} AND ($3::oid[] IS NULL OR c.oid = ANY ($3::oid[]))",
         acl("c.relacl", "c.relowner", NO_GRANTS)
     )
 }

@@ -13,6 +13,7 @@ mod local;
 mod network;
 mod preflight;
 mod repair;
+mod replay;
 mod sabotage;
 mod schema;
 mod secrets;

@@ -1,0 +1,321 @@
+//! Reading again only what changed: a replay inspects after every migration, and reading the
+//! whole catalog each time makes its cost the number of migrations times the schema's size.
+//!
+//! Before a migration runs, [`Inspector::mark`] notes the server's transaction counter. After
+//! it, [`Inspector::refresh`] asks the catalogs which rows were written since (their `xmin`
+//! lies in between: every insert and update, in however many transactions, whatever ran them:
+//! plumb's statements, a function, Alembic), turns those rows into the relations and functions
+//! they belong to, adds what depends on them (a view on a renamed table, a foreign key to a
+//! renamed column, a default calling a renamed function), and reads only those, with the same
+//! queries as a whole inspection filtered by OID. The small kinds (schemas, types, extensions,
+//! collations, event triggers, publications, default privileges, comments) are read whole.
+//!
+//! Deletions leave no row to see, so what the last read held is checked for what is gone:
+//! relations, functions, the parts of tables (constraints, indexes, triggers, policies) and
+//! comments. Two changes reach too far to follow, and fall back to a whole read: a schema
+//! renamed, and a role renamed (every name or grant under them is rendered anew).
+//!
+//! A whole inspection stays the reference: the replay equality test holds both to each other,
+//! migration by migration, on the corpora.
+
+use std::collections::{HashMap, HashSet};
+
+use plumb_model::Schema;
+use plumb_pg::Connection;
+use tokio_postgres::types::Oid;
+
+use super::{InspectError, InspectOptions, Inspector, OidIndex, Only, Relation, read};
+
+/// A schema as last read, with what a later [`Inspector::refresh`] needs to update it.
+#[derive(Debug, Clone)]
+pub struct Tracked {
+    schema: Schema,
+    options: InspectOptions,
+    index: OidIndex,
+    /// Comment keys `(catalog, object, sub-object)` as last read.
+    comments: HashSet<(Oid, Oid, i32)>,
+    namespaces: HashMap<Oid, String>,
+    roles: HashMap<Oid, String>,
+}
+
+impl Tracked {
+    /// The schema as last read.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+}
+
+/// The point after which changes are looked for: the server's transaction counter.
+#[derive(Debug, Clone, Copy)]
+pub struct Mark(i64);
+
+/// How a refresh read the catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refresh {
+    /// Only what changed: this many relations and functions were read again.
+    Targeted {
+        /// Relations read again.
+        relations: usize,
+        /// Functions read again.
+        functions: usize,
+    },
+    /// Everything, because a change reached too far to follow.
+    Whole,
+}
+
+/// Which catalog rows were written after the mark, as the relations and functions they belong
+/// to, with what depends on them; and which of what was read last is gone.
+const CHANGED: &str = "
+WITH span AS (SELECT ($1::bigint % 4294967296) AS s, ($2::bigint - $1::bigint) AS n),
+fresh_rel AS (
+    SELECT c.oid AS rel FROM pg_class c, span WHERE {fresh c}
+    UNION SELECT a.attrelid FROM pg_attribute a, span WHERE {fresh a}
+    UNION SELECT ad.adrelid FROM pg_attrdef ad, span WHERE {fresh ad}
+    UNION SELECT con.conrelid FROM pg_constraint con, span WHERE con.conrelid <> 0 AND {fresh con}
+    UNION SELECT i.indrelid FROM pg_index i, span WHERE {fresh i}
+    UNION SELECT t.tgrelid FROM pg_trigger t, span WHERE {fresh t}
+    UNION SELECT pol.polrelid FROM pg_policy pol, span WHERE {fresh pol}
+    UNION SELECT rw.ev_class FROM pg_rewrite rw, span WHERE {fresh rw}
+    UNION SELECT sq.seqrelid FROM pg_sequence sq, span WHERE {fresh sq}
+    UNION SELECT inh.inhrelid FROM pg_inherits inh, span WHERE {fresh inh}
+    UNION SELECT inh.inhparent FROM pg_inherits inh, span WHERE {fresh inh}
+    UNION SELECT d.objid FROM pg_depend d, span WHERE d.classid = 'pg_class'::regclass AND {fresh d}
+    UNION SELECT ds.objoid FROM pg_description ds, span WHERE ds.classoid = 'pg_class'::regclass AND {fresh ds}
+    UNION SELECT con.conrelid FROM pg_description ds JOIN pg_constraint con ON con.oid = ds.objoid, span
+           WHERE ds.classoid = 'pg_constraint'::regclass AND {fresh ds}
+    UNION SELECT t.tgrelid FROM pg_description ds JOIN pg_trigger t ON t.oid = ds.objoid, span
+           WHERE ds.classoid = 'pg_trigger'::regclass AND {fresh ds}
+    UNION SELECT pol.polrelid FROM pg_description ds JOIN pg_policy pol ON pol.oid = ds.objoid, span
+           WHERE ds.classoid = 'pg_policy'::regclass AND {fresh ds}
+),
+fresh_fn AS (
+    SELECT p.oid AS fn FROM pg_proc p, span WHERE {fresh p}
+    UNION SELECT ds.objoid FROM pg_description ds, span WHERE ds.classoid = 'pg_proc'::regclass AND {fresh ds}
+),
+fresh_other AS (
+    SELECT 'pg_type'::regclass AS class, ty.oid FROM pg_type ty, span WHERE {fresh ty}
+    UNION SELECT 'pg_collation'::regclass, co.oid FROM pg_collation co, span WHERE {fresh co}
+),
+dependents AS (
+    SELECT d.classid, d.objid FROM pg_depend d
+     WHERE (d.refclassid = 'pg_class'::regclass AND d.refobjid IN (SELECT rel FROM fresh_rel))
+        OR (d.refclassid = 'pg_proc'::regclass AND d.refobjid IN (SELECT fn FROM fresh_fn))
+        OR ((d.refclassid, d.refobjid) IN (SELECT class, oid FROM fresh_other))
+),
+rels AS (
+    SELECT rel FROM fresh_rel
+    UNION SELECT d.objid FROM dependents d WHERE d.classid = 'pg_class'::regclass
+    UNION SELECT con.conrelid FROM dependents d JOIN pg_constraint con ON con.oid = d.objid
+           WHERE d.classid = 'pg_constraint'::regclass AND con.conrelid <> 0
+    UNION SELECT rw.ev_class FROM dependents d JOIN pg_rewrite rw ON rw.oid = d.objid
+           WHERE d.classid = 'pg_rewrite'::regclass
+    UNION SELECT ad.adrelid FROM dependents d JOIN pg_attrdef ad ON ad.oid = d.objid
+           WHERE d.classid = 'pg_attrdef'::regclass
+    UNION SELECT t.tgrelid FROM dependents d JOIN pg_trigger t ON t.oid = d.objid
+           WHERE d.classid = 'pg_trigger'::regclass
+    UNION SELECT pol.polrelid FROM dependents d JOIN pg_policy pol ON pol.oid = d.objid
+           WHERE d.classid = 'pg_policy'::regclass
+),
+owners AS (
+    -- An index stands for its table.
+    SELECT coalesce(i.indrelid, r.rel) AS rel FROM rels r LEFT JOIN pg_index i ON i.indexrelid = r.rel
+)
+SELECT
+    ARRAY(SELECT rel FROM owners),
+    ARRAY(SELECT fn FROM fresh_fn
+          UNION SELECT d.objid FROM dependents d WHERE d.classid = 'pg_proc'::regclass),
+    ARRAY(SELECT x FROM unnest($3::oid[]) x WHERE NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = x)),
+    ARRAY(SELECT x FROM unnest($4::oid[]) x WHERE NOT EXISTS (SELECT 1 FROM pg_proc p WHERE p.oid = x)),
+    ARRAY(SELECT x FROM unnest($5::oid[]) x
+           WHERE NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.oid = x)
+             AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = x)
+             AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.oid = x)
+             AND NOT EXISTS (SELECT 1 FROM pg_policy pol WHERE pol.oid = x)),
+    ARRAY(SELECT n.oid FROM pg_namespace n, span WHERE {fresh n}),
+    ARRAY(SELECT n.nspname::text FROM pg_namespace n, span WHERE {fresh n} ORDER BY n.oid)";
+
+/// The catalogs' own OIDs (fixed since PostgreSQL 7) for comments whose object is gone.
+const PG_CLASS: Oid = 1259;
+const PG_PROC: Oid = 1255;
+const PG_CONSTRAINT: Oid = 2606;
+const PG_TRIGGER: Oid = 2620;
+const PG_POLICY: Oid = 3256;
+
+/// [`CHANGED`] with each `{fresh x}` written out: the row's `xmin` lies after the mark, counted
+/// modulo 2^32 as the server counts transaction ids.
+pub(super) fn changed_sql() -> String {
+    let mut sql = CHANGED.to_owned();
+    while let Some(start) = sql.find("{fresh ") {
+        let end = start + sql[start..].find('}').expect("a closed placeholder");
+        let alias = sql[start + 7..end].to_owned();
+        sql.replace_range(
+            start..=end,
+            &format!("(({alias}.xmin::text::bigint - span.s + 4294967296) % 4294967296) BETWEEN 1 AND span.n"),
+        );
+    }
+    sql
+}
+
+impl Inspector {
+    /// Reads the whole schema, keeping what a later [`Inspector::refresh`] needs.
+    pub async fn track(&self, conn: &Connection, options: &InspectOptions) -> Result<Tracked, InspectError> {
+        let (schema, index) = read(conn, None, Some(&self.queries), options, &Only::default()).await?;
+        let mut tracked = Tracked {
+            schema,
+            options: options.clone(),
+            index,
+            comments: HashSet::new(),
+            namespaces: HashMap::new(),
+            roles: HashMap::new(),
+        };
+        tracked.comments = comment_keys(conn).await?;
+        tracked.namespaces = namespaces(conn).await?;
+        tracked.roles = roles(conn).await?;
+        Ok(tracked)
+    }
+
+    /// The point after which [`Inspector::refresh`] looks for changes: take it before running
+    /// what changes the schema, on the same server.
+    pub async fn mark(conn: &Connection) -> Result<Mark, InspectError> {
+        Ok(Mark(conn.client().query_one("SELECT txid_current()", &[]).await?.get(0)))
+    }
+
+    /// Brings `tracked` up to date with what changed since `mark`, reading only that when it can.
+    pub async fn refresh(&self, conn: &Connection, tracked: &mut Tracked, mark: Mark) -> Result<Refresh, InspectError> {
+        let client = conn.client();
+        let now: i64 = client.query_one("SELECT txid_current()", &[]).await?.get(0);
+        let roles = roles(conn).await?;
+        let renamed_role = roles.iter().any(|(oid, name)| tracked.roles.get(oid).is_some_and(|old| old != name));
+        let known_relations: Vec<Oid> = tracked.index.relations.keys().copied().collect();
+        let known_functions: Vec<Oid> = tracked.index.functions.keys().copied().collect();
+        let known_parts: Vec<Oid> = tracked.index.parts.keys().copied().collect();
+        let row =
+            client.query_one(&self.changed, &[&mark.0, &now, &known_relations, &known_functions, &known_parts]).await?;
+        let mut relations: HashSet<Oid> = row.get::<_, Vec<Oid>>(0).into_iter().collect();
+        let mut functions: HashSet<Oid> = row.get::<_, Vec<Oid>>(1).into_iter().collect();
+        relations.extend(row.get::<_, Vec<Oid>>(2));
+        functions.extend(row.get::<_, Vec<Oid>>(3));
+        for part in row.get::<_, Vec<Oid>>(4) {
+            relations.extend(tracked.index.parts.get(&part));
+        }
+        let fresh_namespaces: Vec<Oid> = row.get(5);
+        let names: Vec<String> = row.get(6);
+        let renamed_schema = fresh_namespaces
+            .iter()
+            .zip(&names)
+            .any(|(oid, name)| tracked.namespaces.get(oid).is_some_and(|old| old != name));
+        // A comment removed leaves no row behind: held against the keys last read.
+        let comments = comment_keys(conn).await?;
+        for (class, oid, _) in tracked.comments.difference(&comments) {
+            match *class {
+                PG_CLASS if tracked.index.relations.contains_key(oid) => {
+                    relations.insert(*oid);
+                }
+                PG_CLASS | PG_CONSTRAINT | PG_TRIGGER | PG_POLICY => relations.extend(tracked.index.parts.get(oid)),
+                PG_PROC => {
+                    functions.insert(*oid);
+                }
+                _ => {}
+            }
+        }
+        if renamed_role || renamed_schema {
+            *tracked = self.track(conn, &tracked.options.clone()).await?;
+            return Ok(Refresh::Whole);
+        }
+        let only = Only {
+            relations: Some(relations.iter().copied().collect()),
+            functions: Some(functions.iter().copied().collect()),
+        };
+        let (partial, found) = read(conn, None, Some(&self.queries), &tracked.options, &only).await?;
+        tracked.replace(&relations, &functions, partial, found);
+        tracked.comments = comments;
+        for (oid, name) in fresh_namespaces.into_iter().zip(names) {
+            tracked.namespaces.insert(oid, name);
+        }
+        tracked.roles = roles;
+        Ok(Refresh::Targeted { relations: relations.len(), functions: functions.len() })
+    }
+}
+
+impl Tracked {
+    /// Replaces the relations and functions read again (those gone are removed), and every
+    /// small kind, with what `partial` holds.
+    fn replace(&mut self, relations: &HashSet<Oid>, functions: &HashSet<Oid>, partial: Schema, found: OidIndex) {
+        for oid in relations {
+            if let Some((kind, key)) = self.index.relations.remove(oid) {
+                match kind {
+                    Relation::Table => self.schema.tables.remove(&key).map(|_| ()),
+                    Relation::View => self.schema.views.remove(&key).map(|_| ()),
+                    Relation::Sequence => self.schema.sequences.remove(&key).map(|_| ()),
+                };
+            }
+        }
+        self.index.parts.retain(|_, owner| !relations.contains(owner));
+        for oid in functions {
+            if let Some(key) = self.index.functions.remove(oid) {
+                self.schema.functions.remove(&key);
+            }
+        }
+        let Schema {
+            schemas,
+            extensions,
+            types,
+            sequences,
+            tables,
+            views,
+            functions: read_functions,
+            collations,
+            event_triggers,
+            publications,
+            default_privileges,
+            ..
+        } = partial;
+        self.schema.tables.extend(tables);
+        self.schema.views.extend(views);
+        self.schema.sequences.extend(sequences);
+        self.schema.functions.extend(read_functions);
+        self.schema.schemas = schemas;
+        self.schema.extensions = extensions;
+        self.schema.types = types;
+        self.schema.collations = collations;
+        self.schema.event_triggers = event_triggers;
+        self.schema.publications = publications;
+        self.schema.default_privileges = default_privileges;
+        self.index.relations.extend(found.relations);
+        self.index.functions.extend(found.functions);
+        self.index.parts.extend(found.parts);
+    }
+}
+
+/// Every comment's key, for telling which were removed.
+async fn comment_keys(conn: &Connection) -> Result<HashSet<(Oid, Oid, i32)>, InspectError> {
+    let rows = conn
+        .client()
+        .query(
+            "SELECT classoid, objoid, objsubid FROM pg_description
+              WHERE objoid >= 16384 OR classoid = 'pg_namespace'::regclass",
+            &[],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+}
+
+async fn namespaces(conn: &Connection) -> Result<HashMap<Oid, String>, InspectError> {
+    let rows = conn.client().query("SELECT oid, nspname::text FROM pg_namespace", &[]).await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+async fn roles(conn: &Connection) -> Result<HashMap<Oid, String>, InspectError> {
+    let rows = conn.client().query("SELECT oid, rolname::text FROM pg_roles", &[]).await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_placeholder_is_written_out() {
+        let sql = super::changed_sql();
+        assert!(!sql.contains("{fresh"), "{sql}");
+        assert!(sql.contains("((c.xmin::text::bigint - span.s + 4294967296) % 4294967296) BETWEEN 1 AND span.n"));
+    }
+}
