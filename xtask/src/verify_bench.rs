@@ -1,15 +1,16 @@
 //! `bench verify`: `plumb verify` (replay with footprints, then from the cache) against
-//! `psql` applying the same files in one session, on the crates.io corpus and on a
-//! generated 300-migration set.
+//! `psql` applying the same migrations in one session, on every corpus in
+//! `../shared/corpora` (each in its own layout) and on generated sets of 50, 100, 300 and
+//! 1,000 migrations: first run, time per migration, peak memory, cached run.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use plumb_pg::{Cluster, ClusterConfig};
 
-use crate::{concatenated, create_db, flag, ms, sql_files, workspace_root};
+use crate::{create_db, flag, ms, workspace_root};
 
 pub fn run(rest: &[&str]) -> Result<()> {
     let root = workspace_root();
@@ -17,20 +18,44 @@ pub fn run(rest: &[&str]) -> Result<()> {
     let binaries = plumb_pg::discover(None)?;
     let psql = binaries.program("psql");
     let cluster = Cluster::start(&binaries, &ClusterConfig::default())?;
-    let generated = tempfile::tempdir()?;
-    generate(generated.path(), 300)?;
-    let corpus = flag(rest, "--corpus").map(PathBuf::from).unwrap_or_else(|| root.join("../shared/corpora/cratesio"));
-    println!("PostgreSQL {}; one run each", binaries.version);
-    for (label, dir) in [("crates.io corpus", corpus.as_path()), ("generated set", generated.path())] {
-        if !dir.is_dir() {
-            println!("{label}: {} not found, skipped", dir.display());
-            continue;
+    let scratch = tempfile::tempdir()?;
+    let mut sets: Vec<(String, PathBuf)> = Vec::new();
+    match flag(rest, "--corpus") {
+        Some(dir) => sets.push((dir.to_owned(), PathBuf::from(dir))),
+        None => {
+            for name in ["cratesio", "cratesio-diesel", "documenso-prisma"] {
+                let dir = root.join("../shared/corpora").join(name);
+                let dir = if dir.join("migrations").is_dir() { dir.join("migrations") } else { dir };
+                if dir.is_dir() {
+                    sets.push((name.to_owned(), dir));
+                } else {
+                    println!("{name}: {} not found, skipped", dir.display());
+                }
+            }
         }
-        let files = sql_files(dir)?;
-        let script_path = std::env::temp_dir().join(format!("plumb-bench-verify-{}.sql", std::process::id()));
-        std::fs::write(&script_path, concatenated(&files)?)?;
-        let tag = label.split_whitespace().next().unwrap_or("x").replace('.', "");
-        let (ref_db, target_db) = (format!("bv_psql_{tag}"), format!("bv_target_{tag}"));
+    }
+    let sizes: Vec<usize> = flag(rest, "--sizes")
+        .unwrap_or("50,100,300,1000")
+        .split(',')
+        .map(|n| n.trim().parse().context("--sizes takes numbers: 50,100"))
+        .collect::<Result<_>>()?;
+    for n in sizes {
+        let dir = scratch.path().join(format!("generated-{n}"));
+        std::fs::create_dir_all(&dir)?;
+        generate(&dir, n)?;
+        sets.push((format!("generated {n}"), dir));
+    }
+    println!("PostgreSQL {}; one run each; per migration = first run / migrations", binaries.version);
+    println!(
+        "{:<18} {:>6} {:>9} {:>10} {:>7} {:>9} {:>9} {:>8}",
+        "set", "migr.", "psql ms", "first ms", "x psql", "ms/migr.", "peak MiB", "cached"
+    );
+    for (i, (label, dir)) in sets.iter().enumerate() {
+        let set = plumb_migrate::load_dir(dir).with_context(|| format!("{label}: {}", dir.display()))?;
+        let script: String = set.migrations().iter().map(|m| format!("{}\n;\n", m.sql)).collect();
+        let script_path = scratch.path().join(format!("script-{i}.sql"));
+        std::fs::write(&script_path, script)?;
+        let (ref_db, target_db) = (format!("bv_psql_{i}"), format!("bv_target_{i}"));
         create_db(&psql, &cluster, &ref_db)?;
         create_db(&psql, &cluster, &target_db)?;
         let psql_time = crate::psql_one_session(&psql, &script_path, &cluster.url(&ref_db))?;
@@ -40,40 +65,45 @@ pub fn run(rest: &[&str]) -> Result<()> {
             bail!("plumb apply failed: {}", String::from_utf8_lossy(&out.stderr));
         }
         let workdir = tempfile::tempdir()?;
-        let first = timed(
-            Command::new(&plumb)
-                .args(["verify", "--dir"])
-                .arg(dir)
-                .env("DATABASE_URL", &url)
-                .current_dir(workdir.path()),
-        )?;
-        let second = timed(
-            Command::new(&plumb)
-                .args(["verify", "--dir"])
-                .arg(dir)
-                .env("DATABASE_URL", &url)
-                .current_dir(workdir.path()),
-        )?;
-        println!("\n{label}: {} migrations", files.len());
-        println!("  psql, one session (-f all files)      {:>8.0} ms", ms(psql_time));
+        let verify = || {
+            let mut command = Command::new(&plumb);
+            command.args(["verify", "--dir"]).arg(dir).env("DATABASE_URL", &url).current_dir(workdir.path());
+            command
+        };
+        let (first, peak_kib) = measure(&mut verify())?;
+        let (cached, _) = measure(&mut verify())?;
+        let migrations = set.migrations().len();
         println!(
-            "  plumb verify, first run (replay)      {:>8.0} ms  ({:.1}x psql)",
+            "{:<18} {:>6} {:>9.0} {:>10.0} {:>7.1} {:>9.1} {:>9.0} {:>8.0}",
+            label,
+            migrations,
+            ms(psql_time),
             ms(first),
-            first.as_secs_f64() / psql_time.as_secs_f64()
+            first.as_secs_f64() / psql_time.as_secs_f64(),
+            ms(first) / migrations as f64,
+            peak_kib as f64 / 1024.0,
+            ms(cached)
         );
-        println!("  plumb verify, second run (cache)      {:>8.0} ms", ms(second));
-        let _ = std::fs::remove_file(&script_path);
     }
     Ok(())
 }
 
-fn timed(cmd: &mut Command) -> Result<Duration> {
+/// Runs `cmd` to the end (exit 0 or 1: verify's findings are not a failure here), and returns
+/// how long it took and its peak resident memory in KiB.
+fn measure(cmd: &mut Command) -> Result<(Duration, i64)> {
     let started = Instant::now();
-    let status = cmd.stdout(Stdio::null()).stderr(Stdio::null()).status()?;
-    if status.code() != Some(0) {
-        bail!("{cmd:?} exited with {status}");
+    let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
+    let mut status = 0;
+    // SAFETY: rusage is plain data filled in by wait4 for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = child.id() as libc::pid_t;
+    // SAFETY: waits for the child we just spawned; std's Child is not used to wait afterwards.
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let elapsed = started.elapsed();
+    if rc != pid || !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) > 1 {
+        bail!("{cmd:?} failed");
     }
-    Ok(started.elapsed())
+    Ok((elapsed, usage.ru_maxrss))
 }
 
 /// `n` small migrations: tables, columns, indexes, foreign keys, functions and views in turn.

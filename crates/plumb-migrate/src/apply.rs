@@ -205,6 +205,35 @@ async fn apply_locked(
     options: &ApplyOptions,
     observer: &dyn ApplyObserver,
 ) -> Result<ApplyReport, ApplyError> {
+    let (format, planned, warnings) = prepare(conn, set, options).await?;
+    for w in &warnings {
+        observer.warning(w);
+    }
+    observer.planned(&planned);
+    let mut report = ApplyReport { applied: Vec::new(), warnings };
+    for p in planned {
+        let started = Instant::now();
+        observer.migration_started(p.migration, p.resume_from);
+        run_planned(conn, &p, options, observer, format).await?;
+        let duration = started.elapsed();
+        observer.migration_done(p.migration, duration);
+        report.applied.push(AppliedMigration {
+            version: p.migration.version.to_string(),
+            name: p.migration.name.clone(),
+            statements: p.migration.script.statements.len(),
+            resumed_from: p.recorded.then_some(p.resume_from),
+            duration,
+        });
+    }
+    Ok(report)
+}
+
+/// The history table to write (created when there is none) and the migrations to run.
+async fn prepare<'a>(
+    conn: &Connection,
+    set: &'a MigrationSet,
+    options: &ApplyOptions,
+) -> Result<(HistoryFormat, Vec<PlannedMigration<'a>>, Vec<String>), ApplyError> {
     // A code-first tool keeps its own history as it runs (Alembic writes `alembic_version`):
     // that table, never plumb's, even in a fresh shadow.
     let create = match set.layout() {
@@ -223,40 +252,64 @@ async fn apply_locked(
         }
     };
     let (planned, warnings) = plan(set, &history, options)?;
-    for w in &warnings {
-        observer.warning(w);
-    }
-    observer.planned(&planned);
-    let mut report = ApplyReport { applied: Vec::new(), warnings };
-    for p in planned {
-        let started = Instant::now();
-        observer.migration_started(p.migration, p.resume_from);
-        if let Some(runner) = &p.migration.runner {
-            // The tool runs it, on a connection of its own; Alembic and Django record it
-            // themselves, in plumb's own history plumb does.
-            runner.run_async(conn.info()).await?;
-            if format == HistoryFormat::Plumb {
-                conn.batch(&format.record_sql(p.migration, &options.plumb_version)).await?;
-            }
-        } else if p.migration.is_transactional() {
-            run_transactional(conn, p.migration, options, format).await?;
-        } else if format != HistoryFormat::Plumb {
-            // Other tools' tables keep no progress: the row is written at the end.
-            run_unrecorded_statements(conn, &p, options, observer, format).await?;
-        } else {
-            run_no_transaction(conn, &p, options, observer).await?;
+    Ok((format, planned, warnings))
+}
+
+/// Runs one planned migration and records it, as its kind needs.
+async fn run_planned(
+    conn: &Connection,
+    p: &PlannedMigration<'_>,
+    options: &ApplyOptions,
+    observer: &dyn ApplyObserver,
+    format: HistoryFormat,
+) -> Result<(), ApplyError> {
+    if let Some(runner) = &p.migration.runner {
+        // The tool runs it, on a connection of its own; Alembic and Django record it
+        // themselves, in plumb's own history plumb does.
+        runner.run_async(conn.info()).await?;
+        if format == HistoryFormat::Plumb {
+            conn.batch(&format.record_sql(p.migration, &options.plumb_version)).await?;
         }
-        let duration = started.elapsed();
-        observer.migration_done(p.migration, duration);
-        report.applied.push(AppliedMigration {
-            version: p.migration.version.to_string(),
-            name: p.migration.name.clone(),
-            statements: p.migration.script.statements.len(),
-            resumed_from: p.recorded.then_some(p.resume_from),
-            duration,
-        });
+    } else if p.migration.is_transactional() {
+        run_transactional(conn, p.migration, options, format).await?;
+    } else if format != HistoryFormat::Plumb {
+        // Other tools' tables keep no progress: the row is written at the end.
+        run_unrecorded_statements(conn, p, options, observer, format).await?;
+    } else {
+        run_no_transaction(conn, p, options, observer).await?;
     }
-    Ok(report)
+    Ok(())
+}
+
+/// The pending migrations of a set, run one at a time on request: what a replay in a private
+/// shadow database needs, with something to do between them. The history is read and planned
+/// once (a replay of 1,000 migrations would otherwise read it 1,000 times), and no advisory
+/// lock is taken: nobody else uses the shadow.
+pub struct Steps<'a> {
+    conn: &'a Connection,
+    planned: std::vec::IntoIter<PlannedMigration<'a>>,
+    options: ApplyOptions,
+    format: HistoryFormat,
+}
+
+impl<'a> Steps<'a> {
+    /// Reads the history (creating the table when there is none) and plans `set`.
+    pub async fn start(
+        conn: &'a Connection,
+        set: &'a MigrationSet,
+        options: &ApplyOptions,
+    ) -> Result<Steps<'a>, ApplyError> {
+        let (format, planned, _) = prepare(conn, set, options).await?;
+        Ok(Steps { conn, planned: planned.into_iter(), options: options.clone(), format })
+    }
+
+    /// Runs the next pending migration; `None` when none is left.
+    pub async fn next(&mut self) -> Option<Result<&'a Migration, ApplyError>> {
+        struct Quiet;
+        impl ApplyObserver for Quiet {}
+        let p = self.planned.next()?;
+        Some(run_planned(self.conn, &p, &self.options, &Quiet, self.format).await.map(|()| p.migration))
+    }
 }
 
 /// Takes the session-level advisory lock every plumb apply and repair holds on a

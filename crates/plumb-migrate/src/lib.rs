@@ -22,8 +22,8 @@ mod worker;
 
 pub use alembic::{AlembicDir, AlembicSql, Revision, without_alembic_bookkeeping};
 pub use apply::{
-    AppliedMigration, ApplyObserver, ApplyOptions, ApplyReport, PlannedMigration, apply, lock, plan, plan_script,
-    unlock,
+    AppliedMigration, ApplyObserver, ApplyOptions, ApplyReport, PlannedMigration, Steps, apply, lock, plan,
+    plan_script, unlock,
 };
 pub use checksum::{atlas_hashes, atlas_sum, flyway_crc32, hex};
 pub use command::CommandSource;

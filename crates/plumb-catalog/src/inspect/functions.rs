@@ -6,9 +6,10 @@ use plumb_model::*;
 use tokio_postgres::Row;
 use tokio_postgres::types::Oid;
 
-use super::{Comments, NS_FILTER, acl, class, grants, not_extension_member};
+use super::{Comments, NS_FILTER, acl, class, grants, not_extension_member, only};
 
-pub(super) fn functions() -> String {
+pub(super) fn functions(targeted: bool) -> String {
+    let only = only("p.oid", targeted);
     format!(
         "SELECT quote_ident(n.nspname), quote_ident(p.proname), pg_get_function_identity_arguments(p.oid),
                 p.prokind::text, CASE WHEN p.prokind = 'f' THEN pg_get_function_result(p.oid) END,
@@ -18,7 +19,7 @@ pub(super) fn functions() -> String {
            FROM pg_proc p
            JOIN pg_namespace n ON n.oid = p.pronamespace
            JOIN pg_language l ON l.oid = p.prolang
-          WHERE p.prokind IN ('f', 'p') AND {NS_FILTER} AND {} AND ($3::oid[] IS NULL OR p.oid = ANY ($3::oid[]))
+          WHERE p.prokind IN ('f', 'p') AND {NS_FILTER} AND {} AND {only}
             -- Constructors a range type makes for itself belong to the type.
             AND NOT EXISTS (SELECT 1 FROM pg_depend di WHERE di.classid = 'pg_proc'::regclass
                                AND di.objid = p.oid AND di.deptype = 'i')",

@@ -5,7 +5,7 @@ use plumb_model::*;
 use tokio_postgres::Row;
 use tokio_postgres::types::Oid;
 
-use super::{Comments, NS_FILTER, class, rel_filter};
+use super::{Comments, NS_FILTER, class, only, rel_filter};
 
 /// Which primary and unique keys plumb renders itself: plain columns and the usual flags;
 /// anything beyond is left to the server.
@@ -25,7 +25,8 @@ fn simple_constraint(major: u32) -> String {
 /// Primary keys, unique keys and foreign keys are rendered by plumb from the catalog
 /// columns (pg_get_constraintdef is a large share of the cost on big schemas); checks,
 /// exclusions and anything unusual keep PostgreSQL's own rendering.
-pub(super) fn constraints(major: u32) -> String {
+pub(super) fn constraints(major: u32, targeted: bool) -> String {
+    let only = only("con.conrelid", targeted);
     let rel_filter = rel_filter();
     let simple_constraint = simple_constraint(major);
     format!(
@@ -49,7 +50,7 @@ pub(super) fn constraints(major: u32) -> String {
            LEFT JOIN pg_index ci ON ci.indexrelid = con.conindid AND con.contype IN ('p', 'u')
            LEFT JOIN pg_class cic ON cic.oid = con.conindid AND con.contype IN ('p', 'u')
           WHERE con.contype IN ('p', 'u', 'c', 'x', 'f') AND con.conparentid = 0
-            AND c.relkind IN ('r', 'p') AND {rel_filter} AND ($3::oid[] IS NULL OR con.conrelid = ANY ($3::oid[]))",
+            AND c.relkind IN ('r', 'p') AND {rel_filter} AND {only}",
         simple_constraint = simple_constraint,
         ref_in_scope = NS_FILTER.replace("n.nspname", "fn.nspname"),
         nulls_not_distinct = if major >= 15 { "coalesce(ci.indnullsnotdistinct, false)" } else { "false" },
@@ -59,7 +60,8 @@ pub(super) fn constraints(major: u32) -> String {
 
 /// Likewise plain indexes (columns only, default operator classes and collations):
 /// pg_get_indexdef is the single largest cost of reading a big catalog.
-pub(super) fn indexes(major: u32) -> String {
+pub(super) fn indexes(major: u32, targeted: bool) -> String {
+    let only = only("i.indrelid", targeted);
     let rel_filter = rel_filter();
     format!(
         "SELECT i.indrelid, quote_ident(ic.relname),
@@ -82,7 +84,7 @@ pub(super) fn indexes(major: u32) -> String {
            JOIN pg_am am ON am.oid = ic.relam
            JOIN pg_class c ON c.oid = i.indrelid
            JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE c.relkind IN ('r', 'p', 'm') AND {rel_filter} AND ($3::oid[] IS NULL OR i.indrelid = ANY ($3::oid[]))
+          WHERE c.relkind IN ('r', 'p', 'm') AND {rel_filter} AND {only}
             AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid
                                AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x'))",
         index_nulls_not_distinct = if major >= 15 { "i.indnullsnotdistinct" } else { "false" },

@@ -100,6 +100,12 @@ pub(super) fn acl(acl: &str, owner: &str, default: &str) -> String {
 
 pub(super) const NO_GRANTS: &str = "'{}'";
 
+/// The condition of a relation or function query on `column`: in a targeted read, among the
+/// OIDs in `$3` (through the catalog's index); otherwise anything (`$3` is NULL).
+pub(super) fn only(column: &str, targeted: bool) -> String {
+    if targeted { format!("{column} = ANY ($3::oid[])") } else { "$3::oid[] IS NULL".to_owned() }
+}
+
 /// The relations that count: in a namespace that counts, not an extension's.
 pub(super) fn rel_filter() -> String {
     format!("{NS_FILTER} AND {}", not_extension_member("pg_class", "c.oid"))
@@ -133,6 +139,8 @@ pub async fn inspect_with(
 /// the queries are parsed and planned once.
 pub struct Inspector {
     queries: Queries<Statement>,
+    /// The same queries, the relation and function ones reading only given OIDs.
+    targeted: Queries<Statement>,
     /// [`Inspector::refresh`]'s question: what changed since the mark.
     changed: Statement,
 }
@@ -140,9 +148,13 @@ pub struct Inspector {
 impl Inspector {
     /// Prepares the catalog queries on `conn`; use [`Inspector::inspect`] with that same connection.
     pub async fn prepare(conn: &Connection) -> Result<Inspector, InspectError> {
-        let sql = Queries::new(conn.server_major());
+        let major = conn.server_major();
         let changed = conn.client().prepare(&track::changed_sql()).await?;
-        Ok(Inspector { queries: sql.prepare(conn.client()).await?, changed })
+        Ok(Inspector {
+            queries: Queries::new(major, false).prepare(conn.client()).await?,
+            targeted: Queries::new(major, true).prepare(conn.client()).await?,
+            changed,
+        })
     }
 
     /// As [`inspect`], on the connection the inspector was prepared on.
@@ -198,7 +210,7 @@ async fn read(
         client.batch_execute(&format!("SAVEPOINT plumb_inspect; {SETTINGS}")).await?;
         let result = match prepared {
             Some(prepared) => fetch(client, client, prepared, &params).await,
-            None => fetch(client, client, &Queries::new(major), &params).await,
+            None => fetch(client, client, &Queries::new(major, false), &params).await,
         };
         // Rolling back to the savepoint undoes the settings; the caller's work stays.
         client.batch_execute("ROLLBACK TO SAVEPOINT plumb_inspect; RELEASE SAVEPOINT plumb_inspect").await?;
@@ -224,7 +236,7 @@ async fn read(
     }
     let result = match prepared {
         Some(prepared) => fetch(client, client, prepared, &params).await,
-        None => fetch(client, second, &Queries::new(major), &params).await,
+        None => fetch(client, second, &Queries::new(major, false), &params).await,
     };
     client.batch_execute("COMMIT").await?;
     if !std::ptr::eq(second, client) {
@@ -485,21 +497,22 @@ impl Queries<String> {
 }
 
 impl Queries<String> {
-    /// Every query, for a server of version `major`.
-    fn new(major: u32) -> Queries<String> {
+    /// Every query, for a server of version `major`; `targeted`: the relation and function
+    /// queries read only the OIDs in `$3`.
+    fn new(major: u32, targeted: bool) -> Queries<String> {
         Queries {
             schemas: database::schemas(),
             extensions: database::extensions(),
             types: types::types(),
-            sequences: types::sequences(),
-            tables: tables::tables(),
-            columns: tables::columns(),
-            constraints: keys::constraints(major),
-            indexes: keys::indexes(major),
-            triggers: tables::triggers(),
-            policies: tables::policies(),
-            views: views::views(),
-            functions: functions::functions(),
+            sequences: types::sequences(targeted),
+            tables: tables::tables(targeted),
+            columns: tables::columns(targeted),
+            constraints: keys::constraints(major, targeted),
+            indexes: keys::indexes(major, targeted),
+            triggers: tables::triggers(targeted),
+            policies: tables::policies(targeted),
+            views: views::views(targeted),
+            functions: functions::functions(targeted),
             collations: database::collations(major),
             event_triggers: database::event_triggers(),
             publications: database::publications(),

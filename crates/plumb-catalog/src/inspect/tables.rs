@@ -9,9 +9,10 @@ use tokio_postgres::Row;
 use tokio_postgres::types::Oid;
 
 use super::keys::{RawConstraint, RawIndex};
-use super::{Comments, NO_GRANTS, acl, class, collation_name, grants, rel_filter};
+use super::{Comments, NO_GRANTS, acl, class, collation_name, grants, only, rel_filter};
 
-pub(super) fn tables() -> String {
+pub(super) fn tables(targeted: bool) -> String {
+    let only = only("c.oid", targeted);
     let rel_filter = rel_filter();
     format!(
         "SELECT c.oid, quote_ident(n.nspname), quote_ident(c.relname), c.relkind::text,
@@ -28,12 +29,20 @@ pub(super) fn tables() -> String {
                 coalesce(c.reloptions, '{{}}'), c.oid,
                 {}
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE c.relkind IN ('r', 'p') AND {rel_filter} AND ($3::oid[] IS NULL OR c.oid = ANY ($3::oid[]))",
+          WHERE c.relkind IN ('r', 'p') AND {rel_filter} AND {only}",
         acl("c.relacl", "c.relowner", NO_GRANTS)
     )
 }
 
-pub(super) fn columns() -> String {
+pub(super) fn columns(targeted: bool) -> String {
+    // Also the columns a foreign key of a table read points at: the key names them.
+    let only = if targeted {
+        "a.attrelid = ANY ($3::oid[] || ARRAY(SELECT con.confrelid FROM pg_constraint con
+                                               WHERE con.contype = 'f' AND con.conrelid = ANY ($3::oid[])))"
+            .to_owned()
+    } else {
+        only("a.attrelid", false)
+    };
     let rel_filter = rel_filter();
     format!(
         "SELECT a.attrelid, quote_ident(a.attname), format_type(a.atttypid, a.atttypmod),
@@ -51,16 +60,14 @@ pub(super) fn columns() -> String {
            JOIN pg_namespace n ON n.oid = c.relnamespace
            JOIN pg_type t ON t.oid = a.atttypid
            LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-          WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND {rel_filter} AND ($3::oid[] IS NULL OR a.attrelid = ANY ($3::oid[])
-                 -- The columns a foreign key of a table read points at: the key names them.
-                 OR a.attrelid IN (SELECT con.confrelid FROM pg_constraint con
-                                    WHERE con.contype = 'f' AND con.conrelid = ANY ($3::oid[])))",
+          WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND {rel_filter} AND {only}",
         collation_name("a.attcollation"),
         acl("a.attacl", "c.relowner", NO_GRANTS)
     )
 }
 
-pub(super) fn triggers() -> String {
+pub(super) fn triggers(targeted: bool) -> String {
+    let only = only("t.tgrelid", targeted);
     let rel_filter = rel_filter();
     format!(
         "SELECT t.tgrelid, quote_ident(t.tgname), pg_get_triggerdef(t.oid), t.tgenabled::text,
@@ -68,11 +75,12 @@ pub(super) fn triggers() -> String {
            FROM pg_trigger t
            JOIN pg_class c ON c.oid = t.tgrelid
            JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE NOT t.tgisinternal AND c.relkind IN ('r', 'p') AND {rel_filter} AND ($3::oid[] IS NULL OR t.tgrelid = ANY ($3::oid[]))"
+          WHERE NOT t.tgisinternal AND c.relkind IN ('r', 'p') AND {rel_filter} AND {only}"
     )
 }
 
-pub(super) fn policies() -> String {
+pub(super) fn policies(targeted: bool) -> String {
+    let only = only("pol.polrelid", targeted);
     let rel_filter = rel_filter();
     format!(
         "SELECT pol.polrelid, quote_ident(pol.polname),
@@ -86,7 +94,7 @@ pub(super) fn policies() -> String {
            FROM pg_policy pol
            JOIN pg_class c ON c.oid = pol.polrelid
            JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE {rel_filter} AND ($3::oid[] IS NULL OR pol.polrelid = ANY ($3::oid[]))"
+          WHERE {rel_filter} AND {only}"
     )
 }
 

@@ -45,7 +45,7 @@ impl Tracked {
     }
 }
 
-/// The point after which changes are looked for: the server's transaction counter.
+/// The point after which changes are looked for: the first transaction id not yet given out.
 #[derive(Debug, Clone, Copy)]
 pub struct Mark(i64);
 
@@ -66,35 +66,40 @@ pub enum Refresh {
 /// Which catalog rows were written after the mark, as the relations and functions they belong
 /// to, with what depends on them; and which of what was read last is gone.
 const CHANGED: &str = "
-WITH span AS (SELECT ($1::bigint % 4294967296) AS s, ($2::bigint - $1::bigint) AS n),
+-- Objects below 16384 are the server's own (FirstNormalObjectId): only the user's are looked at,
+-- through each catalog's OID index.
+WITH span AS (SELECT age(($1::bigint % 4294967296)::text::xid) AS mark_age),
 fresh_rel AS (
-    SELECT c.oid AS rel FROM pg_class c, span WHERE {fresh c}
-    UNION SELECT a.attrelid FROM pg_attribute a, span WHERE {fresh a}
-    UNION SELECT ad.adrelid FROM pg_attrdef ad, span WHERE {fresh ad}
-    UNION SELECT con.conrelid FROM pg_constraint con, span WHERE con.conrelid <> 0 AND {fresh con}
-    UNION SELECT i.indrelid FROM pg_index i, span WHERE {fresh i}
-    UNION SELECT t.tgrelid FROM pg_trigger t, span WHERE {fresh t}
+    SELECT c.oid AS rel FROM pg_class c, span WHERE c.oid >= 16384 AND {fresh c}
+    UNION SELECT a.attrelid FROM pg_attribute a, span WHERE a.attrelid >= 16384 AND {fresh a}
+    UNION SELECT ad.adrelid FROM pg_attrdef ad, span WHERE ad.adrelid >= 16384 AND {fresh ad}
+    UNION SELECT con.conrelid FROM pg_constraint con, span WHERE con.oid >= 16384 AND con.conrelid <> 0 AND {fresh con}
+    UNION SELECT i.indrelid FROM pg_index i, span WHERE i.indexrelid >= 16384 AND {fresh i}
+    UNION SELECT t.tgrelid FROM pg_trigger t, span WHERE t.oid >= 16384 AND {fresh t}
     UNION SELECT pol.polrelid FROM pg_policy pol, span WHERE {fresh pol}
-    UNION SELECT rw.ev_class FROM pg_rewrite rw, span WHERE {fresh rw}
+    UNION SELECT rw.ev_class FROM pg_rewrite rw, span WHERE rw.oid >= 16384 AND {fresh rw}
     UNION SELECT sq.seqrelid FROM pg_sequence sq, span WHERE {fresh sq}
     UNION SELECT inh.inhrelid FROM pg_inherits inh, span WHERE {fresh inh}
     UNION SELECT inh.inhparent FROM pg_inherits inh, span WHERE {fresh inh}
-    UNION SELECT d.objid FROM pg_depend d, span WHERE d.classid = 'pg_class'::regclass AND {fresh d}
-    UNION SELECT ds.objoid FROM pg_description ds, span WHERE ds.classoid = 'pg_class'::regclass AND {fresh ds}
+    UNION SELECT d.objid FROM pg_depend d, span
+           WHERE d.classid = 'pg_class'::regclass AND d.objid >= 16384 AND {fresh d}
+    UNION SELECT ds.objoid FROM pg_description ds, span
+           WHERE ds.objoid >= 16384 AND ds.classoid = 'pg_class'::regclass AND {fresh ds}
     UNION SELECT con.conrelid FROM pg_description ds JOIN pg_constraint con ON con.oid = ds.objoid, span
-           WHERE ds.classoid = 'pg_constraint'::regclass AND {fresh ds}
+           WHERE ds.objoid >= 16384 AND ds.classoid = 'pg_constraint'::regclass AND {fresh ds}
     UNION SELECT t.tgrelid FROM pg_description ds JOIN pg_trigger t ON t.oid = ds.objoid, span
-           WHERE ds.classoid = 'pg_trigger'::regclass AND {fresh ds}
+           WHERE ds.objoid >= 16384 AND ds.classoid = 'pg_trigger'::regclass AND {fresh ds}
     UNION SELECT pol.polrelid FROM pg_description ds JOIN pg_policy pol ON pol.oid = ds.objoid, span
-           WHERE ds.classoid = 'pg_policy'::regclass AND {fresh ds}
+           WHERE ds.objoid >= 16384 AND ds.classoid = 'pg_policy'::regclass AND {fresh ds}
 ),
 fresh_fn AS (
-    SELECT p.oid AS fn FROM pg_proc p, span WHERE {fresh p}
-    UNION SELECT ds.objoid FROM pg_description ds, span WHERE ds.classoid = 'pg_proc'::regclass AND {fresh ds}
+    SELECT p.oid AS fn FROM pg_proc p, span WHERE p.oid >= 16384 AND {fresh p}
+    UNION SELECT ds.objoid FROM pg_description ds, span
+           WHERE ds.objoid >= 16384 AND ds.classoid = 'pg_proc'::regclass AND {fresh ds}
 ),
 fresh_other AS (
-    SELECT 'pg_type'::regclass AS class, ty.oid FROM pg_type ty, span WHERE {fresh ty}
-    UNION SELECT 'pg_collation'::regclass, co.oid FROM pg_collation co, span WHERE {fresh co}
+    SELECT 'pg_type'::regclass AS class, ty.oid FROM pg_type ty, span WHERE ty.oid >= 16384 AND {fresh ty}
+    UNION SELECT 'pg_collation'::regclass, co.oid FROM pg_collation co, span WHERE co.oid >= 16384 AND {fresh co}
 ),
 dependents AS (
     SELECT d.classid, d.objid FROM pg_depend d
@@ -124,9 +129,9 @@ SELECT
     ARRAY(SELECT rel FROM owners),
     ARRAY(SELECT fn FROM fresh_fn
           UNION SELECT d.objid FROM dependents d WHERE d.classid = 'pg_proc'::regclass),
-    ARRAY(SELECT x FROM unnest($3::oid[]) x WHERE NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = x)),
-    ARRAY(SELECT x FROM unnest($4::oid[]) x WHERE NOT EXISTS (SELECT 1 FROM pg_proc p WHERE p.oid = x)),
-    ARRAY(SELECT x FROM unnest($5::oid[]) x
+    ARRAY(SELECT x FROM unnest($2::oid[]) x WHERE NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = x)),
+    ARRAY(SELECT x FROM unnest($3::oid[]) x WHERE NOT EXISTS (SELECT 1 FROM pg_proc p WHERE p.oid = x)),
+    ARRAY(SELECT x FROM unnest($4::oid[]) x
            WHERE NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.oid = x)
              AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = x)
              AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.oid = x)
@@ -141,17 +146,14 @@ const PG_CONSTRAINT: Oid = 2606;
 const PG_TRIGGER: Oid = 2620;
 const PG_POLICY: Oid = 3256;
 
-/// [`CHANGED`] with each `{fresh x}` written out: the row's `xmin` lies after the mark, counted
-/// modulo 2^32 as the server counts transaction ids.
+/// [`CHANGED`] with each `{fresh x}` written out: the row's `xmin` is the mark or younger
+/// (`age()` counts as the server does, across wraparound; frozen rows are as old as can be).
 pub(super) fn changed_sql() -> String {
     let mut sql = CHANGED.to_owned();
     while let Some(start) = sql.find("{fresh ") {
         let end = start + sql[start..].find('}').expect("a closed placeholder");
         let alias = sql[start + 7..end].to_owned();
-        sql.replace_range(
-            start..=end,
-            &format!("(({alias}.xmin::text::bigint - span.s + 4294967296) % 4294967296) BETWEEN 1 AND span.n"),
-        );
+        sql.replace_range(start..=end, &format!("age({alias}.xmin) <= span.mark_age"));
     }
     sql
 }
@@ -177,20 +179,21 @@ impl Inspector {
     /// The point after which [`Inspector::refresh`] looks for changes: take it before running
     /// what changes the schema, on the same server.
     pub async fn mark(conn: &Connection) -> Result<Mark, InspectError> {
-        Ok(Mark(conn.client().query_one("SELECT txid_current()", &[]).await?.get(0)))
+        // The next transaction id to be given out: read from a snapshot, it takes none (a
+        // `txid_current()` would write a commit record of its own, each time).
+        let sql = "SELECT txid_snapshot_xmax(txid_current_snapshot())";
+        Ok(Mark(conn.client().query_one(sql, &[]).await?.get(0)))
     }
 
     /// Brings `tracked` up to date with what changed since `mark`, reading only that when it can.
     pub async fn refresh(&self, conn: &Connection, tracked: &mut Tracked, mark: Mark) -> Result<Refresh, InspectError> {
         let client = conn.client();
-        let now: i64 = client.query_one("SELECT txid_current()", &[]).await?.get(0);
         let roles = roles(conn).await?;
         let renamed_role = roles.iter().any(|(oid, name)| tracked.roles.get(oid).is_some_and(|old| old != name));
         let known_relations: Vec<Oid> = tracked.index.relations.keys().copied().collect();
         let known_functions: Vec<Oid> = tracked.index.functions.keys().copied().collect();
         let known_parts: Vec<Oid> = tracked.index.parts.keys().copied().collect();
-        let row =
-            client.query_one(&self.changed, &[&mark.0, &now, &known_relations, &known_functions, &known_parts]).await?;
+        let row = client.query_one(&self.changed, &[&mark.0, &known_relations, &known_functions, &known_parts]).await?;
         let mut relations: HashSet<Oid> = row.get::<_, Vec<Oid>>(0).into_iter().collect();
         let mut functions: HashSet<Oid> = row.get::<_, Vec<Oid>>(1).into_iter().collect();
         relations.extend(row.get::<_, Vec<Oid>>(2));
@@ -226,7 +229,7 @@ impl Inspector {
             relations: Some(relations.iter().copied().collect()),
             functions: Some(functions.iter().copied().collect()),
         };
-        let (partial, found) = read(conn, None, Some(&self.queries), &tracked.options, &only).await?;
+        let (partial, found) = read(conn, None, Some(&self.targeted), &tracked.options, &only).await?;
         tracked.replace(&relations, &functions, partial, found);
         tracked.comments = comments;
         for (oid, name) in fresh_namespaces.into_iter().zip(names) {
@@ -316,6 +319,6 @@ mod tests {
     fn every_placeholder_is_written_out() {
         let sql = super::changed_sql();
         assert!(!sql.contains("{fresh"), "{sql}");
-        assert!(sql.contains("((c.xmin::text::bigint - span.s + 4294967296) % 4294967296) BETWEEN 1 AND span.n"));
+        assert!(sql.contains("age(c.xmin) <= span.mark_age"), "{sql}");
     }
 }

@@ -3,7 +3,9 @@
 use plumb_model::*;
 use tokio_postgres::Row;
 
-use super::{Comments, NO_GRANTS, NS_FILTER, acl, class, collation_name, grants, not_extension_member, rel_filter};
+use super::{
+    Comments, NO_GRANTS, NS_FILTER, acl, class, collation_name, grants, not_extension_member, only, rel_filter,
+};
 
 pub(super) fn types() -> String {
     format!(
@@ -38,7 +40,8 @@ pub(super) fn types() -> String {
     )
 }
 
-pub(super) fn sequences() -> String {
+pub(super) fn sequences(targeted: bool) -> String {
+    let only = only("c.oid", targeted);
     let rel_filter = rel_filter();
     format!(
         "SELECT quote_ident(n.nspname), quote_ident(c.relname), format_type(s.seqtypid, NULL),
@@ -57,7 +60,7 @@ pub(super) fn sequences() -> String {
                  WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
                    AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'
                  LIMIT 1) owner ON true
-          WHERE {rel_filter} AND ($3::oid[] IS NULL OR c.oid = ANY ($3::oid[]))
+          WHERE {rel_filter} AND {only}
             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                                AND d.objid = c.oid AND d.deptype = 'i')",
         acl("c.relacl", "c.relowner", NO_GRANTS)

@@ -6,9 +6,10 @@ use plumb_model::*;
 use tokio_postgres::Row;
 use tokio_postgres::types::Oid;
 
-use super::{Comments, NO_GRANTS, acl, class, grants, rel_filter};
+use super::{Comments, NO_GRANTS, acl, class, grants, only, rel_filter};
 
-pub(super) fn views() -> String {
+pub(super) fn views(targeted: bool) -> String {
+    let only = only("c.oid", targeted);
     let rel_filter = rel_filter();
     format!(
         "SELECT c.oid, quote_ident(n.nspname), quote_ident(c.relname), c.relkind = 'm', pg_get_viewdef(c.oid),
@@ -25,7 +26,7 @@ pub(super) fn views() -> String {
                 c.oid,
                 {}
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE c.relkind IN ('v', 'm') AND {rel_filter} AND ($3::oid[] IS NULL OR c.oid = ANY ($3::oid[]))",
+          WHERE c.relkind IN ('v', 'm') AND {rel_filter} AND {only}",
         acl("c.relacl", "c.relowner", NO_GRANTS)
     )
 }
