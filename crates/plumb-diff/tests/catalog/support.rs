@@ -1,34 +1,15 @@
 //! One throwaway cluster per test binary, a database per use.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use plumb_catalog::{InspectOptions, Schema};
-use plumb_pg::{Cluster, ClusterConfig, ConnInfo, Connection};
+use plumb_pg::{ConnInfo, Connection};
 
-pub fn cluster() -> &'static Cluster {
-    static CLUSTER: OnceLock<Cluster> = OnceLock::new();
-    CLUSTER.get_or_init(|| {
-        let binaries = plumb_pg::discover(None).unwrap_or_else(|e| {
-            panic!("the catalog tests need PostgreSQL server binaries.\n{e}\n(bash .ci/run installs them.)")
-        });
-        stop_clusters_at_exit();
-        Cluster::start(&binaries, &ClusterConfig::default()).unwrap_or_else(|e| panic!("test cluster: {e}"))
-    })
-}
-
-pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
-}
+pub use plumb_test_support::{block_on, cluster};
 
 /// A fresh, empty database; returns its connection settings.
 pub async fn new_db(label: &str) -> ConnInfo {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let name = format!("{label}_{}", NEXT.fetch_add(1, Ordering::SeqCst));
-    let admin = plumb_pg::connect(&cluster().conninfo("postgres"), None).await.unwrap();
-    admin.batch(&format!("CREATE DATABASE {name}")).await.unwrap();
-    cluster().conninfo(&name)
+    plumb_test_support::create_database(cluster(), label).await
 }
 
 pub async fn connect(info: &ConnInfo) -> Connection {
@@ -101,16 +82,4 @@ pub fn assert_same(expected: &Schema, actual: &Schema, context: &str) {
             plumb_diff::diff(actual, expected).script()
         );
     }
-}
-
-/// Statics are never dropped: stop this binary's clusters and remove their folders when it exits.
-pub fn stop_clusters_at_exit() {
-    extern "C" fn stop() {
-        plumb_pg::cluster::stop_all_throwaway();
-    }
-    static REGISTERED: std::sync::Once = std::sync::Once::new();
-    // SAFETY: registers a plain function with no arguments; it only signals processes and removes folders.
-    REGISTERED.call_once(|| unsafe {
-        libc::atexit(stop);
-    });
 }

@@ -8,25 +8,7 @@ const QUICKSTART: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/qu
 
 /// The run's JSON with what varies replaced: durations 0, times `[TIME]`, the target `[TARGET]`.
 fn stable(db: &TestDb, stdout: &str) -> String {
-    fn walk(value: &mut serde_json::Value) {
-        match value {
-            serde_json::Value::Object(map) => {
-                for (key, v) in map.iter_mut() {
-                    match key.as_str() {
-                        "duration_ms" if v.is_number() => *v = serde_json::json!(0),
-                        "applied_at" if v.is_string() => *v = serde_json::json!("[TIME]"),
-                        _ => walk(v),
-                    }
-                }
-            }
-            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
-            _ => {}
-        }
-    }
-    let text = stdout.replace(&db.info.to_string(), "[TARGET]").replace(QUICKSTART, "[QUICKSTART]");
-    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {stdout}"));
-    walk(&mut json);
-    serde_json::to_string_pretty(&json).unwrap()
+    plumb_test_support::stable_json(stdout, &[(&db.info.to_string(), "[TARGET]"), (QUICKSTART, "[QUICKSTART]")])
 }
 
 fn snapshot(name: &str, text: &str) {

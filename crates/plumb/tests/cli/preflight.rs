@@ -172,7 +172,7 @@ fn lint_inside_check_knows_the_target() {
         ("1_fresh.sql", "CREATE TABLE fresh (id bigint PRIMARY KEY, x int);\n"),
         (
             "2_indexes.sql",
-            "SET lock_timeout = '5s';\nCREATE INDEX big_x ON big (x);\nCREATE INDEX fresh_x ON fresh (x);\n",
+            "SET lock_timeout = '5s';\nSET statement_timeout = '1min';\nCREATE INDEX big_x ON big (x);\nCREATE INDEX fresh_x ON fresh (x);\n",
         ),
     ]);
     let (_, json) = check_json(&db, dir.path().to_str().unwrap());

@@ -6,30 +6,10 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use plumb_pg::{Cluster, ClusterConfig, ConnInfo};
+use plumb_pg::{Cluster, ConnInfo};
 
-/// The PostgreSQL binaries under test: `PLUMB_PG_BIN` (CI sets it per version), else the newest installed.
-pub fn binaries() -> plumb_pg::PgBinaries {
-    match plumb_pg::discover(None) {
-        Ok(b) => b,
-        Err(e) => panic!(
-            "the tests need PostgreSQL server binaries and found none.\n{e}\n(On Debian: apt-get install postgresql; bash .ci/run installs them.)"
-        ),
-    }
-}
-
-/// The shared cluster of this test binary.
-pub fn cluster() -> &'static Cluster {
-    static CLUSTER: OnceLock<Cluster> = OnceLock::new();
-    CLUSTER.get_or_init(|| {
-        let b = binaries();
-        eprintln!("test cluster: PostgreSQL {} from {}", b.version, b.bin_dir.display());
-        stop_clusters_at_exit();
-        Cluster::start(&b, &ClusterConfig::default()).unwrap_or_else(|e| panic!("test cluster failed to start: {e}"))
-    })
-}
+pub use plumb_test_support::{binaries, block_on, cluster, corpus, stop_clusters_at_exit};
 
 /// A database of its own for one test.
 pub struct TestDb {
@@ -40,14 +20,8 @@ pub struct TestDb {
 impl TestDb {
     /// A new, empty database on `cluster`.
     pub fn new_on(cluster: &Cluster) -> TestDb {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let name = format!("t{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst));
-        let admin = cluster.conninfo("postgres");
-        block_on(async {
-            let conn = plumb_pg::connect(&admin, None).await.expect("connect to the test cluster");
-            conn.batch(&format!("CREATE DATABASE {name}")).await.expect("create test database");
-        });
-        TestDb { info: cluster.conninfo(&name), name }
+        let info = plumb_test_support::new_database_on(cluster, &format!("t{}", std::process::id()));
+        TestDb { name: info.dbname.clone(), info }
     }
 
     /// A new database on the shared cluster.
@@ -99,10 +73,6 @@ impl TestDb {
             .map(|r| (r[0].clone().unwrap(), r[1].clone().unwrap(), r[2].as_deref().unwrap().parse().unwrap()))
             .collect()
     }
-}
-
-pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
 }
 
 /// A folder of migration files.
@@ -246,24 +216,6 @@ impl Drop for Paused {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// The corpus folder beside the repository, if present.
-pub fn corpus(name: &str) -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora").join(name);
-    dir.is_dir().then_some(dir)
-}
-
-/// Statics are never dropped: stop this binary's clusters and remove their folders when it exits.
-pub fn stop_clusters_at_exit() {
-    extern "C" fn stop() {
-        plumb_pg::cluster::stop_all_throwaway();
-    }
-    static REGISTERED: std::sync::Once = std::sync::Once::new();
-    // SAFETY: registers a plain function with no arguments; it only signals processes and removes folders.
-    REGISTERED.call_once(|| unsafe {
-        libc::atexit(stop);
-    });
 }
 
 /// An SQL condition true for the user's own tables: not in a system or history schema, not a
