@@ -173,11 +173,19 @@ async fn inspect_using(
 }
 
 /// Which relations and functions to read (by OID); `None`: all of them. The other kinds are
-/// always read whole (they are few).
-#[derive(Debug, Default)]
+/// always read whole (they are few), unless `small` says they did not change.
+#[derive(Debug)]
 pub(crate) struct Only {
     relations: Option<Vec<Oid>>,
     functions: Option<Vec<Oid>>,
+    /// Read the small kinds too (a whole read always does).
+    small: bool,
+}
+
+impl Default for Only {
+    fn default() -> Only {
+        Only { relations: None, functions: None, small: true }
+    }
 }
 
 /// The schema, with the OIDs of the relations and functions it holds.
@@ -198,6 +206,7 @@ async fn read(
         base: [&included, &excluded],
         relations: [&included, &excluded, &only.relations],
         functions: [&included, &excluded, &only.functions],
+        small: only.small,
     };
 
     // One snapshot for every query, and a promise not to write.
@@ -335,6 +344,8 @@ struct Params<'a> {
     base: [&'a (dyn tokio_postgres::types::ToSql + Sync); 2],
     relations: [&'a (dyn tokio_postgres::types::ToSql + Sync); 3],
     functions: [&'a (dyn tokio_postgres::types::ToSql + Sync); 3],
+    /// Whether to read the small kinds (a targeted read skips them when they did not change).
+    small: bool,
 }
 
 /// Sends every query at once (pipelined), the heavy ones to `second`, and collects the results.
@@ -351,9 +362,9 @@ async fn fetch<Q: ToStatement + Sync>(
     ) = tokio::try_join!(
         async {
             tokio::try_join!(
-                client.query(&queries.schemas, base),
-                client.query(&queries.extensions, base),
-                client.query(&queries.types, base),
+                small(client, &queries.schemas, base, params.small),
+                small(client, &queries.extensions, base, params.small),
+                small(client, &queries.types, base, params.small),
                 client.query(&queries.sequences, relations),
                 client.query(&queries.tables, relations),
                 // The three biggest results become model values row by row, as they arrive.
@@ -368,10 +379,10 @@ async fn fetch<Q: ToStatement + Sync>(
                 second.query(&queries.policies, relations),
                 client.query(&queries.views, relations),
                 client.query(&queries.functions, only_functions),
-                client.query(&queries.collations, base),
-                client.query(&queries.event_triggers, base),
-                client.query(&queries.publications, base),
-                client.query(&queries.default_privileges, base),
+                small(client, &queries.collations, base, params.small),
+                small(client, &queries.event_triggers, base, params.small),
+                small(client, &queries.publications, base, params.small),
+                small(client, &queries.default_privileges, base, params.small),
                 client.query(&queries.descriptions, base),
             )
         },
@@ -385,6 +396,16 @@ async fn fetch<Q: ToStatement + Sync>(
         functions,
         descriptions,
     })
+}
+
+/// Runs a query of a small kind, or nothing when `wanted` says so.
+async fn small<Q: ToStatement + Sync>(
+    client: &tokio_postgres::Client,
+    sql: &Q,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    wanted: bool,
+) -> Result<Vec<Row>, tokio_postgres::Error> {
+    if wanted { client.query(sql, params).await } else { Ok(Vec::new()) }
 }
 
 /// Runs a query and turns each row into a value as it arrives, so rows never pile up.

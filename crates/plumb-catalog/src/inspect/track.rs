@@ -36,6 +36,8 @@ pub struct Tracked {
     comments: HashSet<(Oid, Oid, i32)>,
     namespaces: HashMap<Oid, String>,
     roles: HashMap<Oid, String>,
+    /// The row counts of the small kinds' catalogs as last read ([`CHANGED`]'s last column).
+    small_counts: Vec<i64>,
 }
 
 impl Tracked {
@@ -137,7 +139,38 @@ SELECT
              AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.oid = x)
              AND NOT EXISTS (SELECT 1 FROM pg_policy pol WHERE pol.oid = x)),
     ARRAY(SELECT n.oid FROM pg_namespace n, span WHERE {fresh n}),
-    ARRAY(SELECT n.nspname::text FROM pg_namespace n, span WHERE {fresh n} ORDER BY n.oid)";
+    ARRAY(SELECT n.nspname::text FROM pg_namespace n, span WHERE {fresh n} ORDER BY n.oid),
+    -- The small kinds (schemas, extensions, types, collations, event triggers, publications,
+    -- default privileges) changed: a row of theirs written, or something of theirs depends on
+    -- what changed (a publication's table renamed, an event trigger's function renamed).
+    EXISTS (SELECT 1 FROM pg_namespace n, span WHERE {fresh n})
+    OR EXISTS (SELECT 1 FROM pg_extension e, span WHERE {fresh e})
+    OR EXISTS (SELECT 1 FROM pg_type ty, span WHERE ty.oid >= 16384 AND {fresh ty}
+                  AND (ty.typtype IN ('e', 'd', 'r', 'm')
+                       OR (ty.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = ty.typrelid AND c.relkind = 'c'))))
+    OR EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid AND c.relkind = 'c', span
+                WHERE a.attrelid >= 16384 AND {fresh a})
+    OR EXISTS (SELECT 1 FROM pg_enum en, span WHERE en.oid >= 16384 AND {fresh en})
+    OR EXISTS (SELECT 1 FROM pg_range rg, span WHERE rg.rngtypid >= 16384 AND {fresh rg})
+    OR EXISTS (SELECT 1 FROM pg_constraint con, span WHERE con.oid >= 16384 AND con.contypid <> 0 AND {fresh con})
+    OR EXISTS (SELECT 1 FROM pg_collation co, span WHERE co.oid >= 16384 AND {fresh co})
+    OR EXISTS (SELECT 1 FROM pg_event_trigger et, span WHERE {fresh et})
+    OR EXISTS (SELECT 1 FROM pg_publication pb, span WHERE {fresh pb})
+    OR EXISTS (SELECT 1 FROM pg_publication_rel pr, span WHERE {fresh pr})
+    OR EXISTS (SELECT 1 FROM pg_default_acl da, span WHERE {fresh da})
+    OR EXISTS (SELECT 1 FROM pg_description ds, span
+                WHERE ds.classoid IN ('pg_namespace'::regclass, 'pg_type'::regclass) AND {fresh ds})
+    OR EXISTS (SELECT 1 FROM dependents d
+                WHERE d.classid NOT IN ('pg_class'::regclass, 'pg_rewrite'::regclass, 'pg_attrdef'::regclass,
+                                        'pg_trigger'::regclass, 'pg_policy'::regclass, 'pg_proc'::regclass)
+                  AND NOT (d.classid = 'pg_constraint'::regclass
+                           AND EXISTS (SELECT 1 FROM pg_constraint con WHERE con.oid = d.objid AND con.conrelid <> 0))),
+    -- How many rows the small kinds' catalogs hold: a drop leaves no row to see, only a count.
+    ARRAY[(SELECT count(*) FROM pg_namespace), (SELECT count(*) FROM pg_extension),
+          (SELECT count(*) FROM pg_type WHERE oid >= 16384), (SELECT count(*) FROM pg_enum WHERE oid >= 16384),
+          (SELECT count(*) FROM pg_constraint WHERE contypid <> 0), (SELECT count(*) FROM pg_collation WHERE oid >= 16384),
+          (SELECT count(*) FROM pg_event_trigger), (SELECT count(*) FROM pg_publication),
+          (SELECT count(*) FROM pg_publication_rel), (SELECT count(*) FROM pg_default_acl)]";
 
 /// The catalogs' own OIDs (fixed since PostgreSQL 7) for comments whose object is gone.
 const PG_CLASS: Oid = 1259;
@@ -145,6 +178,8 @@ const PG_PROC: Oid = 1255;
 const PG_CONSTRAINT: Oid = 2606;
 const PG_TRIGGER: Oid = 2620;
 const PG_POLICY: Oid = 3256;
+const PG_NAMESPACE: Oid = 2615;
+const PG_TYPE: Oid = 1247;
 
 /// [`CHANGED`] with each `{fresh x}` written out: the row's `xmin` is the mark or younger
 /// (`age()` counts as the server does, across wraparound; frozen rows are as old as can be).
@@ -169,10 +204,12 @@ impl Inspector {
             comments: HashSet::new(),
             namespaces: HashMap::new(),
             roles: HashMap::new(),
+            small_counts: Vec::new(),
         };
         tracked.comments = comment_keys(conn).await?;
         tracked.namespaces = namespaces(conn).await?;
         tracked.roles = roles(conn).await?;
+        tracked.small_counts = self.small_counts(conn).await?;
         Ok(tracked)
     }
 
@@ -203,6 +240,8 @@ impl Inspector {
         }
         let fresh_namespaces: Vec<Oid> = row.get(5);
         let names: Vec<String> = row.get(6);
+        let small_counts: Vec<i64> = row.get(8);
+        let mut small = row.get::<_, bool>(7) || small_counts != tracked.small_counts;
         let renamed_schema = fresh_namespaces
             .iter()
             .zip(&names)
@@ -211,6 +250,7 @@ impl Inspector {
         let comments = comment_keys(conn).await?;
         for (class, oid, _) in tracked.comments.difference(&comments) {
             match *class {
+                PG_NAMESPACE | PG_TYPE => small = true,
                 PG_CLASS if tracked.index.relations.contains_key(oid) => {
                     relations.insert(*oid);
                 }
@@ -228,9 +268,11 @@ impl Inspector {
         let only = Only {
             relations: Some(relations.iter().copied().collect()),
             functions: Some(functions.iter().copied().collect()),
+            small,
         };
         let (partial, found) = read(conn, None, Some(&self.targeted), &tracked.options, &only).await?;
-        tracked.replace(&relations, &functions, partial, found);
+        tracked.replace(&relations, &functions, partial, found, small);
+        tracked.small_counts = small_counts;
         tracked.comments = comments;
         for (oid, name) in fresh_namespaces.into_iter().zip(names) {
             tracked.namespaces.insert(oid, name);
@@ -243,7 +285,14 @@ impl Inspector {
 impl Tracked {
     /// Replaces the relations and functions read again (those gone are removed), and every
     /// small kind, with what `partial` holds.
-    fn replace(&mut self, relations: &HashSet<Oid>, functions: &HashSet<Oid>, partial: Schema, found: OidIndex) {
+    fn replace(
+        &mut self,
+        relations: &HashSet<Oid>,
+        functions: &HashSet<Oid>,
+        partial: Schema,
+        found: OidIndex,
+        small: bool,
+    ) {
         for oid in relations {
             if let Some((kind, key)) = self.index.relations.remove(oid) {
                 match kind {
@@ -277,6 +326,12 @@ impl Tracked {
         self.schema.views.extend(views);
         self.schema.sequences.extend(sequences);
         self.schema.functions.extend(read_functions);
+        self.index.relations.extend(found.relations);
+        self.index.functions.extend(found.functions);
+        self.index.parts.extend(found.parts);
+        if !small {
+            return;
+        }
         self.schema.schemas = schemas;
         self.schema.extensions = extensions;
         self.schema.types = types;
@@ -284,9 +339,17 @@ impl Tracked {
         self.schema.event_triggers = event_triggers;
         self.schema.publications = publications;
         self.schema.default_privileges = default_privileges;
-        self.index.relations.extend(found.relations);
-        self.index.functions.extend(found.functions);
-        self.index.parts.extend(found.parts);
+    }
+}
+
+impl Inspector {
+    /// The small kinds' row counts, as [`CHANGED`] reports them.
+    async fn small_counts(&self, conn: &Connection) -> Result<Vec<i64>, InspectError> {
+        let row = conn
+            .client()
+            .query_one(&self.changed, &[&0i64, &Vec::<Oid>::new(), &Vec::<Oid>::new(), &Vec::<Oid>::new()])
+            .await?;
+        Ok(row.get(8))
     }
 }
 
