@@ -8,7 +8,9 @@
 //! they belong to, adds what depends on them (a view on a renamed table, a foreign key to a
 //! renamed column, a default calling a renamed function), and reads only those, with the same
 //! queries as a whole inspection filtered by OID. The small kinds (schemas, types, extensions,
-//! collations, event triggers, publications, default privileges, comments) are read whole.
+//! collations, event triggers, publications, default privileges) are read whole, and only when
+//! a row of theirs was written, something of theirs depends on what changed, or their
+//! catalogs' row counts moved; comments are always read whole.
 //!
 //! Deletions leave no row to see, so what the last read held is checked for what is gone:
 //! relations, functions, the parts of tables (constraints, indexes, triggers, policies) and
