@@ -140,7 +140,8 @@ SELECT
              AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = x)
              AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.oid = x)
              AND NOT EXISTS (SELECT 1 FROM pg_policy pol WHERE pol.oid = x)),
-    ARRAY(SELECT n.oid FROM pg_namespace n, span WHERE {fresh n}),
+    -- Fresh schemas' OIDs and names, in the same order (they are zipped).
+    ARRAY(SELECT n.oid FROM pg_namespace n, span WHERE {fresh n} ORDER BY n.oid),
     ARRAY(SELECT n.nspname::text FROM pg_namespace n, span WHERE {fresh n} ORDER BY n.oid),
     -- The small kinds (schemas, extensions, types, collations, event triggers, publications,
     -- default privileges) changed: a row of theirs written, or something of theirs depends on
@@ -168,7 +169,11 @@ SELECT
                   AND NOT (d.classid = 'pg_constraint'::regclass
                            AND EXISTS (SELECT 1 FROM pg_constraint con WHERE con.oid = d.objid AND con.conrelid <> 0))),
     -- How many rows the small kinds' catalogs hold: a drop leaves no row to see, only a count.
-    ARRAY[(SELECT count(*) FROM pg_namespace), (SELECT count(*) FROM pg_extension),
+    {small counts}";
+
+/// How many rows the small kinds' catalogs hold (one `bigint[]`): [`CHANGED`]'s last column,
+/// and what [`Inspector::track`] starts from.
+const SMALL_COUNTS: &str = "ARRAY[(SELECT count(*) FROM pg_namespace), (SELECT count(*) FROM pg_extension),
           (SELECT count(*) FROM pg_type WHERE oid >= 16384), (SELECT count(*) FROM pg_enum WHERE oid >= 16384),
           (SELECT count(*) FROM pg_constraint WHERE contypid <> 0), (SELECT count(*) FROM pg_collation WHERE oid >= 16384),
           (SELECT count(*) FROM pg_event_trigger), (SELECT count(*) FROM pg_publication),
@@ -186,7 +191,7 @@ const PG_TYPE: Oid = 1247;
 /// [`CHANGED`] with each `{fresh x}` written out: the row's `xmin` is the mark or younger
 /// (`age()` counts as the server does, across wraparound; frozen rows are as old as can be).
 pub(super) fn changed_sql() -> String {
-    let mut sql = CHANGED.to_owned();
+    let mut sql = CHANGED.replace("{small counts}", SMALL_COUNTS);
     while let Some(start) = sql.find("{fresh ") {
         let end = start + sql[start..].find('}').expect("a closed placeholder");
         let alias = sql[start + 7..end].to_owned();
@@ -211,7 +216,7 @@ impl Inspector {
         tracked.comments = comment_keys(conn).await?;
         tracked.namespaces = namespaces(conn).await?;
         tracked.roles = roles(conn).await?;
-        tracked.small_counts = self.small_counts(conn).await?;
+        tracked.small_counts = conn.client().query_one(&format!("SELECT {SMALL_COUNTS}"), &[]).await?.get(0);
         Ok(tracked)
     }
 
@@ -285,8 +290,8 @@ impl Inspector {
 }
 
 impl Tracked {
-    /// Replaces the relations and functions read again (those gone are removed), and every
-    /// small kind, with what `partial` holds.
+    /// Replaces the relations and functions read again (those gone are removed), and, when
+    /// `small` says they were read, every small kind, with what `partial` holds.
     fn replace(
         &mut self,
         relations: &HashSet<Oid>,
@@ -344,17 +349,6 @@ impl Tracked {
     }
 }
 
-impl Inspector {
-    /// The small kinds' row counts, as [`CHANGED`] reports them.
-    async fn small_counts(&self, conn: &Connection) -> Result<Vec<i64>, InspectError> {
-        let row = conn
-            .client()
-            .query_one(&self.changed, &[&0i64, &Vec::<Oid>::new(), &Vec::<Oid>::new(), &Vec::<Oid>::new()])
-            .await?;
-        Ok(row.get(8))
-    }
-}
-
 /// Every comment's key, for telling which were removed.
 async fn comment_keys(conn: &Connection) -> Result<HashSet<(Oid, Oid, i32)>, InspectError> {
     let rows = conn
@@ -383,7 +377,7 @@ mod tests {
     #[test]
     fn every_placeholder_is_written_out() {
         let sql = super::changed_sql();
-        assert!(!sql.contains("{fresh"), "{sql}");
+        assert!(!sql.contains("{fresh") && !sql.contains("{small"), "{sql}");
         assert!(sql.contains("age(c.xmin) <= span.mark_age"), "{sql}");
     }
 }

@@ -269,6 +269,24 @@ impl<'a> Context<'a> {
         self.existing(&table).then(|| (s.range.clone(), message(&shown, &self.rows_hint(&table))))
     }
 
+    /// The first statement `hit` finds before a `SET <setting>` (one at the top covers the whole
+    /// file, so one finding is enough): what the timeout rules report.
+    pub fn first_before_setting(
+        &self,
+        setting: &str,
+        hit: impl Fn(&Stmt<'_>) -> Option<crate::lint::Hit>,
+    ) -> Vec<crate::lint::Hit> {
+        for s in &self.statements {
+            if s.starts_with(&["SET"]) && s.has(&[setting]) {
+                break;
+            }
+            if let Some(found) = hit(s) {
+                return vec![found];
+            }
+        }
+        Vec::new()
+    }
+
     /// Every column definition the file's statements add ([`Stmt::new_columns`]).
     pub fn new_columns(&self) -> impl Iterator<Item = &[Token<'_>]> + '_ {
         self.statements.iter().flat_map(|s| s.new_columns())

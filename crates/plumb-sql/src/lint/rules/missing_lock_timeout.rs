@@ -16,10 +16,7 @@ pub(super) const RULE: Rule = Rule {
 };
 
 fn check(ctx: &Context<'_>) -> Vec<Hit> {
-    for s in &ctx.statements {
-        if s.starts_with(&["SET"]) && s.has(&["LOCK_TIMEOUT"]) {
-            return Vec::new();
-        }
+    ctx.first_before_setting("LOCK_TIMEOUT", |s| {
         let after: &[&str] = if s.starts_with(&["ALTER", "TABLE"]) {
             &["TABLE"]
         } else if (s.starts_with(&["CREATE", "INDEX"]) || s.starts_with(&["CREATE", "UNIQUE", "INDEX"]))
@@ -27,14 +24,14 @@ fn check(ctx: &Context<'_>) -> Vec<Hit> {
         {
             &["ON"]
         } else {
-            continue;
+            return None;
         };
-        if s.name_after(after).is_some_and(|t| ctx.existing(&t)) {
+        let table = s.name_after(after)?;
+        ctx.existing(&table).then(|| {
             let shown = s.written_after(after).unwrap_or_default();
-            return vec![(s.range.clone(), format!("locks existing table {shown} without a lock_timeout"))];
-        }
-    }
-    Vec::new()
+            (s.range.clone(), format!("locks existing table {shown} without a lock_timeout"))
+        })
+    })
 }
 
 #[cfg(test)]

@@ -22,18 +22,12 @@ pub(super) const RULE: Rule = Rule {
 };
 
 fn check(ctx: &Context<'_>) -> Vec<Hit> {
-    for s in &ctx.statements {
-        if s.starts_with(&["SET"]) && s.has(&["STATEMENT_TIMEOUT"]) {
-            return Vec::new();
-        }
-        let Some((words, what)) = scan_under_lock(s) else { continue };
-        if let Some(hit) = ctx.on_existing_table(s, words, |table, rows| {
+    ctx.first_before_setting("STATEMENT_TIMEOUT", |s| {
+        let (words, what) = scan_under_lock(s)?;
+        ctx.on_existing_table(s, words, |table, rows| {
             format!("{what} {table}{rows} under a lock that blocks writes, with no statement_timeout")
-        }) {
-            return vec![hit];
-        }
-    }
-    Vec::new()
+        })
+    })
 }
 
 /// When `s` reads or rewrites a whole table while holding a lock that blocks writes: the words
