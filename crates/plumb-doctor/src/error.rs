@@ -40,3 +40,51 @@ pub enum DoctorError {
         source: std::io::Error,
     },
 }
+
+plumb_pg::forward_diagnostic!(DoctorError, |e| match e {
+    DoctorError::Pg(e) => Some(e),
+    DoctorError::Cluster(e) => Some(e),
+    DoctorError::Binaries(e) => Some(e),
+    DoctorError::Replay(e) => Some(e),
+    DoctorError::Inspect(e) => Some(e),
+    DoctorError::History(e) => Some(e),
+    DoctorError::Load(e) => Some(e),
+    DoctorError::Write { .. } => None,
+});
+
+#[cfg(test)]
+mod tests {
+    use miette::Diagnostic;
+    use plumb_migrate::{ApplyError, LoadError, SourceLocation};
+
+    use super::*;
+
+    /// The SQLSTATE, place and advice of an error wrapped twice reach the outermost, which is
+    /// all a renderer sees.
+    #[test]
+    fn wrapped_errors_forward_their_diagnostic() {
+        let text = "SELECT 1;\n\\echo hi\n";
+        let location = SourceLocation::new(std::path::Path::new("001_a.sql"), text, 10..18);
+        let load = DoctorError::Load(LoadError::MetaCommand { command: "\\echo".into(), location });
+        let label = load.labels().unwrap().next().unwrap();
+        assert_eq!(label.offset(), 10);
+        assert!(load.source_code().is_some());
+
+        let server = plumb_pg::ServerError {
+            severity: "FATAL".into(),
+            code: "57P01".into(),
+            message: "terminating connection due to administrator command".into(),
+            detail: None,
+            hint: None,
+            context: None,
+            position: None,
+        };
+        let lost = DoctorError::Replay(ReplayError::Steps(ApplyError::Pg(PgError::Server(Box::new(server)))));
+        assert_eq!(lost.code().unwrap().to_string(), "57P01");
+        assert!(lost.help().unwrap().to_string().contains("connection was lost"));
+        assert!(lost.labels().is_none());
+
+        let write = DoctorError::Write { path: "x".into(), source: std::io::Error::other("full") };
+        assert!(write.code().is_none() && write.help().is_none());
+    }
+}

@@ -42,8 +42,13 @@ pub enum RepairError {
     #[error("{0}")]
     Lock(#[from] plumb_migrate::ApplyError),
     /// The backup could not be written: nothing ran.
-    #[error("could not back up before repairing: {0}")]
-    Backup(String),
+    #[error("could not back up before repairing: {}: {source}", path.display())]
+    Backup {
+        /// The folder or file that could not be written.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// A step failed; the transaction was rolled back.
     #[error("step {index} ({summary}) failed, so nothing was changed: {error}")]
     Step {
@@ -60,7 +65,13 @@ pub enum RepairError {
     Pg(#[from] PgError),
     /// Inspecting the result failed; the transaction was rolled back.
     #[error("could not re-inspect the result, so nothing was changed: {0}")]
-    Inspect(String),
+    Inspect(#[from] plumb_catalog::InspectError),
+    /// Reading the history back failed; the transaction was rolled back.
+    #[error("could not re-read the history, so nothing was changed: {0}")]
+    History(#[source] plumb_migrate::ApplyError),
+    /// The adoption migration the plan records could not join the set; nothing ran.
+    #[error("the adoption migration cannot join the set, so nothing was changed: {0}")]
+    Adoption(#[source] plumb_migrate::LoadError),
     /// Phase 1 committed (history and schema agree up to the convergence point), then a
     /// migration after it failed as `plumb apply` would fail: nothing of that one is applied.
     #[error("history and schema now agree up to {converged}; then {error}")]
@@ -72,6 +83,14 @@ pub enum RepairError {
         error: plumb_migrate::ApplyError,
     },
 }
+
+plumb_pg::forward_diagnostic!(RepairError, |e| match e {
+    RepairError::Lock(e) | RepairError::History(e) | RepairError::RollForward { error: e, .. } => Some(e),
+    RepairError::Step { error: e, .. } | RepairError::Pg(e) => Some(e),
+    RepairError::Inspect(e) => Some(e),
+    RepairError::Adoption(e) => Some(e),
+    RepairError::Guard(_) | RepairError::Backup { .. } => None,
+});
 
 /// The row count and a content checksum of one table.
 #[derive(Debug, PartialEq, Eq)]
@@ -145,7 +164,7 @@ pub async fn execute(
     let with_adopted;
     let set = match &plan.adopted {
         Some(m) => {
-            with_adopted = set.with_migration(m.clone()).map_err(|e| RepairError::Inspect(e.to_string()))?;
+            with_adopted = set.with_migration(m.clone()).map_err(RepairError::Adoption)?;
             &with_adopted
         }
         None => set,
@@ -297,15 +316,12 @@ async fn run_in_transaction(
     // The schema and the history, as this transaction leaves them, must be at the
     // convergence point exactly.
     let options = InspectOptions { within_transaction: true, ..InspectOptions::default() };
-    let live = plumb_catalog::inspect(conn, &options).await.map_err(|e| RepairError::Inspect(e.to_string()))?;
+    let live = plumb_catalog::inspect(conn, &options).await?;
     let live = objects(&live);
     for d in unconverged(replay, plan.converge_to, &live) {
         reasons.push(format!("after the plan, {d}"));
     }
-    let history = plumb_migrate::read_history(conn, set)
-        .await
-        .map_err(|e| RepairError::Inspect(e.to_string()))?
-        .unwrap_or_default();
+    let history = plumb_migrate::read_history(conn, set).await.map_err(RepairError::History)?.unwrap_or_default();
     // By number: a tool that keeps integers records 30 for the file 030.
     let recorded: BTreeSet<&str> = history
         .iter()
@@ -429,7 +445,7 @@ async fn backup(
     dir: &Path,
     pg_dump: Option<&Path>,
 ) -> Result<Backup, RepairError> {
-    std::fs::create_dir_all(dir).map_err(|e| RepairError::Backup(format!("{}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(|source| RepairError::Backup { path: dir.to_owned(), source })?;
     let mut why_not_pg_dump = String::from("pg_dump not found");
     if let Some(pg_dump) = pg_dump {
         let file = dir.join("backup.sql");
@@ -463,7 +479,7 @@ async fn backup(
     for t in &tables {
         let file = dir.join(format!("{t}.copy"));
         let data = copy_out(conn, &format!("COPY {t} TO STDOUT")).await?;
-        std::fs::write(&file, data).map_err(|e| RepairError::Backup(format!("{}: {e}", file.display())))?;
+        std::fs::write(&file, data).map_err(|source| RepairError::Backup { path: file.clone(), source })?;
     }
     Ok(Backup {
         dir: dir.to_owned(),

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use plumb_catalog::{InspectOptions, Inspector, Schema};
 use plumb_migrate::{ApplyOptions, MigrationSet};
-use plumb_pg::Connection;
+use plumb_pg::{Connection, PgError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -132,11 +132,23 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 pub enum ReplayError {
     /// Talking to the shadow failed.
     #[error("shadow database: {0}")]
-    Shadow(String),
+    Shadow(#[from] PgError),
+    /// Reading the shadow's catalog failed.
+    #[error("shadow database: {0}")]
+    Inspect(#[from] plumb_catalog::InspectError),
+    /// The shadow's history could not be set up to apply the migrations.
+    #[error("shadow database: {0}")]
+    Steps(#[source] plumb_migrate::ApplyError),
     /// The migrations' own tool (Alembic, Django, a command) could not run at all.
     #[error("cannot replay: {0}")]
     Tool(#[source] plumb_migrate::ApplyError),
 }
+
+plumb_pg::forward_diagnostic!(ReplayError, |e| match e {
+    ReplayError::Shadow(e) => Some(e),
+    ReplayError::Inspect(e) => Some(e),
+    ReplayError::Steps(e) | ReplayError::Tool(e) => Some(e),
+});
 
 /// How a replay reads the shadow after each migration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,21 +172,20 @@ pub async fn replay_with(
     set: &MigrationSet,
     inspection: Inspection,
 ) -> Result<Replay, ReplayError> {
-    let shadow_error = |e: plumb_catalog::InspectError| ReplayError::Shadow(e.to_string());
     // The shadow is thrown away: its commits need not wait for the disk (a project cluster
     // keeps fsync on, and a replay commits twice per migration).
-    shadow.batch("SET synchronous_commit = off").await.map_err(|e| ReplayError::Shadow(e.to_string()))?;
-    let inspector = Inspector::prepare(shadow).await.map_err(shadow_error)?;
+    shadow.batch("SET synchronous_commit = off").await?;
+    let inspector = Inspector::prepare(shadow).await?;
     let options = InspectOptions::default();
-    let mut tracked = inspector.track(shadow, &options).await.map_err(shadow_error)?;
+    let mut tracked = inspector.track(shadow, &options).await?;
     let empty = objects(tracked.schema());
     let mut last = empty.clone();
     let mut footprints = Vec::new();
     let mut failure = None;
-    let shadow_apply = |e: plumb_migrate::ApplyError| ReplayError::Shadow(e.to_string());
-    let mut steps = plumb_migrate::Steps::start(shadow, set, &ApplyOptions::default()).await.map_err(shadow_apply)?;
+    let mut steps =
+        plumb_migrate::Steps::start(shadow, set, &ApplyOptions::default()).await.map_err(ReplayError::Steps)?;
     for i in 0..set.migrations().len() {
-        let mark = Inspector::mark(shadow).await.map_err(shadow_error)?;
+        let mark = Inspector::mark(shadow).await?;
         match steps.next().await {
             None => break,
             Some(Ok(_)) => {}
@@ -187,9 +198,9 @@ pub async fn replay_with(
         }
         match inspection {
             Inspection::Targeted => {
-                inspector.refresh(shadow, &mut tracked, mark).await.map_err(shadow_error)?;
+                inspector.refresh(shadow, &mut tracked, mark).await?;
             }
-            Inspection::Whole => tracked = inspector.track(shadow, &options).await.map_err(shadow_error)?,
+            Inspection::Whole => tracked = inspector.track(shadow, &options).await?,
         }
         let after = objects(tracked.schema());
         footprints.push(footprint(&last, &after));

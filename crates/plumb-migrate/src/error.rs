@@ -233,3 +233,172 @@ pub enum ApplyError {
     #[error(transparent)]
     Pg(#[from] PgError),
 }
+
+impl SourceLocation {
+    /// The span this location points at, labelled for a renderer.
+    fn label(&self) -> miette::LabeledSpan {
+        miette::LabeledSpan::at(self.span.clone(), "here")
+    }
+}
+
+/// The file behind a location, named by its path, with columns counted in characters (as
+/// [`SourceLocation::column`] and every editor count them; miette's own count bytes).
+impl miette::SourceCode for SourceLocation {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let contents = self.text.as_ref().read_span(span, context_lines_before, context_lines_after)?;
+        let start = contents.span().offset();
+        let column = match context_lines_before {
+            0 => {
+                let before = self.text.get(..start).ok_or(miette::MietteError::OutOfBounds)?;
+                let line_start = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+                before[line_start..].chars().count()
+            }
+            _ => contents.column(),
+        };
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.path.display().to_string(),
+            contents.data(),
+            *contents.span(),
+            contents.line(),
+            column,
+            contents.line_count(),
+        )))
+    }
+}
+
+/// The place in the file, when there is one.
+impl miette::Diagnostic for LoadError {
+    fn labels<'a>(&'a self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + 'a>> {
+        self.location().map(|l| Box::new(std::iter::once(l.label())) as Box<dyn Iterator<Item = _>>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.location().map(|l| l as &dyn miette::SourceCode)
+    }
+}
+
+impl ApplyError {
+    /// The failed migration, when the file was at fault (not when the server ended the session).
+    fn failure_in_file(&self) -> Option<&MigrationFailure> {
+        match self {
+            ApplyError::MigrationFailed(failure) if !plumb_pg::session_ended(&failure.error.code) => Some(failure),
+            _ => None,
+        }
+    }
+}
+
+/// The SQLSTATE, the place in the file, and what an apply that stopped leaves to do.
+impl miette::Diagnostic for ApplyError {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        match self {
+            ApplyError::MigrationFailed(failure) => Some(Box::new(&failure.error.code)),
+            ApplyError::Pg(e) => miette::Diagnostic::code(e),
+            _ => None,
+        }
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        let help = match self {
+            ApplyError::MigrationFailed(failure) if plumb_pg::session_ended(&failure.error.code) => format!(
+                "the connection was lost while migration {} ran: the server ended the session, nothing in the file \
+                 failed. {} Run `plumb apply` again.",
+                failure.version,
+                if failure.statements_done > 0 {
+                    format!(
+                        "{} statement(s) of this no-transaction migration had committed; apply resumes after them.",
+                        failure.statements_done
+                    )
+                } else {
+                    "Nothing of this migration is recorded as applied (its transaction rolled back).".to_owned()
+                }
+            ),
+            ApplyError::MigrationFailed(failure) if failure.statements_done > 0 => format!(
+                "{} statement(s) of this no-transaction migration committed before the failure; fix the cause and \
+                 run apply again to resume",
+                failure.statements_done
+            ),
+            ApplyError::MigrationFailed(_) => {
+                "nothing of this migration was applied or recorded; fix it and run apply again".to_owned()
+            }
+            ApplyError::Pg(e) if e.session_ended() => "the connection was lost: the server ended the session. What \
+                 committed before is in the history, nothing after it is; run the command again (`plumb apply` picks \
+                 up where the history says)."
+                .to_owned(),
+            ApplyError::Pg(e) => return miette::Diagnostic::help(e),
+            _ => return None,
+        };
+        Some(Box::new(help))
+    }
+
+    fn labels<'a>(&'a self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + 'a>> {
+        let failure = self.failure_in_file()?;
+        Some(Box::new(std::iter::once(failure.location.label())))
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.failure_in_file().map(|f| &f.location as &dyn miette::SourceCode)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use miette::{Diagnostic, SourceCode};
+
+    use super::*;
+
+    fn failure(code: &str, location: SourceLocation, statements_done: usize) -> ApplyError {
+        let error = ServerError {
+            severity: "ERROR".into(),
+            code: code.into(),
+            message: "boom".into(),
+            detail: None,
+            hint: None,
+            context: None,
+            position: None,
+        };
+        ApplyError::MigrationFailed(Box::new(MigrationFailure {
+            version: "002".into(),
+            name: "users".into(),
+            location,
+            error,
+            statements_done,
+        }))
+    }
+
+    /// What a renderer reads through miette (the line and column of the label) is what
+    /// plumb says in `file:line:column`: characters, not bytes, and CRLF counted once.
+    #[test]
+    fn a_location_read_as_source_code_has_the_locations_line_and_column() {
+        let text = "-- é accent\r\nCREATE TABLE t (é int);\r\n  SELECT ünïcode, broken;\n";
+        for needle in ["broken", "é int", "CREATE"] {
+            let start = text.find(needle).unwrap();
+            let location = SourceLocation::new(Path::new("m/001_t.sql"), text, start..start + needle.len());
+            let contents = location.read_span(&location.span.clone().into(), 0, 0).unwrap();
+            assert_eq!(contents.name(), Some("m/001_t.sql"));
+            assert_eq!((contents.line() + 1, contents.column() + 1), (location.line, location.column), "{needle}");
+        }
+    }
+
+    #[test]
+    fn a_failed_migration_gives_its_sqlstate_place_and_advice_and_a_lost_session_no_place() {
+        let text = "CREATE TABLE t ();\nCREATE TABLE t ();\n";
+        let location = SourceLocation::new(Path::new("001_t.sql"), text, 19..36);
+        let error = failure("42P07", location.clone(), 0);
+        assert_eq!(error.code().unwrap().to_string(), "42P07");
+        let label = error.labels().unwrap().next().unwrap();
+        assert_eq!((label.offset(), label.len()), (19, 17));
+        assert!(error.source_code().is_some());
+        assert!(error.help().unwrap().to_string().contains("fix it"));
+
+        let ended = failure("57P01", location, 1);
+        assert_eq!(ended.code().unwrap().to_string(), "57P01");
+        assert!(ended.labels().is_none() && ended.source_code().is_none(), "the file is not at fault");
+        let help = ended.help().unwrap().to_string();
+        assert!(help.contains("connection was lost") && help.contains("1 statement(s)"), "{help}");
+    }
+}

@@ -127,3 +127,71 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
     }
     text
 }
+
+impl PgError {
+    /// Whether the server ended the session (terminated backend, shutdown, lost connection):
+    /// nothing the statement said was wrong, and running again is the remedy.
+    pub fn session_ended(&self) -> bool {
+        match self {
+            PgError::ConnectionLost(_) => true,
+            PgError::Server(e) => session_ended(&e.code),
+            _ => false,
+        }
+    }
+}
+
+/// Whether `sqlstate` says the session ended: class 57P (operator intervention: terminated,
+/// shut down) or 08 (connection exception).
+pub fn session_ended(sqlstate: &str) -> bool {
+    sqlstate.starts_with("57P") || sqlstate.starts_with("08")
+}
+
+/// The SQLSTATE as the diagnostic's code, and what to do when the session ended.
+impl miette::Diagnostic for PgError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.code().map(|code| Box::new(code) as Box<dyn fmt::Display + 'a>)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        match self {
+            PgError::Server(e) if session_ended(&e.code) => Some(Box::new(
+                "the connection was lost: the server ended the session. What committed before it is kept, \
+                 nothing after it ran; run the command again.",
+            )),
+            _ => None,
+        }
+    }
+}
+
+impl miette::Diagnostic for crate::conninfo::ConnInfoError {}
+impl miette::Diagnostic for crate::tls::TlsSetupError {}
+impl miette::Diagnostic for crate::cluster::ClusterError {}
+impl miette::Diagnostic for crate::binaries::BinariesNotFound {}
+
+/// Implements [`miette::Diagnostic`] for an error that wraps others by forwarding to the one it
+/// wraps (what miette's derive calls `transparent`), so the SQLSTATE, the place in a file and the
+/// help of the innermost error reach whoever renders the outermost, without downcasting.
+/// `$inner` maps `&self` to `Option<&dyn miette::Diagnostic>`.
+#[macro_export]
+macro_rules! forward_diagnostic {
+    ($type:ty, $inner:expr) => {
+        impl ::miette::Diagnostic for $type {
+            fn code<'a>(&'a self) -> Option<Box<dyn ::std::fmt::Display + 'a>> {
+                let inner: fn(&Self) -> Option<&dyn ::miette::Diagnostic> = $inner;
+                inner(self)?.code()
+            }
+            fn help<'a>(&'a self) -> Option<Box<dyn ::std::fmt::Display + 'a>> {
+                let inner: fn(&Self) -> Option<&dyn ::miette::Diagnostic> = $inner;
+                inner(self)?.help()
+            }
+            fn labels<'a>(&'a self) -> Option<Box<dyn Iterator<Item = ::miette::LabeledSpan> + 'a>> {
+                let inner: fn(&Self) -> Option<&dyn ::miette::Diagnostic> = $inner;
+                inner(self)?.labels()
+            }
+            fn source_code(&self) -> Option<&dyn ::miette::SourceCode> {
+                let inner: fn(&Self) -> Option<&dyn ::miette::Diagnostic> = $inner;
+                inner(self)?.source_code()
+            }
+        }
+    };
+}

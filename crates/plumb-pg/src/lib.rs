@@ -17,5 +17,5 @@ pub use binaries::{PgBinaries, discover, installed};
 pub use cluster::{Cluster, ClusterConfig, ProjectCluster, ProjectClusterState};
 pub use connect::{Connection, NoticeSink, connect};
 pub use conninfo::{ConnInfo, Environment, Host, SslMode};
-pub use error::{PgError, ServerError, error_chain};
+pub use error::{PgError, ServerError, error_chain, session_ended};
 pub use redact::{redact, redact_cow};

@@ -2,7 +2,7 @@
 //! `ShadowServer`, the replay cache in the project folder, and one `gather` that every
 //! doctor command (verify, locate, status --verify, repair) starts from.
 
-use anyhow::Result;
+use miette::Result;
 use plumb_doctor::{ReplayCache, ShadowServer, Situation};
 use plumb_pg::{ConnInfo, Connection, Environment};
 
@@ -18,7 +18,7 @@ pub fn shadow_server(args: &ShadowArgs, target: &ConnInfo, target_major: u32) ->
         (Some(url), _) => ShadowServer::Server(Box::new(ConnInfo::parse(url, &Environment::process())?)),
         (None, true) => ShadowServer::Server(Box::new(target.clone())),
         (None, false) => {
-            let dir = std::env::current_dir()?;
+            let dir = crate::settings::current_dir()?;
             match plumb_pg::ProjectCluster::in_project(&dir).major() {
                 Some(major) if major == target_major => ShadowServer::Project { dir, major },
                 _ => ShadowServer::Throwaway { major: target_major },
@@ -59,7 +59,7 @@ pub async fn gather(settings: &GlobalSettings, args: &DoctorArgs, output: Output
     let info = target::conninfo(settings, output)?;
     let conn = target::connect_to(&info, output, access, &Notices::default()).await?;
     let server = shadow_server(&args.shadow, &info, conn.server_major())?;
-    let cache_dir = std::env::current_dir()?.join(".plumb/cache");
+    let cache_dir = crate::settings::current_dir()?.join(".plumb/cache");
     let cache = ReplayCache { dir: &cache_dir, tool_version: env!("CARGO_PKG_VERSION") };
     let situation = Situation::gather(&conn, set, &server, &cache, &output).await?;
     say_source(&situation.set, situation.format, output);

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use miette::{Context, IntoDiagnostic, Result};
 use plumb_migrate::{ApplyOptions, HistoryFormat, MigrationSet, Version};
 use plumb_pg::Connection;
 
@@ -181,13 +181,15 @@ impl plumb_migrate::ApplyObserver for Quiet {}
 /// Writes the incident's migrations into `dir` and breaks the empty database behind
 /// `conn` the way the incident broke its team's. Returns the migrations as loaded from `dir`.
 pub async fn build(conn: &Connection, incident: &Incident, dir: &Path) -> Result<MigrationSet> {
-    std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
+    std::fs::create_dir_all(dir).into_diagnostic().with_context(|| format!("could not create {}", dir.display()))?;
     for (file, sql) in incident.migrations {
         let path = dir.join(file);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("could not create {}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .into_diagnostic()
+                .with_context(|| format!("could not create {}", parent.display()))?;
         }
-        std::fs::write(&path, sql).with_context(|| format!("could not write {file}"))?;
+        std::fs::write(&path, sql).into_diagnostic().with_context(|| format!("could not write {file}"))?;
     }
     let set = plumb_migrate::load_dir(dir)?;
     if !incident.before.is_empty() {

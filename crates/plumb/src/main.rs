@@ -14,7 +14,6 @@ mod views;
 use std::process::ExitCode;
 
 use clap::Parser;
-use plumb_migrate::{ApplyError, LoadError};
 
 use crate::cli::{Cli, Command};
 use crate::commands::Exit;
@@ -106,86 +105,32 @@ fn privilege_help(message: &str, role: Option<&str>) -> Option<String> {
     ))
 }
 
-/// The migration errors inside `error`, wherever the libraries carried them: every library
-/// error keeps its source in the chain.
-fn nested(error: &anyhow::Error) -> (Option<&LoadError>, Option<&ApplyError>) {
-    (
-        error.chain().find_map(|e| e.downcast_ref::<LoadError>()),
-        error.chain().find_map(|e| e.downcast_ref::<ApplyError>()),
-    )
-}
-
-/// The SQLSTATE of the first server error in the chain (a failed repair step keeps its own).
-fn server_code(error: &anyhow::Error) -> Option<String> {
-    error.chain().find_map(|e| e.downcast_ref::<plumb_pg::PgError>()).and_then(|pg| pg.code()).map(str::to_owned)
-}
-
 /// Renders an error (pointing into the file when there is a place) and returns exit code 2.
-fn fail(error: &anyhow::Error, output: Output, role: Option<String>) -> ExitCode {
-    let (load, apply) = nested(error);
-    let (location, sqlstate, help) = match (load, apply) {
-        (Some(e), _) => (e.location(), None, None),
-        // The server ended the session (terminated backend, shutdown, lost connection): not
-        // the file's fault, so no place in it, and nothing to fix but to run again.
-        (_, Some(ApplyError::MigrationFailed(failure)))
-            if failure.error.code.starts_with("57P") || failure.error.code.starts_with("08") =>
-        {
-            (
-                None,
-                Some(failure.error.code.clone()),
-                Some(format!(
-                    "the connection was lost while migration {} ran: the server ended the session, nothing in the file \
-                     failed. {} Run `plumb apply` again.",
-                    failure.version,
-                    if failure.statements_done > 0 {
-                        format!(
-                            "{} statement(s) of this no-transaction migration had committed; apply resumes after them.",
-                            failure.statements_done
-                        )
-                    } else {
-                        "Nothing of this migration is recorded as applied (its transaction rolled back).".to_owned()
-                    }
-                )),
-            )
-        }
-        (_, Some(ApplyError::MigrationFailed(failure))) => (
-            Some(&failure.location),
-            Some(failure.error.code.clone()),
-            Some(if failure.statements_done > 0 {
-                format!(
-                    "{} statement(s) of this no-transaction migration committed before the failure; fix the cause and run apply again to resume",
-                    failure.statements_done
-                )
-            } else {
-                "nothing of this migration was applied or recorded; fix it and run apply again".to_owned()
-            }),
-        ),
-        (_, Some(ApplyError::Pg(pg))) => (None, pg.code().map(str::to_owned), None),
-        _ => (None, server_code(error), None),
-    };
-    let message = plumb_pg::error_chain(error.as_ref());
-    let help = match (help, sqlstate.as_deref()) {
-        (None, Some("42501")) => privilege_help(&message, role.as_deref()),
-        (None, Some(code)) if code.starts_with("57P") || code.starts_with("08") => Some(
-            "the connection was lost: the server ended the session. What committed before is in the history, \
-             nothing after it is; run the command again (`plumb apply` picks up where the history says)."
-                .to_owned(),
-        ),
-        (help, _) => help,
-    };
+/// What it says beyond the message comes from the error's [`miette::Diagnostic`]: the SQLSTATE
+/// is its code, the place its label, the advice its help (the libraries' errors forward those of
+/// the errors they wrap), and for a missing privilege, the GRANT that would fix it.
+fn fail(error: &miette::Report, output: Output, role: Option<String>) -> ExitCode {
+    let diagnostic: &dyn miette::Diagnostic = error.as_ref();
+    let message = plumb_pg::error_chain(diagnostic);
+    let sqlstate = diagnostic.code().map(|code| code.to_string());
+    let help = diagnostic.help().map(|help| help.to_string()).or_else(|| match sqlstate.as_deref() {
+        Some("42501") => privilege_help(&message, role.as_deref()),
+        _ => None,
+    });
     if output.settings.json {
+        let place = output::Place::of(diagnostic);
         output.json(&report::ErrorReport {
             format: report::FORMAT,
             error: report::ErrorBody {
                 message: plumb_pg::redact(&message),
                 sqlstate,
-                file: location.map(|l| l.path.display().to_string()),
-                line: location.map(|l| l.line),
-                column: location.map(|l| l.column),
+                file: place.as_ref().map(|p| p.path.clone()),
+                line: place.as_ref().map(|p| p.line),
+                column: place.as_ref().map(|p| p.column),
             },
         });
     }
-    output.error(&message, location, help.as_deref());
+    output.error(&message, diagnostic, help.as_deref());
     ExitCode::from(EXIT_ERROR)
 }
 

@@ -6,8 +6,7 @@
 
 use std::io::Write;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report};
-use plumb_migrate::SourceLocation;
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 use plumb_pg::redact;
 use serde::Serialize;
 
@@ -34,14 +33,14 @@ impl Output {
     /// A SQL script meant to run: exact or not printed. To `file` (created with mode 0600,
     /// since it may hold secrets from the migration files) when given; else on stdout, unless
     /// it holds something secret-looking, which plumb would have to mask, corrupting it.
-    pub fn script(&self, text: &str, file: Option<&std::path::Path>) -> anyhow::Result<()> {
+    pub fn script(&self, text: &str, file: Option<&std::path::Path>) -> miette::Result<()> {
         if let Some(path) = file {
             write_private(path, text)?;
             self.info(&format!("wrote the script to {} (mode 0600)", path.display()));
             return Ok(());
         }
         if let Some(line) = secret_line(text) {
-            anyhow::bail!(
+            miette::bail!(
                 "the script holds a secret-looking value (line {line}); plumb does not print it masked, since a masked script builds something else. Write it with --output FILE (mode 0600), or run it with --execute"
             );
         }
@@ -71,28 +70,23 @@ impl Output {
         let _ = writer.flush();
     }
 
-    /// An error on stderr, pointing into the migration file when there is a location.
-    pub fn error(&self, message: &str, location: Option<&SourceLocation>, help: Option<&str>) {
-        let Some(location) = location else {
+    /// An error on stderr: `message` (the whole chain) and `help`, pointing into the file when
+    /// `diagnostic` has a place (its labels and source code).
+    pub fn error(&self, message: &str, diagnostic: &dyn Diagnostic, help: Option<&str>) {
+        let (Some(labels), Some(source)) = (diagnostic.labels(), diagnostic.source_code()) else {
             eprintln!("{} {}", self.paint("error:", Style::Error), redact(message));
             if let Some(help) = help {
                 eprintln!("{} {}", self.paint("hint:", Style::Dim), redact(help));
             }
             return;
         };
-        let label = LabeledSpan::at(location.span.clone(), "here");
-        let mut diagnostic = MietteDiagnostic::new(message.to_owned()).with_label(label);
-        if let Some(help) = help {
-            diagnostic = diagnostic.with_help(help.to_owned());
-        }
-        let report = Report::new(diagnostic)
-            .with_source_code(NamedSource::new(location.path.display().to_string(), location.text.to_string()));
+        let pointed = Pointed { message, help, labels: labels.collect(), source };
         let theme = if self.settings.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
         let mut rendered = String::new();
         match GraphicalReportHandler::new_themed(theme)
             .with_width(120)
             .with_wrap_lines(false)
-            .render_report(&mut rendered, report.as_ref())
+            .render_report(&mut rendered, &pointed)
         {
             Ok(()) => eprint!("{}", redact(&rendered)),
             Err(_) => eprintln!("error: {}", redact(message)),
@@ -185,8 +179,8 @@ pub fn secret_line(text: &str) -> Option<usize> {
 }
 
 /// Writes `text` to `path`, readable by its owner only.
-fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
-    use anyhow::Context;
+fn write_private(path: &std::path::Path, text: &str) -> miette::Result<()> {
+    use miette::{Context, IntoDiagnostic};
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -194,14 +188,17 @@ fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(path).with_context(|| format!("could not write {}", path.display()))?;
+    let mut file =
+        options.open(path).into_diagnostic().with_context(|| format!("could not write {}", path.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         // An existing file keeps its mode on open: make it private too.
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .into_diagnostic()
+            .with_context(|| format!("could not make {} private", path.display()))?;
     }
-    file.write_all(text.as_bytes()).with_context(|| format!("could not write {}", path.display()))?;
+    file.write_all(text.as_bytes()).into_diagnostic().with_context(|| format!("could not write {}", path.display()))?;
     Ok(())
 }
 
@@ -228,5 +225,62 @@ mod tests {
         let painted = "\x1b[32mverified\x1b[0m  \x1b[31;1mphantom\x1b[0m ┆ 3";
         assert_eq!(super::without_colors(painted), "verified  phantom ┆ 3");
         assert_eq!(super::without_colors("no colors [32m here"), "no colors [32m here");
+    }
+}
+
+/// Where in a file an error points: the first label of a diagnostic that has source code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    /// The file, as the source code names it.
+    pub path: String,
+    /// 1-based.
+    pub line: usize,
+    /// 1-based, in the units the source code counts (characters for migration files).
+    pub column: usize,
+}
+
+impl Place {
+    /// The place `diagnostic` points at, when it points at one.
+    pub fn of(diagnostic: &dyn Diagnostic) -> Option<Place> {
+        let label = diagnostic.labels()?.next()?;
+        let contents = diagnostic.source_code()?.read_span(label.inner(), 0, 0).ok()?;
+        Some(Place { path: contents.name()?.to_owned(), line: contents.line() + 1, column: contents.column() + 1 })
+    }
+}
+
+/// An error as plumb renders it: the whole chain as one message, the help plumb chose, and the
+/// place the error's own diagnostic points at (borrowed: nothing of the file is copied).
+struct Pointed<'a> {
+    message: &'a str,
+    help: Option<&'a str>,
+    labels: Vec<LabeledSpan>,
+    source: &'a dyn SourceCode,
+}
+
+impl std::fmt::Debug for Pointed<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message)
+    }
+}
+
+impl std::fmt::Display for Pointed<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message)
+    }
+}
+
+impl std::error::Error for Pointed<'_> {}
+
+impl Diagnostic for Pointed<'_> {
+    fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
+        self.help.map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(self.source)
     }
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use miette::{Context, IntoDiagnostic, Result, bail};
 use plumb_migrate::{ApplyOptions, Version};
 
 use crate::cli::{ApplyArgs, ColorChoice, DirArgs, GlobalArgs};
@@ -53,9 +53,7 @@ impl GlobalSettings {
         };
         let target = match args.database_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
             Some(url) => Target::Url(url.to_owned()),
-            None => Target::ProjectCluster {
-                project_dir: std::env::current_dir().context("cannot read the current folder")?,
-            },
+            None => Target::ProjectCluster { project_dir: crate::settings::current_dir()? },
         };
         Ok(GlobalSettings {
             target,
@@ -100,7 +98,7 @@ impl ProjectFile {
         match std::fs::read_to_string(&path) {
             Ok(text) => ProjectFile::parse(&text).with_context(|| format!("{}", path.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ProjectFile::default()),
-            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+            Err(e) => Err(e).into_diagnostic().with_context(|| format!("cannot read {}", path.display())),
         }
     }
 
@@ -140,7 +138,7 @@ impl ProjectFile {
 /// The migrations folder and tool, resolved once: `--dir`/`--tool` (or their environment
 /// variables), else `plumb.toml`, else `./migrations` as its shape says.
 pub fn migrations_source(args: &DirArgs) -> Result<MigrationsSource> {
-    let project = ProjectFile::read(&std::env::current_dir().context("cannot read the current folder")?)?;
+    let project = ProjectFile::read(&crate::settings::current_dir()?)?;
     let dir = args.dir.clone().or(project.migrations).unwrap_or_else(|| PathBuf::from("migrations"));
     let tool = match args.tool.as_deref().or(project.tool.as_deref()) {
         None => None,
@@ -192,6 +190,11 @@ fn duration(flag: &str, value: &str) -> Result<Duration> {
         Ok(d) => Ok(d),
         Err(e) => bail!("{flag} {value}: {e} (examples: 500ms, 5s, 2min, 1h)"),
     }
+}
+
+/// The folder plumb runs in (the project), or an error saying it cannot be read.
+pub fn current_dir() -> Result<std::path::PathBuf> {
+    std::env::current_dir().into_diagnostic().context("cannot read the current folder")
 }
 
 #[cfg(test)]

@@ -2,8 +2,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use anyhow::{Context, Result};
 use indicatif::ProgressBar;
+use miette::{Context, Result};
 use plumb_pg::{ConnInfo, Connection, Environment, NoticeSink, ProjectCluster, ProjectClusterState};
 
 use crate::output::{Output, Style};

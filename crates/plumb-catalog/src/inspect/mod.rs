@@ -542,3 +542,5 @@ impl Queries<String> {
         }
     }
 }
+
+plumb_pg::forward_diagnostic!(InspectError, |e| Some(&e.0));

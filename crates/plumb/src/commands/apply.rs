@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use miette::Result;
 use plumb_migrate::MigrationSet;
 use plumb_pg::Connection;
 

@@ -1,6 +1,6 @@
 //! `plumb check`: the pending migrations on a clone of the target, before anything touches it.
 
-use anyhow::Result;
+use miette::Result;
 use plumb_catalog::InspectOptions;
 use plumb_doctor::Shadow;
 use plumb_migrate::ApplyOptions;

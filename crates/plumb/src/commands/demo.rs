@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use miette::{Context, IntoDiagnostic, Result};
 use plumb_doctor::{Diagnosis, ExecuteOptions, PlanOptions, Shadow, Situation, Status};
 use plumb_migrate::{ApplyOptions, MigrationSet};
 use plumb_pg::{Cluster, ClusterConfig};
@@ -45,7 +45,7 @@ pub async fn run(settings: &GlobalSettings, args: &DemoArgs, output: Output) -> 
     output.info(&format!("starting a throwaway PostgreSQL {} ({})", binaries.version, binaries.bin_dir.display()));
     let cluster = Cluster::start(&binaries, &ClusterConfig::default()).context("could not start a local cluster")?;
     output.info(&format!("cluster ready in {} ms: {}", cluster.started_in().as_millis(), cluster.conninfo("postgres")));
-    let work = tempfile::tempdir().context("could not create a temporary folder")?;
+    let work = tempfile::tempdir().into_diagnostic().context("could not create a temporary folder")?;
 
     // Backups of what the repairs touched: kept in the report folder when there is one; else
     // they go with the temporary folder (and the cluster they came from) when the demo ends.
@@ -66,9 +66,11 @@ pub async fn run(settings: &GlobalSettings, args: &DemoArgs, output: Output) -> 
     output.result(&summary_table(&outcomes).to_string());
     output.result(&format!("{} incidents in {:.1} s", outcomes.len(), started.elapsed().as_secs_f64()));
     if let Some(dir) = &args.report {
-        std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
-        std::fs::write(dir.join("demo.md"), markdown(&outcomes))?;
-        std::fs::write(dir.join("demo.html"), html(&outcomes))?;
+        std::fs::create_dir_all(dir)
+            .into_diagnostic()
+            .with_context(|| format!("could not create {}", dir.display()))?;
+        std::fs::write(dir.join("demo.md"), markdown(&outcomes)).into_diagnostic()?;
+        std::fs::write(dir.join("demo.html"), html(&outcomes)).into_diagnostic()?;
         output.info(&format!("wrote {0}/demo.md and {0}/demo.html", dir.display()));
     }
     drop(cluster);

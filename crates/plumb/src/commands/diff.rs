@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use miette::{Context, IntoDiagnostic, Result, bail};
 use plumb_catalog::{InspectOptions, Schema};
 use plumb_migrate::{ApplyOptions, MigrationSet, Version};
 use plumb_pg::{Cluster, ClusterConfig, ConnInfo, Environment};
@@ -97,7 +97,9 @@ async fn load(
     let conn = database.connection();
     match source {
         Source::SqlFile(path) => {
-            let sql = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let sql = std::fs::read_to_string(path)
+                .into_diagnostic()
+                .with_context(|| format!("cannot read {}", path.display()))?;
             if let Some(meta) = plumb_sql::split(&sql).meta_commands.first() {
                 let (line, col) = plumb_sql::LineIndex::new(&sql).line_col(&sql, meta.range.start);
                 bail!("{}:{line}:{col}: psql meta-command {} is not SQL", path.display(), meta.command);

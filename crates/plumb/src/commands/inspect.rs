@@ -1,6 +1,6 @@
 //! `plumb inspect`: the normalized schema of a database.
 
-use anyhow::Result;
+use miette::Result;
 use plumb_catalog::{InspectOptions, Schema};
 
 use super::Exit;

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use miette::{Context, IntoDiagnostic, Result};
 use plumb_sql::lint::{Severity, lint, rules};
 
 use super::Exit;
@@ -46,7 +46,7 @@ pub fn run(args: &LintArgs, output: Output) -> Result<Exit> {
         }
     }
     for (file, known_no_transaction) in &files {
-        let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+        let bytes = std::fs::read(file).into_diagnostic().with_context(|| format!("cannot read {}", file.display()))?;
         let text = String::from_utf8_lossy(&bytes).into_owned();
         // `alembic upgrade --sql` output: Alembic's BEGIN/COMMIT and alembic_version statements
         // are its bookkeeping, not the migrations' (positions stay true).
@@ -150,8 +150,10 @@ fn collect(path: &Path, files: &mut Vec<(PathBuf, Option<bool>)>) -> Result<()> 
         return Ok(());
     }
     if path.is_dir() {
-        for entry in std::fs::read_dir(path).with_context(|| format!("cannot read {}", path.display()))? {
-            let p = entry?.path();
+        for entry in
+            std::fs::read_dir(path).into_diagnostic().with_context(|| format!("cannot read {}", path.display()))?
+        {
+            let p = entry.into_diagnostic().with_context(|| format!("cannot read {}", path.display()))?.path();
             if p.is_file() && p.extension().is_some_and(|x| x == "sql") && !p.to_string_lossy().ends_with(".down.sql") {
                 files.push((p, None));
             }
@@ -161,6 +163,6 @@ fn collect(path: &Path, files: &mut Vec<(PathBuf, Option<bool>)>) -> Result<()> 
         files.push((path.to_path_buf(), None));
         Ok(())
     } else {
-        anyhow::bail!("{}: no such file or folder", path.display())
+        miette::bail!("{}: no such file or folder", path.display())
     }
 }

@@ -29,14 +29,14 @@ pub enum Exit {
 
 /// Loads the migrations folder in the layout `--tool` (or plumb.toml) names, or else the one
 /// its shape says.
-pub fn load_migrations(args: &DirArgs) -> anyhow::Result<MigrationSet> {
+pub fn load_migrations(args: &DirArgs) -> miette::Result<MigrationSet> {
     let source = crate::settings::migrations_source(args)?;
     if let Some(replay_with) = source.replay_with {
         let command = plumb_migrate::CommandSource {
             dir: source.dir,
             replay_with,
             versions_from: source.versions_from,
-            cwd: std::env::current_dir()?,
+            cwd: crate::settings::current_dir()?,
         };
         return Ok(plumb_migrate::MigrationSource::load(&command)?);
     }

@@ -1,6 +1,6 @@
 //! `plumb pg start|stop|status|url`: the project's own local cluster.
 
-use anyhow::{Result, bail};
+use miette::{Result, bail};
 use plumb_pg::{ProjectCluster, ProjectClusterState};
 
 use super::Exit;
@@ -10,7 +10,7 @@ use crate::report;
 use crate::settings::GlobalSettings;
 
 pub fn run(settings: &GlobalSettings, command: &PgCommand, output: Output) -> Result<Exit> {
-    let project_dir = std::env::current_dir()?;
+    let project_dir = crate::settings::current_dir()?;
     let cluster = ProjectCluster::in_project(&project_dir);
     match command {
         PgCommand::Start => {

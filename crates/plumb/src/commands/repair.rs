@@ -4,7 +4,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
-use anyhow::{Result, bail};
+use miette::{IntoDiagnostic, Result, bail};
 use plumb_doctor::{ExecuteOptions, PartialFix, PlanOptions};
 
 use super::Exit;
@@ -72,7 +72,7 @@ pub async fn run(settings: &GlobalSettings, args: &RepairArgs, output: Output) -
     let options = ExecuteOptions {
         lock_timeout: args.lock_timeout,
         lock_wait: Duration::from_secs(60),
-        backups: std::env::current_dir()?.join(".plumb/backups"),
+        backups: crate::settings::current_dir()?.join(".plumb/backups"),
         plumb_version: env!("CARGO_PKG_VERSION").to_owned(),
     };
     let progress = Progress::new(output, Notices::default());
@@ -96,7 +96,7 @@ fn confirm(yes: bool, target: &str) -> Result<()> {
     eprint!("Run this plan on {}? [y/N] ", plumb_pg::redact(target));
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
+    std::io::stdin().lock().read_line(&mut answer).into_diagnostic()?;
     if !matches!(answer.trim(), "y" | "Y" | "yes") {
         bail!("not confirmed; nothing was changed");
     }

@@ -1,6 +1,6 @@
 //! `plumb status`: each migration's file held against its history row.
 
-use anyhow::Result;
+use miette::Result;
 
 use super::{Exit, load_migrations};
 use crate::cli::StatusArgs;

@@ -1,6 +1,6 @@
 //! `plumb verify` and `plumb locate`: the history held against the catalog.
 
-use anyhow::Result;
+use miette::Result;
 
 use super::Exit;
 use crate::cli::DoctorArgs;
