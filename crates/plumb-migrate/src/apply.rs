@@ -109,7 +109,7 @@ pub struct AppliedMigration {
 
 /// Decides what to run: pending migrations in order, interrupted ones resumed,
 /// refusing when applied files changed or vanished (unless allowed). Pure.
-pub fn plan<'a>(
+pub fn plan_apply<'a>(
     set: &'a MigrationSet,
     history: &[HistoryRow],
     options: &ApplyOptions,
@@ -251,7 +251,7 @@ async fn prepare<'a>(
             Vec::new()
         }
     };
-    let (planned, warnings) = plan(set, &history, options)?;
+    let (planned, warnings) = plan_apply(set, &history, options)?;
     Ok((format, planned, warnings))
 }
 
@@ -713,7 +713,7 @@ mod tests {
         ]);
         let ms = s.migrations();
         let history = vec![row(&ms[0], HistoryStatus::Applied, 1), row(&ms[1], HistoryStatus::InProgress, 2)];
-        let (planned, warnings) = plan(&s, &history, &ApplyOptions::default()).unwrap();
+        let (planned, warnings) = plan_apply(&s, &history, &ApplyOptions::default()).unwrap();
         let got: Vec<(&str, usize)> = planned.iter().map(|p| (p.migration.version.as_str(), p.resume_from)).collect();
         assert_eq!(got, [("2", 2), ("3", 0)]);
         assert!(warnings.is_empty());
@@ -726,12 +726,12 @@ mod tests {
         changed.checksum = "0".repeat(64);
         let mut gone = changed.clone();
         gone.version = Version::parse("9").unwrap();
-        let err = plan(&s, &[changed.clone(), gone.clone()], &ApplyOptions::default()).unwrap_err();
+        let err = plan_apply(&s, &[changed.clone(), gone.clone()], &ApplyOptions::default()).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("1_m1.sql changed after it was applied"), "{text}");
         assert!(text.contains("migration 9 (m1) is recorded as applied but no file has its version"), "{text}");
         let allow = ApplyOptions { allow_modified: true, ..ApplyOptions::default() };
-        let (planned, warnings) = plan(&s, &[changed, gone], &allow).unwrap();
+        let (planned, warnings) = plan_apply(&s, &[changed, gone], &allow).unwrap();
         assert!(planned.is_empty());
         assert_eq!(warnings.len(), 2);
     }
@@ -740,17 +740,17 @@ mod tests {
     fn to_stops_at_the_version_and_must_exist() {
         let s = set(&[("1", "SELECT 1;"), ("2", "SELECT 2;"), ("3", "SELECT 3;")]);
         let to_two = ApplyOptions { to: Version::parse("2"), ..ApplyOptions::default() };
-        let (planned, _) = plan(&s, &[], &to_two).unwrap();
+        let (planned, _) = plan_apply(&s, &[], &to_two).unwrap();
         assert_eq!(planned.len(), 2);
         let to_nine = ApplyOptions { to: Version::parse("9"), ..ApplyOptions::default() };
-        assert!(plan(&s, &[], &to_nine).is_err());
+        assert!(plan_apply(&s, &[], &to_nine).is_err());
     }
 
     #[test]
     fn warns_about_out_of_order_migrations() {
         let s = set(&[("1", "SELECT 1;"), ("2", "SELECT 2;")]);
         let history = vec![row(&s.migrations()[1], HistoryStatus::Applied, 1)];
-        let (planned, warnings) = plan(&s, &history, &ApplyOptions::default()).unwrap();
+        let (planned, warnings) = plan_apply(&s, &history, &ApplyOptions::default()).unwrap();
         assert_eq!(planned.len(), 1);
         assert!(warnings[0].contains("out of order"), "{warnings:?}");
     }
@@ -761,7 +761,7 @@ mod tests {
             ("1", "CREATE TABLE a (id int);"),
             ("2", "-- plumb:no-transaction\nCREATE INDEX CONCURRENTLY i ON a (id);"),
         ]);
-        let (planned, _) = plan(&s, &[], &ApplyOptions::default()).unwrap();
+        let (planned, _) = plan_apply(&s, &[], &ApplyOptions::default()).unwrap();
         let script = plan_script(&planned, None, &ApplyOptions::default());
         assert!(script.contains("CREATE TABLE IF NOT EXISTS plumb.migrations"));
         assert!(script.contains("BEGIN;\nCREATE TABLE a (id int);\n;\nINSERT INTO plumb.migrations"));

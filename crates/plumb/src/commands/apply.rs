@@ -24,7 +24,7 @@ pub async fn run(settings: &GlobalSettings, args: &ApplyArgs, output: Output) ->
         let conn = target::connect(settings, output, Access::ReadOnly, &notices).await?;
         let history = plumb_migrate::read_history_with_format(&conn, &set).await?;
         let rows = history.as_ref().map_or(&[][..], |(_, rows)| rows.as_slice());
-        let (planned, warnings) = plumb_migrate::plan(&set, rows, &options)?;
+        let (planned, warnings) = plumb_migrate::plan_apply(&set, rows, &options)?;
         for w in &warnings {
             output.warn(w);
         }

@@ -18,7 +18,7 @@ pub async fn run(settings: &GlobalSettings, args: &CheckArgs, output: Output) ->
     let info = target::conninfo(settings, output)?;
     let conn = target::connect_to(&info, output, Access::ReadOnly, &Notices::default()).await?;
     let history = plumb_migrate::read_history(&conn, &set).await?.unwrap_or_default();
-    let (pending, _) = plumb_migrate::plan(&set, &history, &ApplyOptions::default())?;
+    let (pending, _) = plumb_migrate::plan_apply(&set, &history, &ApplyOptions::default())?;
     let checked = if pending.is_empty() {
         // Nothing to check: no shadow is started, nothing is cloned.
         output.info("nothing pending: the target has every migration of the folder");

@@ -141,7 +141,7 @@ async fn run_incident(
     ));
 
     let options = ApplyOptions::default();
-    let (pending, _) = plumb_migrate::plan(&situation.set, &situation.history, &options)?;
+    let (pending, _) = plumb_migrate::plan_apply(&situation.set, &situation.history, &options)?;
     let check = if pending.is_empty() {
         "-".to_owned()
     } else {
