@@ -9,7 +9,6 @@
 mod inspect;
 
 pub use inspect::{
-    HISTORY_SCHEMAS, HISTORY_TABLES, InspectError, InspectOptions, Inspector, Mark, Refresh, Tracked, inspect,
-    inspect_with,
+    HISTORY_SCHEMAS, HISTORY_TABLES, InspectError, InspectOptions, Inspector, Refresh, Tracked, inspect, inspect_with,
 };
 pub use plumb_model::*;

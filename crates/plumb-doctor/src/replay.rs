@@ -175,9 +175,12 @@ pub async fn replay_with(
     // The shadow is thrown away: its commits need not wait for the disk (a project cluster
     // keeps fsync on, and a replay commits twice per migration).
     shadow.batch("SET synchronous_commit = off").await?;
-    let inspector = Inspector::prepare(shadow).await?;
+    // The catalog is read on a connection of its own, set up for reading once: nothing writes
+    // while it reads (the migrations run between the reads, on `shadow`).
+    let reader = plumb_pg::connect(shadow.info(), None).await?;
+    let inspector = Inspector::dedicated(&reader).await?;
     let options = InspectOptions::default();
-    let mut tracked = inspector.track(shadow, &options).await?;
+    let mut tracked = inspector.track(&reader, &options).await?;
     let empty = objects(tracked.schema());
     let mut last = empty.clone();
     let mut footprints = Vec::new();
@@ -185,7 +188,6 @@ pub async fn replay_with(
     let mut steps =
         plumb_migrate::Steps::start(shadow, set, &ApplyOptions::default()).await.map_err(ReplayError::Steps)?;
     for i in 0..set.migrations().len() {
-        let mark = Inspector::mark(shadow).await?;
         match steps.next().await {
             None => break,
             Some(Ok(_)) => {}
@@ -198,9 +200,9 @@ pub async fn replay_with(
         }
         match inspection {
             Inspection::Targeted => {
-                inspector.refresh(shadow, &mut tracked, mark).await?;
+                inspector.refresh(&reader, &mut tracked).await?;
             }
-            Inspection::Whole => tracked = inspector.track(shadow, &options).await?,
+            Inspection::Whole => tracked = inspector.track(&reader, &options).await?,
         }
         let after = objects(tracked.schema());
         footprints.push(footprint(&last, &after));

@@ -66,13 +66,14 @@ pub(super) fn indexes(major: u32, targeted: bool) -> String {
     format!(
         "SELECT i.indrelid, quote_ident(ic.relname),
                 -- Plain: no expressions, default operator classes, default collations on
-                -- tables whose columns all use the default collation (each set computed once).
+                -- tables whose columns all use the default collation.
                 CASE WHEN c.relkind <> 'm' AND NOT (0 = ANY (i.indkey::int2[])) AND ic.reloptions IS NULL
                           AND ic.reltablespace = 0
                           AND NOT (i.indclass::oid[] && ARRAY(SELECT oc.oid FROM pg_opclass oc WHERE NOT oc.opcdefault))
                           AND i.indcollation::oid[] <@ '{{0,100}}'::oid[]
-                          AND i.indrelid NOT IN (SELECT ca.attrelid FROM pg_attribute ca
-                                                  WHERE ca.attcollation NOT IN (0, 100) AND ca.attnum > 0)
+                          AND NOT EXISTS (SELECT 1 FROM pg_attribute ca
+                                           WHERE ca.attrelid = i.indrelid AND ca.attnum > 0
+                                             AND ca.attcollation NOT IN (0, 100))
                      THEN NULL ELSE pg_get_indexdef(i.indexrelid) END,
                 i.indkey::int2[], i.indnkeyatts, i.indoption::int2[], i.indisunique, i.indisvalid,
                 EXISTS (SELECT 1 FROM pg_inherits inh WHERE inh.inhrelid = i.indexrelid),

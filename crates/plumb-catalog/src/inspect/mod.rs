@@ -16,7 +16,7 @@ mod track;
 mod types;
 mod views;
 
-pub use track::{Mark, Refresh, Tracked};
+pub use track::{Refresh, Tracked};
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -80,10 +80,13 @@ pub(super) const NS_FILTER: &str = "n.nspname NOT IN ('pg_catalog', 'information
     AND NOT (n.nspname = ANY ($2::text[]))";
 
 /// Objects that belong to an extension are the extension's, not the user's.
-/// (An uncorrelated `NOT IN`: the server hashes the members once.)
+/// (`NOT EXISTS`, an anti-join: the planner hashes the members for a whole read and probes
+/// pg_depend's index for a targeted one; an uncorrelated `NOT IN` scanned all of pg_depend for
+/// every query of every targeted read.)
 pub(super) fn not_extension_member(class: &str, oid: &str) -> String {
     format!(
-        "{oid} NOT IN (SELECT dx.objid FROM pg_depend dx WHERE dx.classid = '{class}'::regclass AND dx.deptype = 'e')"
+        "NOT EXISTS (SELECT 1 FROM pg_depend dx
+                      WHERE dx.classid = '{class}'::regclass AND dx.objid = {oid} AND dx.deptype = 'e')"
     )
 }
 
@@ -141,20 +144,39 @@ pub struct Inspector {
     queries: Queries<Statement>,
     /// The same queries, the relation and function ones reading only given OIDs.
     targeted: Queries<Statement>,
-    /// [`Inspector::refresh`]'s question: what changed since the mark.
+    /// [`Inspector::refresh`]'s questions: what changed since the mark, the comments' keys, the
+    /// roles' names.
     changed: Statement,
+    comment_keys: Statement,
+    roles: Statement,
+    /// The connection is the inspector's alone ([`Inspector::dedicated`]): its session is set
+    /// up for reading once, and reads take no transaction of their own.
+    dedicated: bool,
 }
 
 impl Inspector {
     /// Prepares the catalog queries on `conn`; use [`Inspector::inspect`] with that same connection.
     pub async fn prepare(conn: &Connection) -> Result<Inspector, InspectError> {
         let major = conn.server_major();
-        let changed = conn.client().prepare(&track::changed_sql()).await?;
+        let client = conn.client();
         Ok(Inspector {
-            queries: Queries::new(major, false).prepare(conn.client()).await?,
-            targeted: Queries::new(major, true).prepare(conn.client()).await?,
-            changed,
+            queries: Queries::new(major, false).prepare(client).await?,
+            targeted: Queries::new(major, true).prepare(client).await?,
+            changed: client.prepare(&track::changed_sql()).await?,
+            comment_keys: client.prepare(&track::comment_keys_sql()).await?,
+            roles: client.prepare(track::ROLES).await?,
+            dedicated: false,
         })
+    }
+
+    /// As [`Inspector::prepare`], for a connection that does nothing but inspect, on a database
+    /// nothing writes to while a read runs (a replay's private shadow, between migrations): the
+    /// session is set up for reading once (empty `search_path`, no JIT, plans made once), and a
+    /// read is its queries alone, sent together, with no transaction around them, which saves
+    /// three round trips on every read. Anything else run on `conn` sees those settings.
+    pub async fn dedicated(conn: &Connection) -> Result<Inspector, InspectError> {
+        conn.client().batch_execute(&format!("{READ_SETTINGS}; SET plan_cache_mode = force_generic_plan")).await?;
+        Ok(Inspector { dedicated: true, ..Inspector::prepare(conn).await? })
     }
 
     /// As [`inspect`], on the connection the inspector was prepared on.
@@ -169,8 +191,13 @@ async fn inspect_using(
     prepared: Option<&Queries<Statement>>,
     options: &InspectOptions,
 ) -> Result<Schema, InspectError> {
-    Ok(read(conn, helper, prepared, options, &Only::default()).await?.0)
+    Ok(read(conn, helper, prepared, options, &Only::default(), false).await?.0)
 }
+
+/// How a read sets up its session. An empty search_path makes the server qualify every name it
+/// renders, so definitions mean the same whatever path the reader later uses; JIT compiling
+/// these catalog queries costs far more than running them (seconds on big catalogs).
+const READ_SETTINGS: &str = "SET search_path = ''; SET jit = off";
 
 /// Which relations and functions to read (by OID); `None`: all of them. The other kinds are
 /// always read whole (they are few), unless `small` says they did not change.
@@ -189,12 +216,15 @@ impl Default for Only {
 }
 
 /// The schema, with the OIDs of the relations and functions it holds.
+/// `dedicated`: `conn` is set up with [`READ_SETTINGS`] and nothing writes while it reads
+/// ([`Inspector::dedicated`]), so the queries run as they are, without a transaction.
 async fn read(
     conn: &Connection,
     helper: Option<&Connection>,
     prepared: Option<&Queries<Statement>>,
     options: &InspectOptions,
     only: &Only,
+    dedicated: bool,
 ) -> Result<(Schema, OidIndex), InspectError> {
     let major = conn.server_major();
     let mut excluded: Vec<String> = Vec::new();
@@ -210,11 +240,12 @@ async fn read(
     };
 
     // One snapshot for every query, and a promise not to write.
-    // An empty search_path makes the server qualify every name it renders, so
-    // definitions mean the same whatever path the reader later uses.
-    // JIT compiling these catalog queries costs far more than running them (seconds on big catalogs).
     const SETTINGS: &str = "SET LOCAL search_path = ''; SET LOCAL jit = off";
     let client = conn.client();
+    if let Some(prepared) = prepared.filter(|_| dedicated) {
+        let (schema, index) = assemble(fetch(client, client, prepared, &params).await?);
+        return Ok((without_history_tables(schema, options), index));
+    }
     if options.within_transaction {
         client.batch_execute(&format!("SAVEPOINT plumb_inspect; {SETTINGS}")).await?;
         let result = match prepared {

@@ -38,8 +38,11 @@ pub struct Tracked {
     comments: HashSet<(Oid, Oid, i32)>,
     namespaces: HashMap<Oid, String>,
     roles: HashMap<Oid, String>,
-    /// The row counts of the small kinds' catalogs as last read ([`CHANGED`]'s last column).
+    /// The row counts of the small kinds' catalogs as last read ([`CHANGED`]'s `{small counts}`).
     small_counts: Vec<i64>,
+    /// Where the next refresh looks for changes from: the server's transaction counter when
+    /// this was read.
+    mark: Mark,
 }
 
 impl Tracked {
@@ -51,7 +54,7 @@ impl Tracked {
 
 /// The point after which changes are looked for: the first transaction id not yet given out.
 #[derive(Debug, Clone, Copy)]
-pub struct Mark(i64);
+struct Mark(i64);
 
 /// How a refresh read the catalog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +76,14 @@ const CHANGED: &str = "
 -- Objects below 16384 are the server's own (FirstNormalObjectId): only the user's are looked at,
 -- through each catalog's OID index.
 WITH span AS (SELECT age(($1::bigint % 4294967296)::text::xid) AS mark_age),
+-- Comments written since the mark, read once: on the user's objects, and on schemas (`public`
+-- is older than 16384).
+fresh_desc AS MATERIALIZED (
+    SELECT ds.classoid, ds.objoid FROM pg_description ds, span WHERE ds.objoid >= 16384 AND {fresh ds}
+    UNION ALL
+    SELECT ds.classoid, ds.objoid FROM pg_namespace n, pg_description ds, span
+     WHERE n.oid < 16384 AND ds.objoid = n.oid AND ds.classoid = 'pg_namespace'::regclass AND {fresh ds}
+),
 fresh_rel AS (
     SELECT c.oid AS rel FROM pg_class c, span WHERE c.oid >= 16384 AND {fresh c}
     UNION SELECT a.attrelid FROM pg_attribute a, span WHERE a.attrelid >= 16384 AND {fresh a}
@@ -87,29 +98,31 @@ fresh_rel AS (
     UNION SELECT inh.inhparent FROM pg_inherits inh, span WHERE {fresh inh}
     UNION SELECT d.objid FROM pg_depend d, span
            WHERE d.classid = 'pg_class'::regclass AND d.objid >= 16384 AND {fresh d}
-    UNION SELECT ds.objoid FROM pg_description ds, span
-           WHERE ds.objoid >= 16384 AND ds.classoid = 'pg_class'::regclass AND {fresh ds}
-    UNION SELECT con.conrelid FROM pg_description ds JOIN pg_constraint con ON con.oid = ds.objoid, span
-           WHERE ds.objoid >= 16384 AND ds.classoid = 'pg_constraint'::regclass AND {fresh ds}
-    UNION SELECT t.tgrelid FROM pg_description ds JOIN pg_trigger t ON t.oid = ds.objoid, span
-           WHERE ds.objoid >= 16384 AND ds.classoid = 'pg_trigger'::regclass AND {fresh ds}
-    UNION SELECT pol.polrelid FROM pg_description ds JOIN pg_policy pol ON pol.oid = ds.objoid, span
-           WHERE ds.objoid >= 16384 AND ds.classoid = 'pg_policy'::regclass AND {fresh ds}
+    UNION SELECT ds.objoid FROM fresh_desc ds WHERE ds.objoid >= 16384 AND ds.classoid = 'pg_class'::regclass
+    UNION SELECT con.conrelid FROM fresh_desc ds JOIN pg_constraint con ON con.oid = ds.objoid
+           WHERE ds.objoid >= 16384 AND ds.classoid = 'pg_constraint'::regclass
+    UNION SELECT t.tgrelid FROM fresh_desc ds JOIN pg_trigger t ON t.oid = ds.objoid
+           WHERE ds.objoid >= 16384 AND ds.classoid = 'pg_trigger'::regclass
+    UNION SELECT pol.polrelid FROM fresh_desc ds JOIN pg_policy pol ON pol.oid = ds.objoid
+           WHERE ds.objoid >= 16384 AND ds.classoid = 'pg_policy'::regclass
 ),
 fresh_fn AS (
     SELECT p.oid AS fn FROM pg_proc p, span WHERE p.oid >= 16384 AND {fresh p}
-    UNION SELECT ds.objoid FROM pg_description ds, span
-           WHERE ds.objoid >= 16384 AND ds.classoid = 'pg_proc'::regclass AND {fresh ds}
+    UNION SELECT ds.objoid FROM fresh_desc ds WHERE ds.objoid >= 16384 AND ds.classoid = 'pg_proc'::regclass
 ),
 fresh_other AS (
     SELECT 'pg_type'::regclass AS class, ty.oid FROM pg_type ty, span WHERE ty.oid >= 16384 AND {fresh ty}
     UNION SELECT 'pg_collation'::regclass, co.oid FROM pg_collation co, span WHERE co.oid >= 16384 AND {fresh co}
 ),
+-- Joined on pg_depend's reference index: what depends on the few fresh objects, not a scan of
+-- every dependency.
 dependents AS (
-    SELECT d.classid, d.objid FROM pg_depend d
-     WHERE (d.refclassid = 'pg_class'::regclass AND d.refobjid IN (SELECT rel FROM fresh_rel))
-        OR (d.refclassid = 'pg_proc'::regclass AND d.refobjid IN (SELECT fn FROM fresh_fn))
-        OR ((d.refclassid, d.refobjid) IN (SELECT class, oid FROM fresh_other))
+    SELECT d.classid, d.objid FROM fresh_rel f
+      JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass AND d.refobjid = f.rel
+    UNION SELECT d.classid, d.objid FROM fresh_fn f
+      JOIN pg_depend d ON d.refclassid = 'pg_proc'::regclass AND d.refobjid = f.fn
+    UNION SELECT d.classid, d.objid FROM fresh_other f
+      JOIN pg_depend d ON d.refclassid = f.class AND d.refobjid = f.oid
 ),
 rels AS (
     SELECT rel FROM fresh_rel
@@ -148,9 +161,7 @@ SELECT
     -- what changed (a publication's table renamed, an event trigger's function renamed).
     EXISTS (SELECT 1 FROM pg_namespace n, span WHERE {fresh n})
     OR EXISTS (SELECT 1 FROM pg_extension e, span WHERE {fresh e})
-    OR EXISTS (SELECT 1 FROM pg_type ty, span WHERE ty.oid >= 16384 AND {fresh ty}
-                  AND (ty.typtype IN ('e', 'd', 'r', 'm')
-                       OR (ty.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = ty.typrelid AND c.relkind = 'c'))))
+    OR EXISTS (SELECT 1 FROM pg_type ty, span WHERE ty.oid >= 16384 AND {fresh ty} AND {small type ty})
     OR EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid AND c.relkind = 'c', span
                 WHERE a.attrelid >= 16384 AND {fresh a})
     OR EXISTS (SELECT 1 FROM pg_enum en, span WHERE en.oid >= 16384 AND {fresh en})
@@ -161,20 +172,32 @@ SELECT
     OR EXISTS (SELECT 1 FROM pg_publication pb, span WHERE {fresh pb})
     OR EXISTS (SELECT 1 FROM pg_publication_rel pr, span WHERE {fresh pr})
     OR EXISTS (SELECT 1 FROM pg_default_acl da, span WHERE {fresh da})
-    OR EXISTS (SELECT 1 FROM pg_description ds, span
-                WHERE ds.classoid IN ('pg_namespace'::regclass, 'pg_type'::regclass) AND {fresh ds})
+    OR EXISTS (SELECT 1 FROM fresh_desc ds WHERE ds.classoid IN ('pg_namespace'::regclass, 'pg_type'::regclass))
     OR EXISTS (SELECT 1 FROM dependents d
                 WHERE d.classid NOT IN ('pg_class'::regclass, 'pg_rewrite'::regclass, 'pg_attrdef'::regclass,
                                         'pg_trigger'::regclass, 'pg_policy'::regclass, 'pg_proc'::regclass)
                   AND NOT (d.classid = 'pg_constraint'::regclass
-                           AND EXISTS (SELECT 1 FROM pg_constraint con WHERE con.oid = d.objid AND con.conrelid <> 0))),
+                           AND EXISTS (SELECT 1 FROM pg_constraint con WHERE con.oid = d.objid AND con.conrelid <> 0))
+                  -- A table's own row type goes with the table, and is no type of the model's.
+                  AND NOT (d.classid = 'pg_type'::regclass
+                           AND EXISTS (SELECT 1 FROM pg_type ty WHERE ty.oid = d.objid AND NOT {small type ty}))),
     -- How many rows the small kinds' catalogs hold: a drop leaves no row to see, only a count.
-    {small counts}";
+    {small counts},
+    {next mark}";
+
+/// The next transaction id to be given out (the next [`Mark`]): read from a snapshot, it takes
+/// none (a `txid_current()` would write a commit record of its own, each time). Asked after the
+/// last migration committed and before the next starts, it lies between the two.
+const NEXT_MARK: &str = "txid_snapshot_xmax(txid_current_snapshot())";
+
+/// Every role's OID and name: a role renamed changes every grant that names it.
+pub(super) const ROLES: &str = "SELECT oid, rolname::text FROM pg_roles";
 
 /// How many rows the small kinds' catalogs hold (one `bigint[]`): [`CHANGED`]'s last column,
 /// and what [`Inspector::track`] starts from.
 const SMALL_COUNTS: &str = "ARRAY[(SELECT count(*) FROM pg_namespace), (SELECT count(*) FROM pg_extension),
-          (SELECT count(*) FROM pg_type WHERE oid >= 16384), (SELECT count(*) FROM pg_enum WHERE oid >= 16384),
+          (SELECT count(*) FROM pg_type t WHERE t.oid >= 16384 AND {small type t}),
+          (SELECT count(*) FROM pg_enum WHERE oid >= 16384),
           (SELECT count(*) FROM pg_constraint WHERE contypid <> 0), (SELECT count(*) FROM pg_collation WHERE oid >= 16384),
           (SELECT count(*) FROM pg_event_trigger), (SELECT count(*) FROM pg_publication),
           (SELECT count(*) FROM pg_publication_rel), (SELECT count(*) FROM pg_default_acl)]";
@@ -188,10 +211,31 @@ const PG_POLICY: Oid = 3256;
 const PG_NAMESPACE: Oid = 2615;
 const PG_TYPE: Oid = 1247;
 
+/// Whether the `pg_type` row `x` is a type the model holds (enum, domain, range, multirange, a
+/// composite made by CREATE TYPE): not a table's row type, not an array, not a base type.
+const SMALL_TYPE: &str = "(x.typtype IN ('e', 'd', 'r', 'm')
+     OR (x.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class xc WHERE xc.oid = x.typrelid AND xc.relkind = 'c')))";
+
+/// [`SMALL_COUNTS`] with each `{small type x}` written out.
+fn small_counts_sql() -> String {
+    with_small_types(SMALL_COUNTS)
+}
+
+/// `sql` with each `{small type x}` written out as [`SMALL_TYPE`] of alias `x`.
+fn with_small_types(sql: &str) -> String {
+    let mut sql = sql.to_owned();
+    while let Some(start) = sql.find("{small type ") {
+        let end = start + sql[start..].find('}').expect("a closed placeholder");
+        let alias = sql[start + 12..end].to_owned();
+        sql.replace_range(start..=end, &SMALL_TYPE.replace("x.", &format!("{alias}.")));
+    }
+    sql
+}
+
 /// [`CHANGED`] with each `{fresh x}` written out: the row's `xmin` is the mark or younger
 /// (`age()` counts as the server does, across wraparound; frozen rows are as old as can be).
 pub(super) fn changed_sql() -> String {
-    let mut sql = CHANGED.replace("{small counts}", SMALL_COUNTS);
+    let mut sql = with_small_types(&CHANGED.replace("{small counts}", SMALL_COUNTS).replace("{next mark}", NEXT_MARK));
     while let Some(start) = sql.find("{fresh ") {
         let end = start + sql[start..].find('}').expect("a closed placeholder");
         let alias = sql[start + 7..end].to_owned();
@@ -202,42 +246,47 @@ pub(super) fn changed_sql() -> String {
 
 impl Inspector {
     /// Reads the whole schema, keeping what a later [`Inspector::refresh`] needs.
+    /// Reads the whole schema, keeping what a later [`Inspector::refresh`] needs. Nothing may
+    /// change the database while it reads: a later refresh looks for changes from its end.
     pub async fn track(&self, conn: &Connection, options: &InspectOptions) -> Result<Tracked, InspectError> {
-        let (schema, index) = read(conn, None, Some(&self.queries), options, &Only::default()).await?;
-        let mut tracked = Tracked {
+        let (schema, index) = read(conn, None, Some(&self.queries), options, &Only::default(), self.dedicated).await?;
+        let client = conn.client();
+        let since = format!("SELECT {}, {NEXT_MARK}", small_counts_sql());
+        let (comments, namespaces, roles, since) = tokio::try_join!(
+            client.query(&self.comment_keys, &[]),
+            client.query("SELECT oid, nspname::text FROM pg_namespace", &[]),
+            client.query(&self.roles, &[]),
+            client.query_one(&since, &[]),
+        )?;
+        Ok(Tracked {
             schema,
             options: options.clone(),
             index,
-            comments: HashSet::new(),
-            namespaces: HashMap::new(),
-            roles: HashMap::new(),
-            small_counts: Vec::new(),
-        };
-        tracked.comments = comment_keys(conn).await?;
-        tracked.namespaces = namespaces(conn).await?;
-        tracked.roles = roles(conn).await?;
-        tracked.small_counts = conn.client().query_one(&format!("SELECT {SMALL_COUNTS}"), &[]).await?.get(0);
-        Ok(tracked)
+            comments: comment_keys(&comments),
+            namespaces: names(&namespaces),
+            roles: names(&roles),
+            small_counts: since.get(0),
+            mark: Mark(since.get(1)),
+        })
     }
 
-    /// The point after which [`Inspector::refresh`] looks for changes: take it before running
-    /// what changes the schema, on the same server.
-    pub async fn mark(conn: &Connection) -> Result<Mark, InspectError> {
-        // The next transaction id to be given out: read from a snapshot, it takes none (a
-        // `txid_current()` would write a commit record of its own, each time).
-        let sql = "SELECT txid_snapshot_xmax(txid_current_snapshot())";
-        Ok(Mark(conn.client().query_one(sql, &[]).await?.get(0)))
-    }
-
-    /// Brings `tracked` up to date with what changed since `mark`, reading only that when it can.
-    pub async fn refresh(&self, conn: &Connection, tracked: &mut Tracked, mark: Mark) -> Result<Refresh, InspectError> {
+    /// Brings `tracked` up to date with what changed since it was last read, reading only that
+    /// when it can.
+    pub async fn refresh(&self, conn: &Connection, tracked: &mut Tracked) -> Result<Refresh, InspectError> {
         let client = conn.client();
-        let roles = roles(conn).await?;
-        let renamed_role = roles.iter().any(|(oid, name)| tracked.roles.get(oid).is_some_and(|old| old != name));
         let known_relations: Vec<Oid> = tracked.index.relations.keys().copied().collect();
         let known_functions: Vec<Oid> = tracked.index.functions.keys().copied().collect();
         let known_parts: Vec<Oid> = tracked.index.parts.keys().copied().collect();
-        let row = client.query_one(&self.changed, &[&mark.0, &known_relations, &known_functions, &known_parts]).await?;
+        let changed: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
+            [&tracked.mark.0, &known_relations, &known_functions, &known_parts];
+        // Sent together: one round trip.
+        let (roles, row, comments) = tokio::try_join!(
+            client.query(&self.roles, &[]),
+            client.query_one(&self.changed, &changed),
+            client.query(&self.comment_keys, &[]),
+        )?;
+        let (roles, comments) = (names(&roles), comment_keys(&comments));
+        let renamed_role = roles.iter().any(|(oid, name)| tracked.roles.get(oid).is_some_and(|old| old != name));
         let mut relations: HashSet<Oid> = row.get::<_, Vec<Oid>>(0).into_iter().collect();
         let mut functions: HashSet<Oid> = row.get::<_, Vec<Oid>>(1).into_iter().collect();
         relations.extend(row.get::<_, Vec<Oid>>(2));
@@ -248,13 +297,13 @@ impl Inspector {
         let fresh_namespaces: Vec<Oid> = row.get(5);
         let names: Vec<String> = row.get(6);
         let small_counts: Vec<i64> = row.get(8);
+        let next_mark = Mark(row.get(9));
         let mut small = row.get::<_, bool>(7) || small_counts != tracked.small_counts;
         let renamed_schema = fresh_namespaces
             .iter()
             .zip(&names)
             .any(|(oid, name)| tracked.namespaces.get(oid).is_some_and(|old| old != name));
         // A comment removed leaves no row behind: held against the keys last read.
-        let comments = comment_keys(conn).await?;
         for (class, oid, _) in tracked.comments.difference(&comments) {
             match *class {
                 PG_NAMESPACE | PG_TYPE => small = true,
@@ -277,8 +326,9 @@ impl Inspector {
             functions: Some(functions.iter().copied().collect()),
             small,
         };
-        let (partial, found) = read(conn, None, Some(&self.targeted), &tracked.options, &only).await?;
+        let (partial, found) = read(conn, None, Some(&self.targeted), &tracked.options, &only, self.dedicated).await?;
         tracked.replace(&relations, &functions, partial, found, small);
+        tracked.mark = next_mark;
         tracked.small_counts = small_counts;
         tracked.comments = comments;
         for (oid, name) in fresh_namespaces.into_iter().zip(names) {
@@ -350,26 +400,18 @@ impl Tracked {
 }
 
 /// Every comment's key, for telling which were removed.
-async fn comment_keys(conn: &Connection) -> Result<HashSet<(Oid, Oid, i32)>, InspectError> {
-    let rows = conn
-        .client()
-        .query(
-            "SELECT classoid, objoid, objsubid FROM pg_description
-              WHERE objoid >= 16384 OR classoid = 'pg_namespace'::regclass",
-            &[],
-        )
-        .await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+pub(super) fn comment_keys_sql() -> String {
+    format!("SELECT classoid, objoid, objsubid FROM ({}) ds", super::database::USER_COMMENTS)
 }
 
-async fn namespaces(conn: &Connection) -> Result<HashMap<Oid, String>, InspectError> {
-    let rows = conn.client().query("SELECT oid, nspname::text FROM pg_namespace", &[]).await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+/// The keys read by [`comment_keys_sql`].
+fn comment_keys(rows: &[tokio_postgres::Row]) -> HashSet<(Oid, Oid, i32)> {
+    rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect()
 }
 
-async fn roles(conn: &Connection) -> Result<HashMap<Oid, String>, InspectError> {
-    let rows = conn.client().query("SELECT oid, rolname::text FROM pg_roles", &[]).await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+/// OIDs and names (of schemas, of roles).
+fn names(rows: &[tokio_postgres::Row]) -> HashMap<Oid, String> {
+    rows.iter().map(|r| (r.get(0), r.get(1))).collect()
 }
 
 #[cfg(test)]
@@ -378,6 +420,7 @@ mod tests {
     fn every_placeholder_is_written_out() {
         let sql = super::changed_sql();
         assert!(!sql.contains("{fresh") && !sql.contains("{small"), "{sql}");
+        assert!(!super::small_counts_sql().contains("{small"));
         assert!(sql.contains("age(c.xmin) <= span.mark_age"), "{sql}");
     }
 }
