@@ -9,6 +9,6 @@
 mod inspect;
 
 pub use inspect::{
-    HISTORY_SCHEMAS, HISTORY_TABLES, InspectError, InspectOptions, Inspector, Refresh, Tracked, inspect, inspect_with,
+    Change, HISTORY_SCHEMAS, HISTORY_TABLES, InspectError, InspectOptions, Inspector, Tracked, inspect, inspect_with,
 };
 pub use plumb_model::*;

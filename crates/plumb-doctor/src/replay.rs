@@ -198,15 +198,21 @@ pub async fn replay_with(
                 break;
             }
         }
-        match inspection {
+        let effects = match inspection {
+            // Only what was read again is flattened and compared: the rest did not change.
             Inspection::Targeted => {
-                inspector.refresh(&reader, &mut tracked).await?;
+                let change = inspector.refresh(&reader, &mut tracked).await?;
+                footprint(&objects(&change.before), &objects(&change.after))
             }
-            Inspection::Whole => tracked = inspector.track(&reader, &options).await?,
-        }
-        let after = objects(tracked.schema());
-        footprints.push(footprint(&last, &after));
-        last = after;
+            Inspection::Whole => {
+                tracked = inspector.track(&reader, &options).await?;
+                let after = objects(tracked.schema());
+                let effects = footprint(&last, &after);
+                last = after;
+                effects
+            }
+        };
+        footprints.push(effects);
     }
     Ok(Replay { empty, footprints, failure, schema: tracked.schema().clone() })
 }

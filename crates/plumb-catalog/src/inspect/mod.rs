@@ -16,7 +16,7 @@ mod track;
 mod types;
 mod views;
 
-pub use track::{Refresh, Tracked};
+pub use track::{Change, Tracked};
 
 use std::collections::{BTreeMap, HashMap};
 

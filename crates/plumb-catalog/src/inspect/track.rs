@@ -20,7 +20,7 @@
 //! A whole inspection stays the reference: the replay equality test holds both to each other,
 //! migration by migration, on the corpora.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use plumb_model::Schema;
 use plumb_pg::Connection;
@@ -56,18 +56,17 @@ impl Tracked {
 #[derive(Debug, Clone, Copy)]
 struct Mark(i64);
 
-/// How a refresh read the catalog.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refresh {
-    /// Only what changed: this many relations and functions were read again.
-    Targeted {
-        /// Relations read again.
-        relations: usize,
-        /// Functions read again.
-        functions: usize,
-    },
-    /// Everything, because a change reached too far to follow.
-    Whole,
+/// What a refresh read again, as it was and as it is: the relations and functions that changed
+/// (dropped ones only in `before`, new ones only in `after`) and, when they changed, every small
+/// kind; or, when a change reached too far to follow, everything. The rest of the schema is as
+/// it was, so the difference of the two is the difference of the whole schemas, at the cost of
+/// what changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Change {
+    /// The objects read again, as the last read had them.
+    pub before: Schema,
+    /// The same objects now.
+    pub after: Schema,
 }
 
 /// Which catalog rows were written after the mark, as the relations and functions they belong
@@ -272,7 +271,7 @@ impl Inspector {
 
     /// Brings `tracked` up to date with what changed since it was last read, reading only that
     /// when it can.
-    pub async fn refresh(&self, conn: &Connection, tracked: &mut Tracked) -> Result<Refresh, InspectError> {
+    pub async fn refresh(&self, conn: &Connection, tracked: &mut Tracked) -> Result<Change, InspectError> {
         let client = conn.client();
         let known_relations: Vec<Oid> = tracked.index.relations.keys().copied().collect();
         let known_functions: Vec<Oid> = tracked.index.functions.keys().copied().collect();
@@ -318,8 +317,10 @@ impl Inspector {
             }
         }
         if renamed_role || renamed_schema {
-            *tracked = self.track(conn, &tracked.options.clone()).await?;
-            return Ok(Refresh::Whole);
+            let fresh = self.track(conn, &tracked.options.clone()).await?;
+            let after = fresh.schema.clone();
+            let before = std::mem::replace(tracked, fresh).schema;
+            return Ok(Change { before, after });
         }
         let only = Only {
             relations: Some(relations.iter().copied().collect()),
@@ -327,7 +328,7 @@ impl Inspector {
             small,
         };
         let (partial, found) = read(conn, None, Some(&self.targeted), &tracked.options, &only, self.dedicated).await?;
-        tracked.replace(&relations, &functions, partial, found, small);
+        let change = tracked.replace(&relations, &functions, partial, found, small);
         tracked.mark = next_mark;
         tracked.small_counts = small_counts;
         tracked.comments = comments;
@@ -335,13 +336,14 @@ impl Inspector {
             tracked.namespaces.insert(oid, name);
         }
         tracked.roles = roles;
-        Ok(Refresh::Targeted { relations: relations.len(), functions: functions.len() })
+        Ok(change)
     }
 }
 
 impl Tracked {
     /// Replaces the relations and functions read again (those gone are removed), and, when
-    /// `small` says they were read, every small kind, with what `partial` holds.
+    /// `small` says they were read, every small kind, with what `partial` holds; returns what
+    /// was replaced, before and after.
     fn replace(
         &mut self,
         relations: &HashSet<Oid>,
@@ -349,53 +351,77 @@ impl Tracked {
         partial: Schema,
         found: OidIndex,
         small: bool,
-    ) {
+    ) -> Change {
+        let mut before = Schema::default();
         for oid in relations {
             if let Some((kind, key)) = self.index.relations.remove(oid) {
                 match kind {
-                    Relation::Table => self.schema.tables.remove(&key).map(|_| ()),
-                    Relation::View => self.schema.views.remove(&key).map(|_| ()),
-                    Relation::Sequence => self.schema.sequences.remove(&key).map(|_| ()),
-                };
+                    Relation::Table => move_entry(&mut self.schema.tables, &mut before.tables, &key),
+                    Relation::View => move_entry(&mut self.schema.views, &mut before.views, &key),
+                    Relation::Sequence => move_entry(&mut self.schema.sequences, &mut before.sequences, &key),
+                }
             }
         }
         self.index.parts.retain(|_, owner| !relations.contains(owner));
         for oid in functions {
             if let Some(key) = self.index.functions.remove(oid) {
-                self.schema.functions.remove(&key);
+                move_entry(&mut self.schema.functions, &mut before.functions, &key);
             }
         }
-        let Schema {
-            schemas,
-            extensions,
-            types,
-            sequences,
-            tables,
-            views,
-            functions: read_functions,
-            collations,
-            event_triggers,
-            publications,
-            default_privileges,
-            ..
-        } = partial;
-        self.schema.tables.extend(tables);
-        self.schema.views.extend(views);
-        self.schema.sequences.extend(sequences);
-        self.schema.functions.extend(read_functions);
+        // What was read again under a name that was not among the OIDs (it should not happen:
+        // a key is the relation's or function's own) is replaced all the same, so it is part
+        // of the change too.
+        for key in partial.tables.keys() {
+            move_entry(&mut self.schema.tables, &mut before.tables, key);
+        }
+        for key in partial.views.keys() {
+            move_entry(&mut self.schema.views, &mut before.views, key);
+        }
+        for key in partial.sequences.keys() {
+            move_entry(&mut self.schema.sequences, &mut before.sequences, key);
+        }
+        for key in partial.functions.keys() {
+            move_entry(&mut self.schema.functions, &mut before.functions, key);
+        }
+        let mut after = Schema {
+            tables: partial.tables.clone(),
+            views: partial.views.clone(),
+            sequences: partial.sequences.clone(),
+            functions: partial.functions.clone(),
+            ..Schema::default()
+        };
+        self.schema.tables.extend(partial.tables);
+        self.schema.views.extend(partial.views);
+        self.schema.sequences.extend(partial.sequences);
+        self.schema.functions.extend(partial.functions);
         self.index.relations.extend(found.relations);
         self.index.functions.extend(found.functions);
         self.index.parts.extend(found.parts);
-        if !small {
-            return;
+        if small {
+            let old = &mut self.schema;
+            before.schemas = std::mem::replace(&mut old.schemas, partial.schemas);
+            before.extensions = std::mem::replace(&mut old.extensions, partial.extensions);
+            before.types = std::mem::replace(&mut old.types, partial.types);
+            before.collations = std::mem::replace(&mut old.collations, partial.collations);
+            before.event_triggers = std::mem::replace(&mut old.event_triggers, partial.event_triggers);
+            before.publications = std::mem::replace(&mut old.publications, partial.publications);
+            before.default_privileges = std::mem::replace(&mut old.default_privileges, partial.default_privileges);
+            after.schemas = old.schemas.clone();
+            after.extensions = old.extensions.clone();
+            after.types = old.types.clone();
+            after.collations = old.collations.clone();
+            after.event_triggers = old.event_triggers.clone();
+            after.publications = old.publications.clone();
+            after.default_privileges = old.default_privileges.clone();
         }
-        self.schema.schemas = schemas;
-        self.schema.extensions = extensions;
-        self.schema.types = types;
-        self.schema.collations = collations;
-        self.schema.event_triggers = event_triggers;
-        self.schema.publications = publications;
-        self.schema.default_privileges = default_privileges;
+        Change { before, after }
+    }
+}
+
+/// Moves the entry `key` (when there is one) from `from` to `to`.
+fn move_entry<T>(from: &mut BTreeMap<String, T>, to: &mut BTreeMap<String, T>, key: &str) {
+    if let Some(value) = from.remove(key) {
+        to.insert(key.to_owned(), value);
     }
 }
 
