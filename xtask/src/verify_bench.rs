@@ -1,7 +1,8 @@
 //! `bench verify`: `plumb verify` (replay with footprints, then from the cache) against
 //! `psql` applying the same migrations in one session, on every corpus in
 //! `../shared/corpora` (each in its own layout) and on generated sets of 50, 100, 300 and
-//! 1,000 migrations: first run, time per migration, peak memory, cached run.
+//! 1,000 migrations: first run cold (a throwaway shadow cluster) and warm (the project
+//! cluster, already running, as psql's server is), time per migration, peak memory, cached run.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -45,42 +46,80 @@ pub fn run(rest: &[&str]) -> Result<()> {
         generate(&dir, n)?;
         sets.push((format!("generated {n}"), dir));
     }
-    println!("PostgreSQL {}; one run each; per migration = first run / migrations", binaries.version);
+    // Warm: a project folder whose cluster (of the same major) is started once and is the
+    // shadow of every warm run, as psql's server is already running.
+    let warm_dir = tempfile::tempdir()?;
+    let status = Command::new(&plumb)
+        .args(["pg", "start", "--pg-version", &binaries.major.to_string()])
+        .current_dir(warm_dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()?;
+    if !status.success() {
+        bail!("plumb pg start failed");
+    }
+    let result = print_table(&plumb, &psql, &cluster, scratch.path(), warm_dir.path(), &sets, &binaries.version);
+    let _ = Command::new(&plumb)
+        .args(["pg", "stop"])
+        .current_dir(warm_dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    result
+}
+
+/// Measures every set and prints one row each.
+fn print_table(
+    plumb: &Path,
+    psql: &Path,
+    cluster: &Cluster,
+    scratch: &Path,
+    warm_dir: &Path,
+    sets: &[(String, PathBuf)],
+    version: &str,
+) -> Result<()> {
+    println!("PostgreSQL {version}; one run each; per migration = warm first run / migrations");
     println!(
-        "{:<18} {:>6} {:>9} {:>10} {:>7} {:>9} {:>9} {:>8}",
-        "set", "migr.", "psql ms", "first ms", "x psql", "ms/migr.", "peak MiB", "cached"
+        "{:<17} {:>5} {:>7} {:>8} {:>6} {:>8} {:>6} {:>8} {:>8} {:>6}",
+        "set", "migr.", "psql ms", "cold ms", "x psql", "warm ms", "x psql", "ms/migr.", "peak MiB", "cached"
     );
     for (i, (label, dir)) in sets.iter().enumerate() {
         let set = plumb_migrate::load_dir(dir).with_context(|| format!("{label}: {}", dir.display()))?;
         let script: String = set.migrations().iter().map(|m| format!("{}\n;\n", m.sql)).collect();
-        let script_path = scratch.path().join(format!("script-{i}.sql"));
+        let script_path = scratch.join(format!("script-{i}.sql"));
         std::fs::write(&script_path, script)?;
         let (ref_db, target_db) = (format!("bv_psql_{i}"), format!("bv_target_{i}"));
-        create_db(&psql, &cluster, &ref_db)?;
-        create_db(&psql, &cluster, &target_db)?;
-        let psql_time = crate::psql_one_session(&psql, &script_path, &cluster.url(&ref_db))?;
+        create_db(psql, cluster, &ref_db)?;
+        create_db(psql, cluster, &target_db)?;
+        let psql_time = crate::psql_one_session(psql, &script_path, &cluster.url(&ref_db))?;
         let url = cluster.url(&target_db);
-        let out = Command::new(&plumb).args(["apply", "--dir"]).arg(dir).env("DATABASE_URL", &url).output()?;
+        let out = Command::new(plumb).args(["apply", "--dir"]).arg(dir).env("DATABASE_URL", &url).output()?;
         if !out.status.success() {
             bail!("plumb apply failed: {}", String::from_utf8_lossy(&out.stderr));
         }
-        let workdir = tempfile::tempdir()?;
-        let verify = || {
-            let mut command = Command::new(&plumb);
-            command.args(["verify", "--dir"]).arg(dir).env("DATABASE_URL", &url).current_dir(workdir.path());
+        let cold_dir = tempfile::tempdir()?;
+        let verify = |workdir: &Path| {
+            let mut command = Command::new(plumb);
+            command.args(["verify", "--dir"]).arg(dir).env("DATABASE_URL", &url).current_dir(workdir);
             command
         };
-        let (first, peak_kib) = measure(&mut verify())?;
-        let (cached, _) = measure(&mut verify())?;
+        let (cold, _) = measure(&mut verify(cold_dir.path()))?;
+        // The warm folder's cache holds the last set's replay: a first run starts without one.
+        let _ = std::fs::remove_dir_all(warm_dir.join(".plumb/cache"));
+        let (warm, peak_kib) = measure(&mut verify(warm_dir))?;
+        let (cached, _) = measure(&mut verify(warm_dir))?;
         let migrations = set.migrations().len();
+        let ratio = |d: Duration| d.as_secs_f64() / psql_time.as_secs_f64();
         println!(
-            "{:<18} {:>6} {:>9.0} {:>10.0} {:>7.1} {:>9.1} {:>9.0} {:>8.0}",
+            "{:<17} {:>5} {:>7.0} {:>8.0} {:>6.1} {:>8.0} {:>6.1} {:>8.1} {:>8.0} {:>6.0}",
             label,
             migrations,
             ms(psql_time),
-            ms(first),
-            first.as_secs_f64() / psql_time.as_secs_f64(),
-            ms(first) / migrations as f64,
+            ms(cold),
+            ratio(cold),
+            ms(warm),
+            ratio(warm),
+            ms(warm) / migrations as f64,
             peak_kib as f64 / 1024.0,
             ms(cached)
         );

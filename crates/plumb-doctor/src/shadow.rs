@@ -92,7 +92,11 @@ impl Shadow {
                     }
                 };
                 progress.info(&format!("{purpose} in a throwaway PostgreSQL {}", binaries.version));
-                let cluster = Cluster::start(&binaries, &ClusterConfig::default())?;
+                // initdb and the start take a second of their own: off this thread, so what
+                // runs beside the shadow (reading the target) goes on meanwhile.
+                let start = tokio::task::spawn_blocking(move || Cluster::start(&binaries, &ClusterConfig::default()));
+                // The task fails only by panicking: the panic goes on here.
+                let cluster = start.await.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
                 let connection = plumb_pg::connect(&cluster.conninfo("postgres"), None).await?;
                 Ok(Shadow { connection, temporary: None, _cluster: Some(cluster) })
             }
@@ -119,7 +123,22 @@ impl Shadow {
         plumb_migrate::end_workers(connection.info());
         drop(connection);
         if let Some((admin, name)) = temporary {
+            // DROP DATABASE waits in steps of 100 ms for the sessions it ends to be gone: the
+            // replay's own sessions, just closed, are let go first (a few ms each).
+            wait_for_sessions_to_end(&admin, &name).await;
             let _ = admin.batch(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+        }
+    }
+}
+
+/// Waits, for at most a second, until no session is connected to the database `name`.
+async fn wait_for_sessions_to_end(admin: &Connection, name: &str) {
+    const CONNECTED: &str = "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = $1)";
+    for _ in 0..200 {
+        match admin.client().query_one(CONNECTED, &[&name]).await.map(|row| row.get::<_, bool>(0)) {
+            Ok(true) => tokio::time::sleep(std::time::Duration::from_millis(5)).await,
+            // Gone, or the question cannot be asked: DROP DATABASE ends what is left.
+            Ok(false) | Err(_) => return,
         }
     }
 }

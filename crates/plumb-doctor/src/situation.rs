@@ -15,6 +15,30 @@ use crate::plan::{Plan, PlanOptions, adoption_sql, plan};
 use crate::replay::Replay;
 use crate::shadow::{Progress, ReplayCache, ShadowServer, cached_replay};
 
+/// What is read from the target: its history and the table it is kept in, and its schema.
+struct Target {
+    history: Vec<HistoryRow>,
+    format: Option<HistoryFormat>,
+    live: Schema,
+}
+
+impl Target {
+    async fn read(conn: &Connection, set: &MigrationSet) -> Result<Target, DoctorError> {
+        let (format, history) = match plumb_migrate::read_history_with_format(conn, set).await? {
+            Some((format, history)) => (Some(format), history),
+            None => (None, Vec::new()),
+        };
+        let live = plumb_catalog::inspect(conn, &InspectOptions::default()).await?;
+        Ok(Target { history, format, live })
+    }
+
+    fn with(self, set: MigrationSet, replay: Replay) -> Situation {
+        let Target { history, format, live } = self;
+        let objects = objects(&live);
+        Situation { set, history, format, live, objects, replay }
+    }
+}
+
 /// The migrations, the history, the live schema and the replay of one target.
 pub struct Situation {
     /// The migrations.
@@ -41,19 +65,18 @@ impl Situation {
         cache: &ReplayCache<'_>,
         progress: &dyn Progress,
     ) -> Result<Situation, DoctorError> {
-        let replay = cached_replay(&set, server, conn.server_major(), cache, progress).await?;
-        Situation::read(conn, set, replay).await
+        // The shadow (a cluster starting, a database created, the replay) and the target are
+        // read side by side. Both run to the end even when one fails: a replay cut short would
+        // leave its temporary database behind.
+        let (replay, target) =
+            tokio::join!(cached_replay(&set, server, conn.server_major(), cache, progress), Target::read(conn, &set));
+        let (replay, target) = (replay?, target?);
+        Ok(target.with(set, replay))
     }
 
     /// Reads the history and the live schema of `conn`; `replay` is the set's.
     pub async fn read(conn: &Connection, set: MigrationSet, replay: Replay) -> Result<Situation, DoctorError> {
-        let (format, history) = match plumb_migrate::read_history_with_format(conn, &set).await? {
-            Some((format, history)) => (Some(format), history),
-            None => (None, Vec::new()),
-        };
-        let live = plumb_catalog::inspect(conn, &InspectOptions::default()).await?;
-        let objects = objects(&live);
-        Ok(Situation { set, history, format, live, objects, replay })
+        Ok(Target::read(conn, &set).await?.with(set, replay))
     }
 
     /// What is true of each migration, and what no migration explains.

@@ -1,8 +1,9 @@
 //! Reading again only what changed: a replay inspects after every migration, and reading the
 //! whole catalog each time makes its cost the number of migrations times the schema's size.
 //!
-//! Before a migration runs, [`Inspector::mark`] notes the server's transaction counter. After
-//! it, [`Inspector::refresh`] asks the catalogs which rows were written since (their `xmin`
+//! Every read notes the server's transaction counter as it was when the read began (the mark,
+//! returned by the same query as the changes). After a migration, [`Inspector::refresh`] asks
+//! the catalogs which rows were written since the last mark (their `xmin`
 //! lies in between: every insert and update, in however many transactions, whatever ran them:
 //! plumb's statements, a function, Alembic), turns those rows into the relations and functions
 //! they belong to, adds what depends on them (a view on a renamed table, a foreign key to a
@@ -16,6 +17,13 @@
 //! relations, functions, the parts of tables (constraints, indexes, triggers, policies) and
 //! comments. Two changes reach too far to follow, and fall back to a whole read: a schema
 //! renamed, and a role renamed (every name or grant under them is rendered anew).
+//!
+//! A refresh returns what it read again as a [`Change`]: those objects as the last read had
+//! them and as they are now, so a replay compares only them, never the whole schema twice.
+//!
+//! A replay reads on a connection of its own ([`Inspector::dedicated`]): its session is set up
+//! once (empty search path, JIT off, generic plans) and its queries run without a transaction
+//! block: nothing writes to the shadow while it reads, so they all see the same catalog.
 //!
 //! A whole inspection stays the reference: the replay equality test holds both to each other,
 //! migration by migration, on the corpora.
