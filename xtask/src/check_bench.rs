@@ -37,17 +37,8 @@ pub fn run(rest: &[&str]) -> Result<()> {
         bail!("plumb apply failed: {}", String::from_utf8_lossy(&out.stderr));
     }
     // Warm: a project folder whose cluster (of the same major) is started once.
-    let warm_dir = tempfile::tempdir()?;
+    let warm_dir = crate::WarmFolder::start(&plumb, binaries.major)?;
     let cold_dir = tempfile::tempdir()?;
-    let status = Command::new(&plumb)
-        .args(["pg", "start", "--pg-version", &binaries.major.to_string()])
-        .current_dir(warm_dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()?;
-    if !status.success() {
-        bail!("plumb pg start failed");
-    }
     let (mut cold, mut warm, mut reference) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..rounds {
         let check = |dir: &std::path::Path| {
@@ -63,12 +54,7 @@ pub fn run(rest: &[&str]) -> Result<()> {
         run_quiet(Command::new(&psql).arg(cluster.url(&copy)).args(["-q", "-v", "ON_ERROR_STOP=1", "-f"]).arg(last))?;
         reference.push(started.elapsed());
     }
-    let _ = Command::new(&plumb)
-        .args(["pg", "stop"])
-        .current_dir(warm_dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
+    drop(warm_dir);
     let median = |v: &mut Vec<Duration>| {
         v.sort();
         v[v.len() / 2]

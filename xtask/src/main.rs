@@ -14,7 +14,7 @@
 //! same machine; they assert nothing about time.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -203,6 +203,43 @@ pub(crate) fn create_db(psql: &Path, cluster: &Cluster, name: &str) -> Result<()
         bail!("CREATE DATABASE {name}: {}", String::from_utf8_lossy(&out.stderr));
     }
     Ok(())
+}
+
+/// A project folder whose cluster (`plumb pg start`, of `major`) runs: plumb's warm shadow.
+/// Dropping it stops the cluster.
+pub(crate) struct WarmFolder {
+    plumb: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl WarmFolder {
+    pub(crate) fn start(plumb: &Path, major: u32) -> Result<WarmFolder> {
+        let folder = WarmFolder { plumb: plumb.to_owned(), dir: tempfile::tempdir()? };
+        if !folder.pg("start", &["--pg-version", &major.to_string()])?.success() {
+            bail!("plumb pg start failed");
+        }
+        Ok(folder)
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn pg(&self, command: &str, args: &[&str]) -> Result<std::process::ExitStatus> {
+        Ok(Command::new(&self.plumb)
+            .args(["pg", command])
+            .args(args)
+            .current_dir(self.dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()?)
+    }
+}
+
+impl Drop for WarmFolder {
+    fn drop(&mut self) {
+        let _ = self.pg("stop", &[]);
+    }
 }
 
 fn median(times: &mut [Duration]) -> Duration {

@@ -48,24 +48,8 @@ pub fn run(rest: &[&str]) -> Result<()> {
     }
     // Warm: a project folder whose cluster (of the same major) is started once and is the
     // shadow of every warm run, as psql's server is already running.
-    let warm_dir = tempfile::tempdir()?;
-    let status = Command::new(&plumb)
-        .args(["pg", "start", "--pg-version", &binaries.major.to_string()])
-        .current_dir(warm_dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()?;
-    if !status.success() {
-        bail!("plumb pg start failed");
-    }
-    let result = print_table(&plumb, &psql, &cluster, scratch.path(), warm_dir.path(), &sets, &binaries.version);
-    let _ = Command::new(&plumb)
-        .args(["pg", "stop"])
-        .current_dir(warm_dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    result
+    let warm_dir = crate::WarmFolder::start(&plumb, binaries.major)?;
+    print_table(&plumb, &psql, &cluster, scratch.path(), warm_dir.path(), &sets, &binaries.version)
 }
 
 /// Measures every set and prints one row each.
