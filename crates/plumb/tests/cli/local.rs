@@ -176,3 +176,48 @@ fn demo_runs_the_five_incidents_end_to_end_and_repairs_them() {
     let kept = std::fs::read_dir(report.path().join("backups")).map(|d| d.count()).unwrap_or(0);
     assert!(kept > 0, "no backup kept in {}", report.path().display());
 }
+
+/// Throwaway clusters start from a copy of one `initdb` kept as a template: each copy is a
+/// cluster of its own, and the template stays as `initdb` left it.
+#[test]
+fn throwaway_clusters_from_the_initdb_template_are_separate_and_leave_it_untouched() {
+    use crate::support::TestDb;
+    use plumb_pg::{Cluster, ClusterConfig};
+
+    let b = binaries();
+    let first = Cluster::start(&b, &ClusterConfig::default()).unwrap();
+    let template = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("plumb-templates-"))
+        .flat_map(|store| std::fs::read_dir(store.path()).unwrap().flatten())
+        .map(|e| e.path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(&format!("pg{}-", b.version)))
+        .expect("a throwaway start keeps its initdb as a template");
+    let listing = |dir: &std::path::Path| {
+        let mut files = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                let meta = e.metadata().unwrap();
+                if meta.is_dir() {
+                    stack.push(e.path());
+                } else {
+                    files.push((e.path(), meta.len(), meta.modified().unwrap()));
+                }
+            }
+        }
+        files.sort();
+        files
+    };
+    let before = listing(&template);
+    let second = Cluster::start(&b, &ClusterConfig::default()).unwrap();
+    let (one, two) = (TestDb::new_on(&first), TestDb::new_on(&second));
+    one.query("CREATE TABLE only_here (id int); CHECKPOINT");
+    two.query("CHECKPOINT");
+    assert_eq!(one.value("SELECT count(*) FROM pg_class WHERE relname = 'only_here'").as_deref(), Some("1"));
+    assert_eq!(two.value("SELECT count(*) FROM pg_class WHERE relname = 'only_here'").as_deref(), Some("0"));
+    drop((first, second));
+    assert!(!template.join("postmaster.pid").exists(), "a server ran on the template");
+    assert_eq!(listing(&template), before, "the template {} changed", template.display());
+}

@@ -1,0 +1,152 @@
+//! A throwaway cluster's data folder, copied from a template instead of made by `initdb`.
+//!
+//! `initdb` takes about a second (it boots a server in bootstrap mode and runs the catalogs'
+//! SQL); its result, for the same binaries, server user and options, is always the same
+//! folder. So the first throwaway start of a set of binaries keeps a copy of the fresh folder,
+//! and later starts copy that copy (a few tens of milliseconds). The clusters share their
+//! system identifier, which matters only to replication, which no throwaway cluster does.
+//!
+//! The templates live in a folder of this user's own in the temporary folder
+//! (`plumb-templates-<uid>`, mode 0700); a folder there that is not ours, or is open to others,
+//! is not used. A template appears whole or not at all (copied aside, then renamed), so a
+//! start killed half-way leaves at most a stray `.partial-*` folder, removed by a later save.
+//! Anything that goes wrong with a template falls back to `initdb`.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::{ClusterError, ServerUser, initdb};
+use crate::binaries::PgBinaries;
+
+/// Bump when `initdb`'s arguments change: a template made with the old ones is not used.
+const FORMAT: u32 = 1;
+
+/// Makes `data_dir` a fresh data folder for `binaries`, owned by `owner`.
+pub(super) fn fresh_data_dir(binaries: &PgBinaries, owner: &ServerUser, data_dir: &Path) -> Result<(), ClusterError> {
+    let template = store().map(|store| store.join(key(binaries, owner)));
+    if let Some(template) = template.as_deref().filter(|t| t.join("PG_VERSION").is_file()) {
+        match copy_tree(template, data_dir, owner) {
+            Ok(()) => return Ok(()),
+            Err(_) => {
+                let _ = fs::remove_dir_all(data_dir);
+            }
+        }
+    }
+    initdb(binaries, owner, data_dir)?;
+    if let Some(template) = template {
+        save(data_dir, &template);
+    }
+    Ok(())
+}
+
+/// This user's template folder, created when missing; `None` when it cannot be trusted.
+fn store() -> Option<PathBuf> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+        // SAFETY: geteuid has no preconditions.
+        let uid = unsafe { libc::geteuid() };
+        let store = std::env::temp_dir().join(format!("plumb-templates-{uid}"));
+        let _ = fs::DirBuilder::new().mode(0o700).create(&store);
+        // Not a symbolic link, ours, and closed to everyone else: another user could otherwise
+        // put a data folder (its configuration runs commands) where ours is looked for.
+        let meta = fs::symlink_metadata(&store).ok()?;
+        let trusted = meta.is_dir() && meta.uid() == uid && meta.permissions().mode() & 0o077 == 0;
+        trusted.then_some(store)
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// The template's name: what `initdb`'s result depends on.
+fn key(binaries: &PgBinaries, owner: &ServerUser) -> String {
+    // FNV-1a: stable across builds, unlike std's hasher, so a template outlives an upgrade of plumb.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in binaries.bin_dir.to_string_lossy().bytes() {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let version: String = binaries.version.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.').collect();
+    let user = owner.ids.map_or_else(|| "self".to_owned(), |(uid, _)| uid.to_string());
+    format!("pg{version}-u{user}-f{FORMAT}-{hash:016x}")
+}
+
+/// Keeps a copy of the fresh `data_dir` as `template`; a failure only costs the next start an
+/// `initdb`.
+fn save(data_dir: &Path, template: &Path) {
+    let Some(store) = template.parent() else { return };
+    if let Ok(entries) = fs::read_dir(store) {
+        for entry in entries.flatten() {
+            // Another process's copy in progress is young; a killed one's is old.
+            let stale =
+                entry.metadata().and_then(|m| m.modified()).map(|t| t.elapsed().unwrap_or_default().as_secs() > 600);
+            if entry.file_name().to_string_lossy().starts_with(".partial-") && stale.unwrap_or(false) {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    let partial = store.join(format!(".partial-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&partial);
+    let copied = copy_tree(data_dir, &partial, &ServerUser { ids: None, name: String::new() });
+    // The rename fails when another process saved the same template first: theirs is kept.
+    if copied.is_err() || fs::rename(&partial, template).is_err() {
+        let _ = fs::remove_dir_all(&partial);
+    }
+}
+
+/// Copies the folder `from` to `to` (which must not exist): folders mode 0700, files mode 0600,
+/// all handed to `owner`.
+fn copy_tree(from: &Path, to: &Path, owner: &ServerUser) -> io::Result<()> {
+    create_private_dir(to)?;
+    hand_over(owner, to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let (source, target) = (entry.path(), to.join(entry.file_name()));
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            copy_tree(&source, &target, owner)?;
+        } else if kind.is_file() {
+            fs::copy(&source, &target)?;
+            set_mode(&target, 0o600)?;
+            hand_over(owner, &target)?;
+        } else {
+            // A fresh data folder holds no links (tablespaces are links, and it has none).
+            return Err(io::Error::other(format!("{} is neither a file nor a folder", source.display())));
+        }
+    }
+    Ok(())
+}
+
+fn create_private_dir(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        fs::DirBuilder::new().mode(0o700).create(path)
+    }
+    #[cfg(not(unix))]
+    fs::create_dir(path)
+}
+
+fn set_mode(path: &Path, mode: u32) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(mode))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, mode);
+        Ok(())
+    }
+}
+
+fn hand_over(owner: &ServerUser, path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    if let Some((uid, gid)) = owner.ids {
+        std::os::unix::fs::chown(path, Some(uid), Some(gid))?;
+    }
+    let _ = (owner, path);
+    Ok(())
+}
