@@ -127,7 +127,7 @@ fn bench_apply(rest: &[&str]) -> Result<()> {
         starts.push(cluster.started_in());
     }
     println!("PostgreSQL {} ({}), {} rounds, medians:", binaries.version, binaries.bin_dir.display(), rounds);
-    println!("  cluster start-up (initdb + ready)   {:>9.1} ms", ms(median(&mut starts)));
+    println!("  cluster start-up (data folder + ready){:>9.1} ms", ms(median(&mut starts)));
 
     let cluster = Cluster::start(&binaries, &ClusterConfig::default())?;
     let files = sql_files(&corpus)?;
