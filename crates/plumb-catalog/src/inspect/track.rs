@@ -121,15 +121,16 @@ fresh_other AS (
     SELECT 'pg_type'::regclass AS class, ty.oid FROM pg_type ty, span WHERE ty.oid >= 16384 AND {fresh ty}
     UNION SELECT 'pg_collation'::regclass, co.oid FROM pg_collation co, span WHERE co.oid >= 16384 AND {fresh co}
 ),
--- Joined on pg_depend's reference index: what depends on the few fresh objects, not a scan of
--- every dependency.
+-- Looked up in pg_depend's reference index per fresh object: what depends on the few fresh
+-- objects, not a scan of every dependency. (A plain join let the generic plan, which cannot
+-- know how few they are, merge or hash all of pg_depend; OFFSET 0 keeps each lookup apart.)
 dependents AS (
-    SELECT d.classid, d.objid FROM fresh_rel f
-      JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass AND d.refobjid = f.rel
-    UNION SELECT d.classid, d.objid FROM fresh_fn f
-      JOIN pg_depend d ON d.refclassid = 'pg_proc'::regclass AND d.refobjid = f.fn
-    UNION SELECT d.classid, d.objid FROM fresh_other f
-      JOIN pg_depend d ON d.refclassid = f.class AND d.refobjid = f.oid
+    SELECT d.classid, d.objid FROM fresh_rel f, LATERAL (SELECT d.classid, d.objid FROM pg_depend d
+      WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = f.rel OFFSET 0) d
+    UNION SELECT d.classid, d.objid FROM fresh_fn f, LATERAL (SELECT d.classid, d.objid FROM pg_depend d
+      WHERE d.refclassid = 'pg_proc'::regclass AND d.refobjid = f.fn OFFSET 0) d
+    UNION SELECT d.classid, d.objid FROM fresh_other f, LATERAL (SELECT d.classid, d.objid FROM pg_depend d
+      WHERE d.refclassid = f.class AND d.refobjid = f.oid OFFSET 0) d
 ),
 rels AS (
     SELECT rel FROM fresh_rel
@@ -153,13 +154,13 @@ SELECT
     ARRAY(SELECT rel FROM owners),
     ARRAY(SELECT fn FROM fresh_fn
           UNION SELECT d.objid FROM dependents d WHERE d.classid = 'pg_proc'::regclass),
-    ARRAY(SELECT x FROM unnest($2::oid[]) x WHERE NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = x)),
-    ARRAY(SELECT x FROM unnest($3::oid[]) x WHERE NOT EXISTS (SELECT 1 FROM pg_proc p WHERE p.oid = x)),
+    -- What the last read held and is gone, as set differences: one pass over each catalog
+    -- instead of an index probe per known object.
+    ARRAY(SELECT x FROM unnest($2::oid[]) x EXCEPT SELECT c.oid FROM pg_class c),
+    ARRAY(SELECT x FROM unnest($3::oid[]) x EXCEPT SELECT p.oid FROM pg_proc p),
     ARRAY(SELECT x FROM unnest($4::oid[]) x
-           WHERE NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.oid = x)
-             AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = x)
-             AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.oid = x)
-             AND NOT EXISTS (SELECT 1 FROM pg_policy pol WHERE pol.oid = x)),
+           EXCEPT (SELECT con.oid FROM pg_constraint con UNION ALL SELECT c.oid FROM pg_class c
+                   UNION ALL SELECT t.oid FROM pg_trigger t UNION ALL SELECT pol.oid FROM pg_policy pol)),
     -- Fresh schemas' OIDs and names, in the same order (they are zipped).
     ARRAY(SELECT n.oid FROM pg_namespace n, span WHERE {fresh n} ORDER BY n.oid),
     ARRAY(SELECT n.nspname::text FROM pg_namespace n, span WHERE {fresh n} ORDER BY n.oid),
