@@ -1,9 +1,6 @@
 //! `plumb check`: the pending migrations on a clone of the target, before anything touches it.
 
 use miette::Result;
-use plumb_catalog::InspectOptions;
-use plumb_doctor::Shadow;
-use plumb_migrate::ApplyOptions;
 
 use super::{Exit, load_migrations};
 use crate::cli::{CheckArgs, CheckFormat, FailOn};
@@ -17,44 +14,21 @@ pub async fn run(settings: &GlobalSettings, args: &CheckArgs, output: Output) ->
     let set = load_migrations(&args.doctor.dir)?;
     let info = target::conninfo(settings, output)?;
     let conn = target::connect_to(&info, output, Access::ReadOnly, &Notices::default()).await?;
-    let history = plumb_migrate::read_history(&conn, &set).await?.unwrap_or_default();
-    let (pending, _) = plumb_migrate::plan_apply(&set, &history, &ApplyOptions::default())?;
-    let checked = if pending.is_empty() {
-        // Nothing to check: no shadow is started, nothing is cloned.
-        output.info("nothing pending: the target has every migration of the folder");
-        plumb_doctor::CheckReport { clone: Default::default(), statements: Vec::new(), missing_objects: Vec::new() }
-    } else {
-        let schema = plumb_catalog::inspect(&conn, &InspectOptions::default()).await?;
-        let purpose = format!("checking {} pending migration(s) on a clone of the target", pending.len());
-        let server = crate::doctor::shadow_server(&args.doctor.shadow, &info, conn.server_major())?;
-        let shadow = Shadow::open(&server, &purpose, &output).await?;
-        let result = async {
-            let clone = plumb_doctor::clone_target(shadow.connection(), &schema).await?;
-            plumb_doctor::check(shadow.connection(), &set, &pending, &schema, clone).await
-        }
-        .await;
-        shadow.close().await;
-        result?
-    };
-
-    // Lint against the target: which tables exist there, their size, their RLS.
-    let facts = plumb_doctor::lint_facts(&conn).await?;
-    let mut findings = Vec::new();
-    for p in &pending {
-        let index = plumb_sql::LineIndex::new(&p.migration.sql);
-        for f in plumb_sql::lint::lint_against(&p.migration.sql, !p.migration.is_transactional(), Some(&facts)) {
-            let (line, column) = index.line_col(&p.migration.sql, f.range.start);
-            findings.push(report::LintFinding {
-                rule: f.rule,
-                severity: f.severity.as_str(),
-                file: p.migration.path.display().to_string(),
-                line,
-                column,
-                message: f.message,
-                help: f.help,
-            });
-        }
-    }
+    let server = crate::doctor::shadow_server(&args.doctor.shadow, &info, conn.server_major())?;
+    let plumb_doctor::Preflight { pending, report: checked, findings } =
+        plumb_doctor::preflight(&conn, &set, &server, &output).await?;
+    let findings: Vec<report::LintFinding> = findings
+        .into_iter()
+        .map(|f| report::LintFinding {
+            rule: f.finding.rule,
+            severity: f.finding.severity.as_str(),
+            file: f.file.display().to_string(),
+            line: f.line,
+            column: f.column,
+            message: f.finding.message,
+            help: f.finding.help,
+        })
+        .collect();
     let failed = checked.statements.iter().filter(|s| s.status == plumb_doctor::StatementStatus::Failed).count();
     let lint_errors = findings.iter().filter(|f| f.severity == "error").count();
     let warnings = findings.len() - lint_errors
@@ -68,7 +42,7 @@ pub async fn run(settings: &GlobalSettings, args: &CheckArgs, output: Output) ->
         CheckFormat::Json => output.json(&report::CheckJson {
             format: report::FORMAT,
             target: conn.target(),
-            pending: pending.iter().map(|p| p.migration.version.to_string()).collect(),
+            pending: pending.iter().map(|v| v.to_string()).collect(),
             clone: report::CheckClone::new(&checked.clone),
             statements: checked.statements.iter().map(report::CheckStatement::new).collect(),
             missing_objects: &checked.missing_objects,

@@ -8,7 +8,6 @@ use crate::report;
 
 pub fn text(target: &str, checked: &CheckReport, findings: &[report::LintFinding], output: Output) {
     output.result(target);
-    output.info(&format!("cloned the target's schema in {} ms", checked.clone.duration_ms));
     for extension in &checked.clone.missing_extensions {
         output.result(&format!("clone: extension {extension} is not available on the shadow's server; objects using it are missing from the clone"));
     }
