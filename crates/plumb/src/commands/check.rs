@@ -69,7 +69,7 @@ pub async fn run(settings: &GlobalSettings, args: &CheckArgs, output: Output) ->
                 ));
             }
         }
-        CheckFormat::Text => text(conn.target(), &checked, &findings, output),
+        CheckFormat::Text => text(conn.target(), &checked, &findings, pending.len(), output),
     }
     let failing = match args.fail_on {
         FailOn::Never => false,

@@ -231,7 +231,7 @@ async fn check_pending(
     let checked = plumb_doctor::check(shadow.connection(), &situation.set, pending, &situation.live, clone).await;
     shadow.close().await;
     let checked = checked?;
-    views::check::text(target, &checked, &[], output);
+    views::check::text(target, &checked, &[], pending.len(), output);
     Ok(match checked.statements.iter().find(|s| s.status == plumb_doctor::StatementStatus::Failed) {
         None => "PASS".to_owned(),
         Some(_) if !checked.missing_objects.is_empty() => {

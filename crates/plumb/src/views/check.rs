@@ -6,8 +6,12 @@ use plumb_doctor::{CheckReport, StatementOutcome};
 use crate::output::{Output, Style};
 use crate::report;
 
-pub fn text(target: &str, checked: &CheckReport, findings: &[report::LintFinding], output: Output) {
+pub fn text(target: &str, checked: &CheckReport, findings: &[report::LintFinding], pending: usize, output: Output) {
     output.result(target);
+    if pending == 0 {
+        output.result(&output.paint("PASS: nothing pending", Style::Ok));
+        return;
+    }
     for extension in &checked.clone.missing_extensions {
         output.result(&format!("clone: extension {extension} is not available on the shadow's server; objects using it are missing from the clone"));
     }

@@ -226,5 +226,6 @@ fn check_with_nothing_pending_starts_nothing() {
     let run = plumb(&db.url(), &["check", "--dir", dir.path().to_str().unwrap()]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stderr.contains("nothing pending"), "{run:?}");
-    assert!(!run.stderr.contains("throwaway"), "a shadow was started: {run:?}");
+    assert!(run.stdout.contains("PASS: nothing pending"), "{run:?}");
+    assert!(!run.stderr.contains("throwaway") && !run.stderr.contains("cloned"), "a shadow was started: {run:?}");
 }
