@@ -10,7 +10,10 @@
 //! (`plumb-templates-<uid>`, mode 0700); a folder there that is not ours, or is open to others,
 //! is not used. A template appears whole or not at all (copied aside, then renamed), so a
 //! start killed half-way leaves at most a stray `.partial-*` folder, removed by a later save.
-//! Anything that goes wrong with a template falls back to `initdb`.
+//! It carries a manifest of its folders and files with their sizes, and is copied by it: a
+//! template that lost a file (temporary-folder cleaners age files out one by one) is removed
+//! and made again, never copied short. Anything else that goes wrong with a template falls
+//! back to `initdb`.
 
 use std::fs;
 use std::io;
@@ -22,14 +25,19 @@ use crate::binaries::PgBinaries;
 /// Bump when `initdb`'s arguments change: a template made with the old ones is not used.
 const FORMAT: u32 = 1;
 
+/// The template's list of what it holds: `d <path>` for a folder, `f <size> <path>` for a file,
+/// paths relative to it, a folder before what it holds.
+const MANIFEST: &str = "plumb-template.manifest";
+
 /// Makes `data_dir` a fresh data folder for `binaries`, owned by `owner`.
 pub(super) fn fresh_data_dir(binaries: &PgBinaries, owner: &ServerUser, data_dir: &Path) -> Result<(), ClusterError> {
     let template = store().map(|store| store.join(key(binaries, owner)));
-    if let Some(template) = template.as_deref().filter(|t| t.join("PG_VERSION").is_file()) {
-        match copy_tree(template, data_dir, owner) {
+    if let Some(template) = template.as_deref().filter(|t| t.exists()) {
+        match copy_by_manifest(template, data_dir, owner) {
             Ok(()) => return Ok(()),
             Err(_) => {
                 let _ = fs::remove_dir_all(data_dir);
+                discard(template);
             }
         }
     }
@@ -89,11 +97,76 @@ fn save(data_dir: &Path, template: &Path) {
     }
     let partial = store.join(format!(".partial-{}", std::process::id()));
     let _ = fs::remove_dir_all(&partial);
-    let copied = copy_tree(data_dir, &partial, &ServerUser { ids: None, name: String::new() });
+    let copied = copy_tree(data_dir, &partial, &ServerUser { ids: None, name: String::new() })
+        .and_then(|()| fs::write(partial.join(MANIFEST), manifest(&partial)?));
     // The rename fails when another process saved the same template first: theirs is kept.
     if copied.is_err() || fs::rename(&partial, template).is_err() {
         let _ = fs::remove_dir_all(&partial);
     }
+}
+
+/// Removes a template that cannot be used: renamed aside first, so no other start copies it
+/// half-removed.
+fn discard(template: &Path) {
+    let Some(store) = template.parent() else { return };
+    let aside = store.join(format!(".partial-discarded-{}", std::process::id()));
+    if fs::rename(template, &aside).is_ok() {
+        let _ = fs::remove_dir_all(&aside);
+    }
+}
+
+/// The manifest of the folder `root`: every folder and file under it, parents first.
+fn manifest(root: &Path) -> io::Result<String> {
+    fn walk(root: &Path, dir: &Path, lines: &mut Vec<String>) -> io::Result<()> {
+        for entry in fs::read_dir(dir)? {
+            let entry = entry?;
+            let path = entry.path();
+            let relative = path.strip_prefix(root).map_err(io::Error::other)?;
+            let relative = relative.to_str().ok_or_else(|| io::Error::other("a path that is not UTF-8"))?;
+            if entry.file_type()?.is_dir() {
+                lines.push(format!("d {relative}"));
+                walk(root, &path, lines)?;
+            } else {
+                lines.push(format!("f {} {relative}", entry.metadata()?.len()));
+            }
+        }
+        Ok(())
+    }
+    // A folder's line is written before what it holds.
+    let mut lines = Vec::new();
+    walk(root, root, &mut lines)?;
+    Ok(lines.iter().map(|l| format!("{l}\n")).collect())
+}
+
+/// Copies the template to `to` as its manifest lists it, checking that every file is there at
+/// its size: a template that lost something is an error, not a short copy.
+fn copy_by_manifest(template: &Path, to: &Path, owner: &ServerUser) -> io::Result<()> {
+    let listed = fs::read_to_string(template.join(MANIFEST))?;
+    create_private_dir(to)?;
+    hand_over(owner, to)?;
+    for line in listed.lines() {
+        let broken = || io::Error::other(format!("{}: unreadable manifest line {line:?}", template.display()));
+        match line.split_once(' ') {
+            Some(("d", relative)) => {
+                let target = to.join(relative);
+                create_private_dir(&target)?;
+                hand_over(owner, &target)?;
+            }
+            Some(("f", rest)) => {
+                let (size, relative) = rest.split_once(' ').ok_or_else(broken)?;
+                let size: u64 = size.parse().map_err(|_| broken())?;
+                let (source, target) = (template.join(relative), to.join(relative));
+                if fs::metadata(&source)?.len() != size {
+                    return Err(io::Error::other(format!("{} changed size", source.display())));
+                }
+                fs::copy(&source, &target)?;
+                set_mode(&target, 0o600)?;
+                hand_over(owner, &target)?;
+            }
+            _ => return Err(broken()),
+        }
+    }
+    Ok(())
 }
 
 /// Copies the folder `from` to `to` (which must not exist): folders mode 0700, files mode 0600,

@@ -220,4 +220,14 @@ fn throwaway_clusters_from_the_initdb_template_are_separate_and_leave_it_untouch
     drop((first, second));
     assert!(!template.join("postmaster.pid").exists(), "a server ran on the template");
     assert_eq!(listing(&template), before, "the template {} changed", template.display());
+
+    // A template that lost a file (temporary-folder cleaners age files out one by one) is made
+    // again, never copied short.
+    let manifest = std::fs::read_to_string(template.join("plumb-template.manifest")).unwrap();
+    let lost = "global/pg_control";
+    assert!(manifest.lines().any(|l| l.ends_with(&format!(" {lost}"))), "{manifest}");
+    std::fs::remove_file(template.join(lost)).unwrap();
+    let third = Cluster::start(&b, &ClusterConfig::default()).unwrap();
+    assert_eq!(TestDb::new_on(&third).value("SELECT count(*) > 0 FROM pg_class").as_deref(), Some("t"));
+    assert!(template.join(lost).exists(), "the template was not made again without {lost}");
 }
