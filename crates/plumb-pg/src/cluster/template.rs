@@ -32,12 +32,12 @@ const MANIFEST: &str = "plumb-template.manifest";
 /// Makes `data_dir` a fresh data folder for `binaries`, owned by `owner`.
 pub(super) fn fresh_data_dir(binaries: &PgBinaries, owner: &ServerUser, data_dir: &Path) -> Result<(), ClusterError> {
     let template = store().map(|store| store.join(key(binaries, owner)));
-    if let Some(template) = template.as_deref().filter(|t| t.exists()) {
+    if let Some((template, identity)) = template.as_deref().and_then(|t| Some((t, identity(t)?))) {
         match copy_by_manifest(template, data_dir, owner) {
             Ok(()) => return Ok(()),
             Err(_) => {
                 let _ = fs::remove_dir_all(data_dir);
-                discard(template);
+                discard(template, identity);
             }
         }
     }
@@ -105,14 +105,33 @@ fn save(data_dir: &Path, template: &Path) {
     }
 }
 
-/// Removes a template that cannot be used: renamed aside first, so no other start copies it
-/// half-removed.
-fn discard(template: &Path) {
+/// Which folder `path` is (device and inode): a template discarded and saved again by other
+/// starts meanwhile is another folder under the same name.
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        fs::symlink_metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// Removes the template that could not be used (the folder `identity` names, not one another
+/// start saved since): renamed aside first, so no other start copies it half-removed.
+fn discard(template: &Path, identity_then: (u64, u64)) {
     let Some(store) = template.parent() else { return };
     let aside = store.join(format!(".partial-discarded-{}", std::process::id()));
-    if fs::rename(template, &aside).is_ok() {
-        let _ = fs::remove_dir_all(&aside);
+    if fs::rename(template, &aside).is_err() {
+        return;
     }
+    if identity(&aside) != Some(identity_then) && fs::rename(&aside, template).is_ok() {
+        return;
+    }
+    let _ = fs::remove_dir_all(&aside);
 }
 
 /// The manifest of the folder `root`: every folder and file under it, parents first.
