@@ -91,7 +91,14 @@ pub fn installed() -> Vec<PgBinaries> {
     dirs.push(PathBuf::from("/usr/local/pgsql/bin"));
 
     let mut found: Vec<PgBinaries> = Vec::new();
+    // The same server reached twice (a symlink in PATH, pg_config's folder) is asked its version
+    // once: each `postgres --version` costs a process start.
+    let mut probed = std::collections::HashSet::new();
     for dir in dirs {
+        let program = dir.join(format!("postgres{}", std::env::consts::EXE_SUFFIX));
+        if !probed.insert(std::fs::canonicalize(&program).unwrap_or(program)) {
+            continue;
+        }
         if let Some(b) = probe(&dir) {
             let real = std::fs::canonicalize(&b.bin_dir).unwrap_or_else(|_| b.bin_dir.clone());
             let duplicate = found.iter().any(|f| {
