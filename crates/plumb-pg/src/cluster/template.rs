@@ -157,6 +157,12 @@ fn manifest(root: &Path) -> io::Result<String> {
     Ok(lines.iter().map(|l| format!("{l}\n")).collect())
 }
 
+/// `relative` as a path inside a folder: no `..`, nothing absolute.
+fn inside(relative: &str) -> Option<&Path> {
+    let path = Path::new(relative);
+    path.components().all(|c| matches!(c, std::path::Component::Normal(_))).then_some(path)
+}
+
 /// Copies the template to `to` as its manifest lists it, checking that every file is there at
 /// its size: a template that lost something is an error, not a short copy.
 fn copy_by_manifest(template: &Path, to: &Path, owner: &ServerUser) -> io::Result<()> {
@@ -167,13 +173,15 @@ fn copy_by_manifest(template: &Path, to: &Path, owner: &ServerUser) -> io::Resul
         let broken = || io::Error::other(format!("{}: unreadable manifest line {line:?}", template.display()));
         match line.split_once(' ') {
             Some(("d", relative)) => {
+                let relative = inside(relative).ok_or_else(broken)?;
                 let target = to.join(relative);
                 create_private_dir(&target)?;
                 hand_over(owner, &target)?;
             }
             Some(("f", rest)) => {
                 let (size, relative) = rest.split_once(' ').ok_or_else(broken)?;
-                let size: u64 = size.parse().map_err(|_| broken())?;
+                let (size, relative): (u64, _) =
+                    (size.parse().map_err(|_| broken())?, inside(relative).ok_or_else(broken)?);
                 let (source, target) = (template.join(relative), to.join(relative));
                 if fs::metadata(&source)?.len() != size {
                     return Err(io::Error::other(format!("{} changed size", source.display())));
@@ -241,4 +249,40 @@ fn hand_over(owner: &ServerUser, path: &Path) -> io::Result<()> {
     }
     let _ = (owner, path);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_paths_inside_the_folder_are_taken() {
+        assert!(inside("base/1/112").is_some());
+        for outside in ["../etc/passwd", "/etc/passwd", "base/../../x", "./base"] {
+            assert!(inside(outside).is_none(), "{outside}");
+        }
+    }
+
+    #[test]
+    fn a_template_is_copied_by_its_manifest_and_a_lost_file_is_an_error() {
+        let (template, copies) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let root = template.path();
+        fs::create_dir_all(root.join("base/1")).unwrap();
+        fs::create_dir_all(root.join("pg_notify")).unwrap();
+        fs::write(root.join("PG_VERSION"), "15\n").unwrap();
+        fs::write(root.join("base/1/112"), vec![7u8; 8192]).unwrap();
+        fs::write(root.join(MANIFEST), manifest(root).unwrap()).unwrap();
+        let me = ServerUser { ids: None, name: String::new() };
+
+        let copy = copies.path().join("first");
+        copy_by_manifest(root, &copy, &me).unwrap();
+        assert_eq!(fs::read(copy.join("base/1/112")).unwrap(), vec![7u8; 8192]);
+        assert!(copy.join("pg_notify").is_dir(), "an empty folder is part of a data folder");
+        assert!(!copy.join(MANIFEST).exists());
+
+        fs::remove_file(root.join("base/1/112")).unwrap();
+        assert!(copy_by_manifest(root, &copies.path().join("second"), &me).is_err());
+        fs::write(root.join("base/1/112"), vec![7u8; 10]).unwrap();
+        assert!(copy_by_manifest(root, &copies.path().join("third"), &me).is_err(), "a file of another size");
+    }
 }
