@@ -8,8 +8,9 @@
 //!
 //! The templates live in a folder of this user's own in the temporary folder
 //! (`plumb-templates-<uid>`, mode 0700); a folder there that is not ours, or is open to others,
-//! is not used. A template appears whole or not at all (copied aside, then renamed), so a
-//! start killed half-way leaves at most a stray `.partial-*` folder, removed by a later save.
+//! is not used. A template appears whole or not at all (copied into a `.partial-*` folder of
+//! the saving call's own, then renamed), so a start killed half-way leaves at most a stray
+//! `.partial-*` folder, removed by a later save.
 //! It carries a manifest of its folders and files with their sizes, and is copied by it: a
 //! template that lost a file (temporary-folder cleaners age files out one by one) is removed
 //! and made again, never copied short. Anything else that goes wrong with a template falls
@@ -22,8 +23,9 @@ use std::path::{Path, PathBuf};
 use super::{ClusterError, ServerUser, initdb};
 use crate::binaries::PgBinaries;
 
-/// Bump when `initdb`'s arguments change: a template made with the old ones is not used.
-const FORMAT: u32 = 1;
+/// Bump when `initdb`'s arguments change, or how templates are saved: a template made the old
+/// way is not used. (2: saves by threads of one process could leave a short template.)
+const FORMAT: u32 = 2;
 
 /// The template's list of what it holds: `d <path>` for a folder, `f <size> <path>` for a file,
 /// paths relative to it, a folder before what it holds.
@@ -95,13 +97,15 @@ fn save(data_dir: &Path, template: &Path) {
             }
         }
     }
-    let partial = store.join(format!(".partial-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&partial);
+    // A folder of this call's own: threads of one process (a test binary) save at once too.
+    let Ok(work) = tempfile::Builder::new().prefix(".partial-").tempdir_in(store) else { return };
+    let partial = work.path().join("data");
     let copied = copy_tree(data_dir, &partial, &ServerUser { ids: None, name: String::new() })
         .and_then(|()| fs::write(partial.join(MANIFEST), manifest(&partial)?));
-    // The rename fails when another process saved the same template first: theirs is kept.
-    if copied.is_err() || fs::rename(&partial, template).is_err() {
-        let _ = fs::remove_dir_all(&partial);
+    // The rename fails when another start saved the same template first: theirs is kept. What
+    // is left in `work` goes with it.
+    if copied.is_ok() {
+        let _ = fs::rename(&partial, template);
     }
 }
 
@@ -124,14 +128,12 @@ fn identity(path: &Path) -> Option<(u64, u64)> {
 /// start saved since): renamed aside first, so no other start copies it half-removed.
 fn discard(template: &Path, identity_then: (u64, u64)) {
     let Some(store) = template.parent() else { return };
-    let aside = store.join(format!(".partial-discarded-{}", std::process::id()));
-    if fs::rename(template, &aside).is_err() {
-        return;
+    let Ok(work) = tempfile::Builder::new().prefix(".partial-").tempdir_in(store) else { return };
+    let aside = work.path().join("discarded");
+    if fs::rename(template, &aside).is_ok() && identity(&aside) != Some(identity_then) {
+        // Another start's template, saved since: put back (if that fails, it goes with `work`).
+        let _ = fs::rename(&aside, template);
     }
-    if identity(&aside) != Some(identity_then) && fs::rename(&aside, template).is_ok() {
-        return;
-    }
-    let _ = fs::remove_dir_all(&aside);
 }
 
 /// The manifest of the folder `root`: every folder and file under it, parents first.
@@ -167,6 +169,12 @@ fn inside(relative: &str) -> Option<&Path> {
 /// its size: a template that lost something is an error, not a short copy.
 fn copy_by_manifest(template: &Path, to: &Path, owner: &ServerUser) -> io::Result<()> {
     let listed = fs::read_to_string(template.join(MANIFEST))?;
+    // What every data folder holds: a manifest without them describes no data folder.
+    for essential in ["PG_VERSION", "postgresql.conf", "pg_hba.conf", "global/pg_control"] {
+        if !listed.lines().any(|l| l.starts_with("f ") && l.ends_with(&format!(" {essential}"))) {
+            return Err(io::Error::other(format!("{}: the manifest lacks {essential}", template.display())));
+        }
+    }
     create_private_dir(to)?;
     hand_over(owner, to)?;
     for line in listed.lines() {
@@ -255,6 +263,40 @@ fn hand_over(owner: &ServerUser, path: &Path) -> io::Result<()> {
 mod tests {
     use super::*;
 
+    /// A folder shaped like a data folder: what `copy_by_manifest` insists on, and more.
+    fn fake_data_dir(root: &Path) {
+        for dir in ["base/1", "global", "pg_notify"] {
+            fs::create_dir_all(root.join(dir)).unwrap();
+        }
+        for file in ["PG_VERSION", "postgresql.conf", "pg_hba.conf", "global/pg_control"] {
+            fs::write(root.join(file), file).unwrap();
+        }
+        fs::write(root.join("base/1/112"), vec![7u8; 8192]).unwrap();
+    }
+
+    /// Threads of one process (the test binaries) save the same template at once: what ends up
+    /// saved is whole (one thread's copy was deleted under another's by a shared folder name).
+    #[test]
+    fn concurrent_saves_leave_one_whole_template() {
+        let (source, store) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        fake_data_dir(source.path());
+        for i in 0..200 {
+            fs::write(source.path().join(format!("base/1/{}", 1000 + i)), vec![1u8; 4096]).unwrap();
+        }
+        let template = store.path().join("pg15-test");
+        std::thread::scope(|scope| {
+            for _ in 0..8 {
+                scope.spawn(|| save(source.path(), &template));
+            }
+        });
+        let copy = store.path().join("copy");
+        copy_by_manifest(&template, &copy, &ServerUser { ids: None, name: String::new() }).unwrap();
+        let count = |dir: &Path| fs::read_dir(dir.join("base/1")).unwrap().count();
+        assert_eq!(count(&copy), count(source.path()));
+        let left: Vec<_> = fs::read_dir(store.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert_eq!(left.len(), 2, "work folders left behind: {left:?}");
+    }
+
     #[test]
     fn only_paths_inside_the_folder_are_taken() {
         assert!(inside("base/1/112").is_some());
@@ -267,10 +309,7 @@ mod tests {
     fn a_template_is_copied_by_its_manifest_and_a_lost_file_is_an_error() {
         let (template, copies) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let root = template.path();
-        fs::create_dir_all(root.join("base/1")).unwrap();
-        fs::create_dir_all(root.join("pg_notify")).unwrap();
-        fs::write(root.join("PG_VERSION"), "15\n").unwrap();
-        fs::write(root.join("base/1/112"), vec![7u8; 8192]).unwrap();
+        fake_data_dir(root);
         fs::write(root.join(MANIFEST), manifest(root).unwrap()).unwrap();
         let me = ServerUser { ids: None, name: String::new() };
 
