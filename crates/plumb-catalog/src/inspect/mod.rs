@@ -237,6 +237,8 @@ async fn read(
         relations: [&included, &excluded, &only.relations],
         functions: [&included, &excluded, &only.functions],
         small: only.small,
+        any_relation: only.relations.as_ref().is_none_or(|oids| !oids.is_empty()),
+        any_function: only.functions.as_ref().is_none_or(|oids| !oids.is_empty()),
     };
 
     // One snapshot for every query, and a promise not to write.
@@ -377,6 +379,10 @@ struct Params<'a> {
     functions: [&'a (dyn tokio_postgres::types::ToSql + Sync); 3],
     /// Whether to read the small kinds (a targeted read skips them when they did not change).
     small: bool,
+    /// Whether any relation is to be read (a targeted read may name none: a migration that
+    /// only made a function), and any function.
+    any_relation: bool,
+    any_function: bool,
 }
 
 /// Sends every query at once (pipelined), the heavy ones to `second`, and collects the results.
@@ -387,33 +393,35 @@ async fn fetch<Q: ToStatement + Sync>(
     params: &Params<'_>,
 ) -> Result<Fetched, tokio_postgres::Error> {
     let (base, relations, only_functions) = (&params.base[..], &params.relations[..], &params.functions[..]);
+    // What no OID asks for is not asked: its query would find nothing.
+    let (small, any_relation) = (params.small, params.any_relation);
     let (
         (schemas, extensions, types, sequences, tables, columns, constraints, indexes, triggers),
         (policies, views, functions, collations, event_triggers, publications, default_privileges, descriptions),
     ) = tokio::try_join!(
         async {
             tokio::try_join!(
-                small(client, &queries.schemas, base, params.small),
-                small(client, &queries.extensions, base, params.small),
-                small(client, &queries.types, base, params.small),
-                client.query(&queries.sequences, relations),
-                client.query(&queries.tables, relations),
+                query_if(small, client, &queries.schemas, base),
+                query_if(small, client, &queries.extensions, base),
+                query_if(small, client, &queries.types, base),
+                query_if(any_relation, client, &queries.sequences, relations),
+                query_if(any_relation, client, &queries.tables, relations),
                 // The three biggest results become model values row by row, as they arrive.
-                rows_into(client, &queries.columns, relations, tables::column_from_row),
-                rows_into(second, &queries.constraints, relations, RawConstraint::from_row),
-                rows_into(second, &queries.indexes, relations, RawIndex::from_row),
-                client.query(&queries.triggers, relations),
+                rows_into(any_relation, client, &queries.columns, relations, tables::column_from_row),
+                rows_into(any_relation, second, &queries.constraints, relations, RawConstraint::from_row),
+                rows_into(any_relation, second, &queries.indexes, relations, RawIndex::from_row),
+                query_if(any_relation, client, &queries.triggers, relations),
             )
         },
         async {
             tokio::try_join!(
-                second.query(&queries.policies, relations),
-                client.query(&queries.views, relations),
-                client.query(&queries.functions, only_functions),
-                small(client, &queries.collations, base, params.small),
-                small(client, &queries.event_triggers, base, params.small),
-                small(client, &queries.publications, base, params.small),
-                small(client, &queries.default_privileges, base, params.small),
+                query_if(any_relation, second, &queries.policies, relations),
+                query_if(any_relation, client, &queries.views, relations),
+                query_if(params.any_function, client, &queries.functions, only_functions),
+                query_if(small, client, &queries.collations, base),
+                query_if(small, client, &queries.event_triggers, base),
+                query_if(small, client, &queries.publications, base),
+                query_if(small, client, &queries.default_privileges, base),
                 client.query(&queries.descriptions, base),
             )
         },
@@ -429,23 +437,28 @@ async fn fetch<Q: ToStatement + Sync>(
     })
 }
 
-/// Runs a query of a small kind, or nothing when `wanted` says so.
-async fn small<Q: ToStatement + Sync>(
+/// Runs a query when `wanted`, else returns no rows without asking.
+async fn query_if<Q: ToStatement + Sync>(
+    wanted: bool,
     client: &tokio_postgres::Client,
     sql: &Q,
     params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
-    wanted: bool,
 ) -> Result<Vec<Row>, tokio_postgres::Error> {
     if wanted { client.query(sql, params).await } else { Ok(Vec::new()) }
 }
 
-/// Runs a query and turns each row into a value as it arrives, so rows never pile up.
+/// Runs a query (when `wanted`) and turns each row into a value as it arrives, so rows never
+/// pile up.
 async fn rows_into<T, Q: ToStatement + Sync>(
+    wanted: bool,
     client: &tokio_postgres::Client,
     sql: &Q,
     params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
     convert: fn(&Row) -> T,
 ) -> Result<Vec<T>, tokio_postgres::Error> {
+    if !wanted {
+        return Ok(Vec::new());
+    }
     let stream = client.query_raw(sql, params.iter().copied()).await?;
     let mut stream = std::pin::pin!(stream);
     let mut out = Vec::new();
