@@ -100,8 +100,10 @@ fn save(data_dir: &Path, template: &Path) {
     // A folder of this call's own: threads of one process (a test binary) save at once too.
     let Ok(work) = tempfile::Builder::new().prefix(".partial-").tempdir_in(store) else { return };
     let partial = work.path().join("data");
-    let copied = copy_tree(data_dir, &partial, &ServerUser { ids: None, name: String::new() })
-        .and_then(|()| fs::write(partial.join(MANIFEST), manifest(&partial)?));
+    let copied = manifest(data_dir).and_then(|listed| {
+        copy_listed(data_dir, &listed, &partial, &ServerUser { ids: None, name: String::new() })?;
+        fs::write(partial.join(MANIFEST), listed)
+    });
     // The rename fails when another start saved the same template first: theirs is kept. What
     // is left in `work` goes with it.
     if copied.is_ok() {
@@ -144,11 +146,15 @@ fn manifest(root: &Path) -> io::Result<String> {
             let path = entry.path();
             let relative = path.strip_prefix(root).map_err(io::Error::other)?;
             let relative = relative.to_str().ok_or_else(|| io::Error::other("a path that is not UTF-8"))?;
-            if entry.file_type()?.is_dir() {
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
                 lines.push(format!("d {relative}"));
                 walk(root, &path, lines)?;
-            } else {
+            } else if kind.is_file() {
                 lines.push(format!("f {} {relative}", entry.metadata()?.len()));
+            } else {
+                // A fresh data folder holds no links (tablespaces are links, and it has none).
+                return Err(io::Error::other(format!("{} is neither a file nor a folder", path.display())));
             }
         }
         Ok(())
@@ -165,8 +171,7 @@ fn inside(relative: &str) -> Option<&Path> {
     path.components().all(|c| matches!(c, std::path::Component::Normal(_))).then_some(path)
 }
 
-/// Copies the template to `to` as its manifest lists it, checking that every file is there at
-/// its size: a template that lost something is an error, not a short copy.
+/// Copies the template to `to` as its manifest lists it.
 fn copy_by_manifest(template: &Path, to: &Path, owner: &ServerUser) -> io::Result<()> {
     let listed = fs::read_to_string(template.join(MANIFEST))?;
     // What every data folder holds: a manifest without them describes no data folder.
@@ -175,10 +180,17 @@ fn copy_by_manifest(template: &Path, to: &Path, owner: &ServerUser) -> io::Resul
             return Err(io::Error::other(format!("{}: the manifest lacks {essential}", template.display())));
         }
     }
+    copy_listed(template, &listed, to, owner)
+}
+
+/// Copies what the manifest `listed` lists from the folder `from` to `to` (which must not
+/// exist): folders mode 0700, files mode 0600, all handed to `owner`. Every file must be there
+/// at its listed size: a folder that lost something is an error, not a short copy.
+fn copy_listed(from: &Path, listed: &str, to: &Path, owner: &ServerUser) -> io::Result<()> {
     create_private_dir(to)?;
     hand_over(owner, to)?;
     for line in listed.lines() {
-        let broken = || io::Error::other(format!("{}: unreadable manifest line {line:?}", template.display()));
+        let broken = || io::Error::other(format!("{}: unreadable manifest line {line:?}", from.display()));
         match line.split_once(' ') {
             Some(("d", relative)) => {
                 let relative = inside(relative).ok_or_else(broken)?;
@@ -190,7 +202,7 @@ fn copy_by_manifest(template: &Path, to: &Path, owner: &ServerUser) -> io::Resul
                 let (size, relative) = rest.split_once(' ').ok_or_else(broken)?;
                 let (size, relative): (u64, _) =
                     (size.parse().map_err(|_| broken())?, inside(relative).ok_or_else(broken)?);
-                let (source, target) = (template.join(relative), to.join(relative));
+                let (source, target) = (from.join(relative), to.join(relative));
                 if fs::metadata(&source)?.len() != size {
                     return Err(io::Error::other(format!("{} changed size", source.display())));
                 }
@@ -199,29 +211,6 @@ fn copy_by_manifest(template: &Path, to: &Path, owner: &ServerUser) -> io::Resul
                 hand_over(owner, &target)?;
             }
             _ => return Err(broken()),
-        }
-    }
-    Ok(())
-}
-
-/// Copies the folder `from` to `to` (which must not exist): folders mode 0700, files mode 0600,
-/// all handed to `owner`.
-fn copy_tree(from: &Path, to: &Path, owner: &ServerUser) -> io::Result<()> {
-    create_private_dir(to)?;
-    hand_over(owner, to)?;
-    for entry in fs::read_dir(from)? {
-        let entry = entry?;
-        let (source, target) = (entry.path(), to.join(entry.file_name()));
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            copy_tree(&source, &target, owner)?;
-        } else if kind.is_file() {
-            fs::copy(&source, &target)?;
-            set_mode(&target, 0o600)?;
-            hand_over(owner, &target)?;
-        } else {
-            // A fresh data folder holds no links (tablespaces are links, and it has none).
-            return Err(io::Error::other(format!("{} is neither a file nor a folder", source.display())));
         }
     }
     Ok(())
