@@ -66,8 +66,30 @@ pub fn new_database_on(cluster: &Cluster, prefix: &str) -> ConnInfo {
 
 /// The corpus `name` in `../shared/corpora` beside the repository, if present.
 pub fn corpus(name: &str) -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora").join(name);
+    let dir = corpora_root().join(name);
     dir.is_dir().then_some(dir)
+}
+
+/// Every corpus in `../shared/corpora` beside the repository, by name, sorted: its migrations
+/// folder (`<corpus>/migrations` when there is one). Every folder there counts, so a corpus
+/// added later is tested without naming it; empty when the folder is absent.
+pub fn corpora() -> Vec<(String, PathBuf)> {
+    let Ok(entries) = std::fs::read_dir(corpora_root()) else { return Vec::new() };
+    let mut found: Vec<(String, PathBuf)> = entries
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| {
+            let dir = e.path();
+            let dir = if dir.join("migrations").is_dir() { dir.join("migrations") } else { dir };
+            (e.file_name().to_string_lossy().into_owned(), dir)
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+fn corpora_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora")
 }
 
 /// A JSON report with what varies from run to run replaced, for a snapshot: each `(text,

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use plumb_doctor::{Inspection, Replay};
 
-use crate::support::{TestDb, block_on, corpus};
+use crate::support::{TestDb, block_on, corpora};
 
 /// Every statement kind the inspector models, one migration each (or a few together), so that
 /// a difference points at the statement. Those a server may lack (ICU, contrib's pgcrypto) come
@@ -233,11 +233,15 @@ fn targeted_replay_equals_whole_on_the_reference_set_and_the_incidents() {
 
 #[test]
 fn targeted_replay_equals_whole_on_every_corpus() {
-    for name in ["cratesio", "cratesio-diesel", "documenso-prisma"] {
-        let dir = corpus(name).unwrap_or_else(|| {
-            panic!("../shared/corpora/{name} is missing: this test needs the shared corpora beside the repository")
-        });
-        let dir = if dir.join("migrations").is_dir() { dir.join("migrations") } else { dir };
-        assert_same_throughout(name, &dir);
+    let corpora = corpora();
+    let names: Vec<&str> = corpora.iter().map(|(name, _)| name.as_str()).collect();
+    for expected in ["cratesio", "cratesio-diesel", "documenso-prisma"] {
+        assert!(
+            names.contains(&expected),
+            "../shared/corpora/{expected} is missing (found {names:?}): this test needs the shared corpora beside the repository"
+        );
+    }
+    for (name, dir) in &corpora {
+        assert_same_throughout(name, dir);
     }
 }

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use plumb_migrate::MigrationSet;
 
-use crate::support::{TestDb, binaries, cluster, copy_dir, corpus, plumb, rows, user_table};
+use crate::support::{TestDb, binaries, cluster, copy_dir, corpora, plumb, rows, user_table};
 
 const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cli/reference");
 
@@ -710,13 +710,11 @@ fn folders(scratch: &Path) -> Vec<(String, PathBuf)> {
         ("reference, Flyway".to_owned(), reference_as(scratch, "flyway", flyway)),
         ("reference, Atlas".to_owned(), atlas_reference(scratch)),
     ];
-    for name in ["cratesio", "cratesio-diesel", "documenso-prisma"] {
-        match corpus(name) {
-            Some(dir) if dir.join("migrations").is_dir() => out.push((name.into(), dir.join("migrations"))),
-            Some(dir) => out.push((name.into(), dir)),
-            None => eprintln!("NOTICE: ../shared/corpora/{name} is absent; it was not sabotaged"),
-        }
+    let corpora = corpora();
+    if corpora.is_empty() {
+        eprintln!("NOTICE: ../shared/corpora is absent or empty; no corpus was sabotaged");
     }
+    out.extend(corpora);
     out
 }
 

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use plumb_pg::{Cluster, ConnInfo};
 
-pub use plumb_test_support::{binaries, block_on, cluster, corpus, stop_clusters_at_exit};
+pub use plumb_test_support::{binaries, block_on, cluster, corpora, corpus, stop_clusters_at_exit};
 
 /// A database of its own for one test.
 pub struct TestDb {
