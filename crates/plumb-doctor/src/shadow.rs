@@ -50,6 +50,8 @@ impl Progress for Quiet {}
 pub struct Shadow {
     connection: Connection,
     temporary: Option<(Connection, String)>,
+    /// The project cluster's next spare database, being made.
+    spare: Option<tokio::task::JoinHandle<()>>,
     // Dropped last: stops and removes the throwaway cluster.
     _cluster: Option<Cluster>,
 }
@@ -75,7 +77,7 @@ impl Shadow {
                     cluster.start(&binaries)?;
                 }
                 let name = format!("plumb_shadow_{}", std::process::id());
-                let shadow = Shadow::database(&cluster.conninfo("postgres"), &name).await?;
+                let shadow = Shadow::project_database(&cluster.conninfo("postgres"), &name).await?;
                 progress.info(&format!("{purpose} in temporary database {name} of the project cluster"));
                 Ok(shadow)
             }
@@ -98,7 +100,7 @@ impl Shadow {
                 // The task fails only by panicking: the panic goes on here.
                 let cluster = start.await.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
                 let connection = plumb_pg::connect(&cluster.conninfo("postgres"), None).await?;
-                Ok(Shadow { connection, temporary: None, _cluster: Some(cluster) })
+                Ok(Shadow { connection, temporary: None, _cluster: Some(cluster), spare: None })
             }
         }
     }
@@ -108,7 +110,49 @@ impl Shadow {
         let admin = plumb_pg::connect(server, None).await?;
         admin.batch(&format!("CREATE DATABASE {name}")).await?;
         let connection = plumb_pg::connect(&server.with_dbname(name), None).await?;
-        Ok(Shadow { connection, temporary: Some((admin, name.to_owned())), _cluster: None })
+        Ok(Shadow { connection, temporary: Some((admin, name.to_owned())), _cluster: None, spare: None })
+    }
+
+    /// As [`Shadow::database`], on the project cluster, which keeps an empty database ready:
+    /// `CREATE DATABASE` takes 50-250 ms with the cluster's fsync on, so a run takes the spare
+    /// one (renamed to `name`: a rename is a catalog update) and makes the next run's while it
+    /// works. The cluster is plumb's own, so a spare there is no litter on someone's server.
+    async fn project_database(server: &ConnInfo, name: &str) -> Result<Shadow, DoctorError> {
+        let admin = plumb_pg::connect(server, None).await?;
+        let spares: Vec<String> = admin
+            .client()
+            .query(SPARES, &[])
+            .await
+            .map_err(plumb_pg::PgError::from)?
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        // A rename fails when another run took that spare first (it is gone) or is taking it:
+        // the next one is tried, and none left means a database made now.
+        let mut taken = false;
+        for spare in &spares {
+            if admin.batch(&format!("ALTER DATABASE {spare} RENAME TO {name}")).await.is_ok() {
+                taken = true;
+                break;
+            }
+        }
+        if !taken {
+            admin.batch(&format!("CREATE DATABASE {name}")).await?;
+        }
+        // One spare is enough: runs one after another each take it and leave one.
+        let spare = (spares.len() <= usize::from(taken)).then(|| {
+            let server = server.clone();
+            let spare = format!("{SPARE_PREFIX}{}_{}", std::process::id(), spare_suffix());
+            tokio::spawn(async move {
+                // Made on a session of its own, beside the work; a failure only costs the next
+                // run the time of a CREATE DATABASE.
+                if let Ok(conn) = plumb_pg::connect(&server, None).await {
+                    let _ = conn.batch(&format!("CREATE DATABASE {spare}")).await;
+                }
+            })
+        });
+        let connection = plumb_pg::connect(&server.with_dbname(name), None).await?;
+        Ok(Shadow { connection, temporary: Some((admin, name.to_owned())), _cluster: None, spare })
     }
 
     /// The connection to the shadow database.
@@ -118,7 +162,7 @@ impl Shadow {
 
     /// Drops a temporary database; a throwaway cluster goes with `self`.
     pub async fn close(self) {
-        let Shadow { connection, temporary, _cluster } = self;
+        let Shadow { connection, temporary, _cluster, spare } = self;
         // A code-first tool's worker on this database ends with it.
         plumb_migrate::end_workers(connection.info());
         drop(connection);
@@ -128,7 +172,23 @@ impl Shadow {
             wait_for_sessions_to_end(&admin, &name).await;
             let _ = admin.batch(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
         }
+        // The next spare is not waited for: a short run would wait the CREATE DATABASE it
+        // spares the next one. Cut off by the exit, the server finishes the statement all the
+        // same (it looks for the client only when it answers); cut off before it was sent,
+        // there is no spare and the next run makes its database itself.
+        drop(spare);
     }
+}
+
+/// The project cluster's spare databases are named `plumb_spare_<pid>_<nanos>`.
+const SPARE_PREFIX: &str = "plumb_spare_";
+
+/// The spare databases ready on the project cluster, oldest first.
+const SPARES: &str = "SELECT datname::text FROM pg_database WHERE datname LIKE 'plumb\\_spare\\_%' ORDER BY oid";
+
+/// What tells two spares made by one process apart.
+fn spare_suffix() -> u32 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos())
 }
 
 /// Waits, for at most a second, until no session is connected to the database `name`.

@@ -6,6 +6,7 @@
 //! Supabase CLI agrees with every history plumb writes.
 
 use plumb_pg::Connection;
+use std::time::Duration;
 use tokio_postgres::Row;
 
 use crate::error::ApplyError;
@@ -286,9 +287,22 @@ impl HistoryFormat {
 
     /// A statement recording `m` as applied (replacing any row of its version).
     pub fn record_sql(self, m: &Migration, plumb_version: &str) -> String {
+        self.record_timed_sql(m, plumb_version, None)
+    }
+
+    /// As [`HistoryFormat::record_sql`], with how long `m` took where the table keeps it
+    /// (plumb's `duration_ms`).
+    pub fn record_timed_sql(self, m: &Migration, plumb_version: &str, duration: Option<Duration>) -> String {
         let version = m.version.as_str();
         let name = literal(&m.name);
         match self {
+            HistoryFormat::Plumb if duration.is_some() => format!(
+                "INSERT INTO plumb.migrations (version, name, checksum, status, statements_done, duration_ms, plumb_version)\n  VALUES ('{version}', {name}, '{}', 'applied', {}, {}, {})\n  ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, status = 'applied',\n    statements_done = EXCLUDED.statements_done, duration_ms = EXCLUDED.duration_ms,\n    plumb_version = EXCLUDED.plumb_version, applied_at = now(), applied_by = current_user, error = NULL;",
+                m.checksum,
+                m.script.statements.len(),
+                duration.unwrap_or_default().as_millis(),
+                literal(plumb_version)
+            ),
             HistoryFormat::Plumb => format!(
                 "INSERT INTO plumb.migrations (version, name, checksum, status, statements_done, plumb_version)\n  VALUES ('{version}', {name}, '{}', 'applied', {}, {})\n  ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, status = 'applied',\n    statements_done = EXCLUDED.statements_done, plumb_version = EXCLUDED.plumb_version, applied_at = now(),\n    applied_by = current_user, error = NULL;",
                 m.checksum,
@@ -536,9 +550,15 @@ ALTER TABLE supabase_migrations.schema_migrations ADD COLUMN IF NOT EXISTS state
 ALTER TABLE supabase_migrations.schema_migrations ADD COLUMN IF NOT EXISTS name text;
 ";
 
-/// `text` as an SQL string literal; `E''` escapes are never needed with standard strings on.
+/// `text` as an SQL string literal that reads the same whatever `standard_conforming_strings`
+/// is (a migration may turn it off for the session): a backslash makes it an `E''` literal,
+/// with the backslash doubled.
 fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
+    if text.contains('\\') {
+        format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
+    } else {
+        format!("'{}'", text.replace('\'', "''"))
+    }
 }
 
 /// Reads the history, from whichever table the database keeps; `None` when it keeps

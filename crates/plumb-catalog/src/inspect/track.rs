@@ -154,13 +154,16 @@ SELECT
     ARRAY(SELECT rel FROM owners),
     ARRAY(SELECT fn FROM fresh_fn
           UNION SELECT d.objid FROM dependents d WHERE d.classid = 'pg_proc'::regclass),
-    -- What the last read held and is gone, as set differences: one pass over each catalog
-    -- instead of an index probe per known object.
-    ARRAY(SELECT x FROM unnest($2::oid[]) x EXCEPT SELECT c.oid FROM pg_class c),
-    ARRAY(SELECT x FROM unnest($3::oid[]) x EXCEPT SELECT p.oid FROM pg_proc p),
+    -- What the last read held and is gone, as set differences: one pass over the user's part
+    -- of each catalog instead of an index probe per known object (what the last read held is
+    -- the user's: the server's own thousands of functions need not be passed over).
+    ARRAY(SELECT x FROM unnest($2::oid[]) x EXCEPT SELECT c.oid FROM pg_class c WHERE c.oid >= 16384),
+    ARRAY(SELECT x FROM unnest($3::oid[]) x EXCEPT SELECT p.oid FROM pg_proc p WHERE p.oid >= 16384),
     ARRAY(SELECT x FROM unnest($4::oid[]) x
-           EXCEPT (SELECT con.oid FROM pg_constraint con UNION ALL SELECT c.oid FROM pg_class c
-                   UNION ALL SELECT t.oid FROM pg_trigger t UNION ALL SELECT pol.oid FROM pg_policy pol)),
+           EXCEPT (SELECT con.oid FROM pg_constraint con WHERE con.oid >= 16384
+                   UNION ALL SELECT c.oid FROM pg_class c WHERE c.oid >= 16384
+                   UNION ALL SELECT t.oid FROM pg_trigger t WHERE t.oid >= 16384
+                   UNION ALL SELECT pol.oid FROM pg_policy pol WHERE pol.oid >= 16384)),
     -- Fresh schemas' OIDs and names, in the same order (they are zipped).
     ARRAY(SELECT n.oid FROM pg_namespace n, span WHERE {fresh n} ORDER BY n.oid),
     ARRAY(SELECT n.nspname::text FROM pg_namespace n, span WHERE {fresh n} ORDER BY n.oid),

@@ -247,3 +247,19 @@ fn grants_made_outside_migrations_are_listed_and_count_only_when_strict() {
     assert_eq!(run.code, 1, "{run:?}");
     db.query(&format!("REVOKE ALL ON public.projects FROM {role}; DROP ROLE {role}"));
 }
+
+/// The history row is written as SQL text in the migration's own transaction: a name with a
+/// backslash is recorded as it is, even after a migration turned standard strings off for the
+/// session (`'a\b'` would then lose its backslash).
+#[test]
+fn a_name_with_a_backslash_is_recorded_exactly_whatever_the_session_s_string_settings() {
+    let db = TestDb::new();
+    let dir = Migrations::new(&[
+        ("001_legacy_strings.sql", "SET standard_conforming_strings = off;\nCREATE TABLE t (id int);\n"),
+        ("002_a\\b'c.sql", "CREATE TABLE u (id int);\n"),
+    ]);
+    let run = apply(&db, dir.path(), &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(db.value("SELECT name FROM plumb.migrations WHERE version = '002'").as_deref(), Some("a\\b'c"));
+    assert_eq!(db.value("SELECT count(duration_ms) FROM plumb.migrations").as_deref(), Some("2"), "durations kept");
+}

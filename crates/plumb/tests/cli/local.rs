@@ -80,6 +80,34 @@ fn the_project_cluster_is_the_shadow_server_when_it_is_of_the_target_s_major() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("of the project cluster"), "{stderr}");
     assert!(!stderr.contains("throwaway"), "{stderr}");
+    // The run left an empty database ready for the next (made as it worked, maybe finished by
+    // the server after plumb exited); the next run takes it and leaves another.
+    let cluster = crate::support::TestDb {
+        name: "postgres".into(),
+        info: plumb_pg::ProjectCluster::in_project(project.path()).conninfo("postgres"),
+    };
+    let databases = |pattern: &str| -> Vec<String> {
+        let sql = format!("SELECT datname FROM pg_database WHERE datname LIKE '{pattern}' ORDER BY datname");
+        cluster.query(&sql).into_iter().filter_map(|row| row.into_iter().next().flatten()).collect()
+    };
+    let spare_after = |before: &[String]| -> Vec<String> {
+        for _ in 0..200 {
+            let now = databases("plumb\\_spare\\_%");
+            if now.iter().any(|s| !before.contains(s)) {
+                return now;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("no new spare database after 10 s; before: {before:?}, now: {:?}", databases("plumb%"));
+    };
+    let first = spare_after(&[]);
+    std::fs::remove_dir_all(project.path().join(".plumb/cache")).unwrap();
+    let (code, stderr) = run(&["verify", "--dir", QUICKSTART], Some(&target.url()));
+    assert_eq!(code, 0, "{stderr}");
+    let second = spare_after(&first);
+    assert!(first.iter().all(|s| !second.contains(s)), "the spare was taken: {first:?} then {second:?}");
+    assert_eq!(second.len(), 1, "one spare is kept, not one per run: {second:?}");
+    assert!(databases("plumb\\_shadow\\_%").is_empty(), "the shadow is dropped: {:?}", databases("plumb%"));
     // Stopped: started again for the shadow (and left running, as plumb pg start leaves it).
     let (code, stderr) = run(&["pg", "stop"], None);
     assert_eq!(code, 0, "{stderr}");
