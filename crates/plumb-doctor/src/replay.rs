@@ -188,20 +188,20 @@ pub async fn replay_with(
     let mut steps =
         plumb_migrate::Steps::start(shadow, set, &ApplyOptions::default()).await.map_err(ReplayError::Steps)?;
     for i in 0..set.migrations().len() {
-        match steps.next().await {
+        let writes = match steps.next().await {
             None => break,
-            Some(Ok(_)) => {}
+            Some(Ok(step)) => step.writes,
             // Without its tool nothing can be learned: an error, not a migration that fails.
             Some(Err(e @ plumb_migrate::ApplyError::Tool { missing: true, .. })) => return Err(ReplayError::Tool(e)),
             Some(Err(e)) => {
                 failure = Some((i, plumb_pg::redact(&e.to_string())));
                 break;
             }
-        }
+        };
         let effects = match inspection {
             // Only what was read again is flattened and compared: the rest did not change.
             Inspection::Targeted => {
-                let change = inspector.refresh(&reader, &mut tracked).await?;
+                let change = inspector.refresh(&reader, &mut tracked, writes.as_ref()).await?;
                 footprint(&objects(&change.before), &objects(&change.after))
             }
             Inspection::Whole => {

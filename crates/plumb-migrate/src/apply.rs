@@ -13,6 +13,7 @@
 
 use std::time::{Duration, Instant};
 
+use plumb_pg::{CATALOG_COUNTS_SQL, CatalogCounts, CatalogWrites};
 use plumb_pg::{Connection, PgError, ServerError};
 use plumb_sql::StatementKind;
 
@@ -214,7 +215,7 @@ async fn apply_locked(
     for p in planned {
         let started = Instant::now();
         observer.migration_started(p.migration, p.resume_from);
-        run_planned(conn, &p, options, observer, format).await?;
+        run_planned(conn, &p, options, observer, format, false).await?;
         let duration = started.elapsed();
         observer.migration_done(p.migration, duration);
         report.applied.push(AppliedMigration {
@@ -255,14 +256,17 @@ async fn prepare<'a>(
     Ok((format, planned, warnings))
 }
 
-/// Runs one planned migration and records it, as its kind needs.
+/// Runs one planned migration and records it, as its kind needs. With `count_writes`, a
+/// migration run in one transaction of plumb's says which catalogs it wrote
+/// ([`plumb_pg::CatalogWrites`]); the others say nothing.
 async fn run_planned(
     conn: &Connection,
     p: &PlannedMigration<'_>,
     options: &ApplyOptions,
     observer: &dyn ApplyObserver,
     format: HistoryFormat,
-) -> Result<(), ApplyError> {
+    count_writes: bool,
+) -> Result<Option<CatalogWrites>, ApplyError> {
     if let Some(runner) = &p.migration.runner {
         // The tool runs it, on a connection of its own; Alembic and Django record it
         // themselves, in plumb's own history plumb does.
@@ -271,14 +275,14 @@ async fn run_planned(
             conn.batch(&format.record_sql(p.migration, &options.plumb_version)).await?;
         }
     } else if p.migration.is_transactional() {
-        run_transactional(conn, p.migration, options, format).await?;
+        return run_transactional(conn, p.migration, options, format, count_writes).await;
     } else if format != HistoryFormat::Plumb {
         // Other tools' tables keep no progress: the row is written at the end.
         run_unrecorded_statements(conn, p, options, observer, format).await?;
     } else {
         run_no_transaction(conn, p, options, observer).await?;
     }
-    Ok(())
+    Ok(None)
 }
 
 /// The pending migrations of a set, run one at a time on request: what a replay in a private
@@ -290,6 +294,8 @@ pub struct Steps<'a> {
     planned: std::vec::IntoIter<PlannedMigration<'a>>,
     options: ApplyOptions,
     format: HistoryFormat,
+    /// Whether the catalogs a migration writes are counted ([`Step::writes`]).
+    count_writes: bool,
 }
 
 impl<'a> Steps<'a> {
@@ -300,16 +306,36 @@ impl<'a> Steps<'a> {
         options: &ApplyOptions,
     ) -> Result<Steps<'a>, ApplyError> {
         let (format, planned, _) = prepare(conn, set, options).await?;
-        Ok(Steps { conn, planned: planned.into_iter(), options: options.clone(), format })
+        Ok(Steps { conn, planned: planned.into_iter(), options: options.clone(), format, count_writes: true })
     }
 
     /// Runs the next pending migration; `None` when none is left.
-    pub async fn next(&mut self) -> Option<Result<&'a Migration, ApplyError>> {
+    pub async fn next(&mut self) -> Option<Result<Step<'a>, ApplyError>> {
         struct Quiet;
         impl ApplyObserver for Quiet {}
         let p = self.planned.next()?;
-        Some(run_planned(self.conn, &p, &self.options, &Quiet, self.format).await.map(|()| p.migration))
+        // Counts with `track_counts` off are all zero, and a migration may turn it off and back
+        // on again before the count is read, itself or through a function it makes for later:
+        // from the first migration that names the setting on, nothing is counted.
+        if p.migration.sql.to_ascii_lowercase().contains("track_counts") {
+            self.count_writes = false;
+        }
+        Some(
+            run_planned(self.conn, &p, &self.options, &Quiet, self.format, self.count_writes)
+                .await
+                .map(|writes| Step { migration: p.migration, writes }),
+        )
     }
+}
+
+/// A migration [`Steps`] ran.
+#[derive(Debug)]
+pub struct Step<'a> {
+    /// The migration.
+    pub migration: &'a Migration,
+    /// The catalogs its transaction wrote, when it ran in one transaction of plumb's (not a
+    /// tool's, not statement by statement).
+    pub writes: Option<CatalogWrites>,
 }
 
 /// Takes the session-level advisory lock every plumb apply and repair holds on a
@@ -378,32 +404,52 @@ async fn run_transactional(
     m: &Migration,
     options: &ApplyOptions,
     format: HistoryFormat,
-) -> Result<(), ApplyError> {
+    count_writes: bool,
+) -> Result<Option<CatalogWrites>, ApplyError> {
     let started = Instant::now();
     failpoint(&format!("before:{}", m.version));
     // BEGIN and the migration are sent together (the server takes them in order): one round
     // trip less per migration. The migration stays a query of its own, so the positions the
     // server gives in its errors are positions in the file. Should BEGIN fail, the connection
     // is gone and the migration with it: it never runs outside the transaction.
-    let begin = format!("BEGIN;\n{}", timeout_settings(options, "LOCAL"));
-    let (begun, ran) = tokio::join!(conn.batch(&begin), conn.batch(&m.sql));
-    if let Err(e) = begun {
-        let _ = conn.batch("ROLLBACK").await;
-        return Err(e.into());
-    }
+    // Counting what it writes starts right after BEGIN (see plumb_pg::CatalogWrites).
+    let counts = if count_writes { CATALOG_COUNTS_SQL } else { "" };
+    let begin = format!("BEGIN;\n{}{counts}", timeout_settings(options, "LOCAL"));
+    let (begun, ran) = tokio::join!(conn.client().simple_query(&begin), conn.batch(&m.sql));
+    let start = match begun {
+        Ok(messages) => counts_in(&messages),
+        Err(e) => {
+            let _ = conn.batch("ROLLBACK").await;
+            return Err(PgError::from(e).into());
+        }
+    };
     if let Err(e) = ran {
         let _ = conn.batch("ROLLBACK").await;
         return Err(locate_transactional_failure(conn, m, options, e).await);
     }
     failpoint(&format!("before-commit:{}", m.version));
-    // The record and COMMIT in one query: a record that fails skips the COMMIT and leaves the
-    // transaction to roll back.
+    // The record and COMMIT in one query (after the count of what the migration wrote, when
+    // asked): a record that fails skips the COMMIT and leaves the transaction to roll back.
     let record = format.record_timed_sql(m, &options.plumb_version, Some(started.elapsed()));
-    if let Err(e) = conn.batch(&format!("{record}\nCOMMIT")).await {
-        let _ = conn.batch("ROLLBACK").await;
-        return Err(e.into());
+    let finish = match count_writes {
+        true => format!("{CATALOG_COUNTS_SQL};\n{record}\nCOMMIT"),
+        false => format!("{record}\nCOMMIT"),
+    };
+    match conn.client().simple_query(&finish).await {
+        Ok(messages) => Ok(start.zip(counts_in(&messages)).and_then(|(s, e)| CatalogWrites::between(&s, &e))),
+        Err(e) => {
+            let _ = conn.batch("ROLLBACK").await;
+            Err(PgError::from(e).into())
+        }
     }
-    Ok(())
+}
+
+/// The row [`CATALOG_COUNTS_SQL`] answered among `messages`, if it was asked.
+fn counts_in(messages: &[tokio_postgres::SimpleQueryMessage]) -> Option<CatalogCounts> {
+    messages.iter().find_map(|message| match message {
+        tokio_postgres::SimpleQueryMessage::Row(row) => CatalogCounts::from_text_row(row),
+        _ => None,
+    })
 }
 
 /// The whole file ran as one string. When the server gave a position, it points

@@ -22,7 +22,7 @@ mod worker;
 
 pub use alembic::{AlembicDir, AlembicSql, Revision, without_alembic_bookkeeping};
 pub use apply::{
-    AppliedMigration, ApplyObserver, ApplyOptions, ApplyReport, PlannedMigration, Steps, apply, lock, plan_apply,
+    AppliedMigration, ApplyObserver, ApplyOptions, ApplyReport, PlannedMigration, Step, Steps, apply, lock, plan_apply,
     plan_script, unlock,
 };
 pub use checksum::{atlas_hashes, atlas_sum, flyway_crc32, hex};

@@ -12,6 +12,7 @@ pub mod conninfo;
 mod error;
 pub mod redact;
 pub mod tls;
+mod writes;
 
 pub use binaries::{PgBinaries, discover, installed};
 pub use cluster::{Cluster, ClusterConfig, ProjectCluster, ProjectClusterState};
@@ -19,3 +20,4 @@ pub use connect::{Connection, NoticeSink, connect};
 pub use conninfo::{ConnInfo, Environment, Host, SslMode};
 pub use error::{PgError, ServerError, error_chain, session_ended};
 pub use redact::{redact, redact_cow};
+pub use writes::{CATALOG_COUNTS_SQL, CatalogCounts, CatalogWrites, SCHEMA_CATALOGS};

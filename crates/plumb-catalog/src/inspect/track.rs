@@ -86,25 +86,25 @@ WITH span AS (SELECT age(($1::bigint % 4294967296)::text::xid) AS mark_age),
 -- Comments written since the mark, read once: on the user's objects, and on schemas (`public`
 -- is older than 16384).
 fresh_desc AS MATERIALIZED (
-    SELECT ds.classoid, ds.objoid FROM pg_description ds, span WHERE ds.objoid >= 16384 AND {fresh ds}
+    SELECT ds.classoid, ds.objoid FROM pg_description ds, span WHERE ds.objoid >= 16384 AND {fresh ds} AND {wrote pg_description}
     UNION ALL
     SELECT ds.classoid, ds.objoid FROM pg_namespace n, pg_description ds, span
-     WHERE n.oid < 16384 AND ds.objoid = n.oid AND ds.classoid = 'pg_namespace'::regclass AND {fresh ds}
+     WHERE n.oid < 16384 AND ds.objoid = n.oid AND ds.classoid = 'pg_namespace'::regclass AND {fresh ds} AND {wrote pg_description}
 ),
 fresh_rel AS (
-    SELECT c.oid AS rel FROM pg_class c, span WHERE c.oid >= 16384 AND {fresh c}
-    UNION SELECT a.attrelid FROM pg_attribute a, span WHERE a.attrelid >= 16384 AND {fresh a}
-    UNION SELECT ad.adrelid FROM pg_attrdef ad, span WHERE ad.adrelid >= 16384 AND {fresh ad}
-    UNION SELECT con.conrelid FROM pg_constraint con, span WHERE con.oid >= 16384 AND con.conrelid <> 0 AND {fresh con}
-    UNION SELECT i.indrelid FROM pg_index i, span WHERE i.indexrelid >= 16384 AND {fresh i}
-    UNION SELECT t.tgrelid FROM pg_trigger t, span WHERE t.oid >= 16384 AND {fresh t}
-    UNION SELECT pol.polrelid FROM pg_policy pol, span WHERE {fresh pol}
-    UNION SELECT rw.ev_class FROM pg_rewrite rw, span WHERE rw.oid >= 16384 AND {fresh rw}
-    UNION SELECT sq.seqrelid FROM pg_sequence sq, span WHERE {fresh sq}
-    UNION SELECT inh.inhrelid FROM pg_inherits inh, span WHERE {fresh inh}
-    UNION SELECT inh.inhparent FROM pg_inherits inh, span WHERE {fresh inh}
+    SELECT c.oid AS rel FROM pg_class c, span WHERE c.oid >= 16384 AND {fresh c} AND {wrote pg_class}
+    UNION SELECT a.attrelid FROM pg_attribute a, span WHERE a.attrelid >= 16384 AND {fresh a} AND {wrote pg_attribute}
+    UNION SELECT ad.adrelid FROM pg_attrdef ad, span WHERE ad.adrelid >= 16384 AND {fresh ad} AND {wrote pg_attrdef}
+    UNION SELECT con.conrelid FROM pg_constraint con, span WHERE con.oid >= 16384 AND con.conrelid <> 0 AND {fresh con} AND {wrote pg_constraint}
+    UNION SELECT i.indrelid FROM pg_index i, span WHERE i.indexrelid >= 16384 AND {fresh i} AND {wrote pg_index}
+    UNION SELECT t.tgrelid FROM pg_trigger t, span WHERE t.oid >= 16384 AND {fresh t} AND {wrote pg_trigger}
+    UNION SELECT pol.polrelid FROM pg_policy pol, span WHERE {fresh pol} AND {wrote pg_policy}
+    UNION SELECT rw.ev_class FROM pg_rewrite rw, span WHERE rw.oid >= 16384 AND {fresh rw} AND {wrote pg_rewrite}
+    UNION SELECT sq.seqrelid FROM pg_sequence sq, span WHERE {fresh sq} AND {wrote pg_sequence}
+    UNION SELECT inh.inhrelid FROM pg_inherits inh, span WHERE {fresh inh} AND {wrote pg_inherits}
+    UNION SELECT inh.inhparent FROM pg_inherits inh, span WHERE {fresh inh} AND {wrote pg_inherits}
     UNION SELECT d.objid FROM pg_depend d, span
-           WHERE d.classid = 'pg_class'::regclass AND d.objid >= 16384 AND {fresh d}
+           WHERE d.classid = 'pg_class'::regclass AND d.objid >= 16384 AND {fresh d} AND {wrote pg_depend}
     UNION SELECT ds.objoid FROM fresh_desc ds WHERE ds.objoid >= 16384 AND ds.classoid = 'pg_class'::regclass
     UNION SELECT con.conrelid FROM fresh_desc ds JOIN pg_constraint con ON con.oid = ds.objoid
            WHERE ds.objoid >= 16384 AND ds.classoid = 'pg_constraint'::regclass
@@ -114,12 +114,12 @@ fresh_rel AS (
            WHERE ds.objoid >= 16384 AND ds.classoid = 'pg_policy'::regclass
 ),
 fresh_fn AS (
-    SELECT p.oid AS fn FROM pg_proc p, span WHERE p.oid >= 16384 AND {fresh p}
+    SELECT p.oid AS fn FROM pg_proc p, span WHERE p.oid >= 16384 AND {fresh p} AND {wrote pg_proc}
     UNION SELECT ds.objoid FROM fresh_desc ds WHERE ds.objoid >= 16384 AND ds.classoid = 'pg_proc'::regclass
 ),
 fresh_other AS (
-    SELECT 'pg_type'::regclass AS class, ty.oid FROM pg_type ty, span WHERE ty.oid >= 16384 AND {fresh ty}
-    UNION SELECT 'pg_collation'::regclass, co.oid FROM pg_collation co, span WHERE co.oid >= 16384 AND {fresh co}
+    SELECT 'pg_type'::regclass AS class, ty.oid FROM pg_type ty, span WHERE ty.oid >= 16384 AND {fresh ty} AND {wrote pg_type}
+    UNION SELECT 'pg_collation'::regclass, co.oid FROM pg_collation co, span WHERE co.oid >= 16384 AND {fresh co} AND {wrote pg_collation}
 ),
 -- Looked up in pg_depend's reference index per fresh object: what depends on the few fresh
 -- objects, not a scan of every dependency. (A plain join let the generic plan, which cannot
@@ -157,32 +157,36 @@ SELECT
     -- What the last read held and is gone, as set differences: one pass over the user's part
     -- of each catalog instead of an index probe per known object (what the last read held is
     -- the user's: the server's own thousands of functions need not be passed over).
-    ARRAY(SELECT x FROM unnest($2::oid[]) x EXCEPT SELECT c.oid FROM pg_class c WHERE c.oid >= 16384),
-    ARRAY(SELECT x FROM unnest($3::oid[]) x EXCEPT SELECT p.oid FROM pg_proc p WHERE p.oid >= 16384),
+    -- Only when the migration deleted rows of those catalogs, if it is known which it touched.
+    CASE WHEN {deleted pg_class} THEN
+    ARRAY(SELECT x FROM unnest($2::oid[]) x EXCEPT SELECT c.oid FROM pg_class c WHERE c.oid >= 16384) END,
+    CASE WHEN {deleted pg_proc} THEN
+    ARRAY(SELECT x FROM unnest($3::oid[]) x EXCEPT SELECT p.oid FROM pg_proc p WHERE p.oid >= 16384) END,
+    CASE WHEN {deleted pg_constraint} OR {deleted pg_class} OR {deleted pg_trigger} OR {deleted pg_policy} THEN
     ARRAY(SELECT x FROM unnest($4::oid[]) x
            EXCEPT (SELECT con.oid FROM pg_constraint con WHERE con.oid >= 16384
                    UNION ALL SELECT c.oid FROM pg_class c WHERE c.oid >= 16384
                    UNION ALL SELECT t.oid FROM pg_trigger t WHERE t.oid >= 16384
-                   UNION ALL SELECT pol.oid FROM pg_policy pol WHERE pol.oid >= 16384)),
+                   UNION ALL SELECT pol.oid FROM pg_policy pol WHERE pol.oid >= 16384)) END,
     -- Fresh schemas' OIDs and names, in the same order (they are zipped).
-    ARRAY(SELECT n.oid FROM pg_namespace n, span WHERE {fresh n} ORDER BY n.oid),
-    ARRAY(SELECT n.nspname::text FROM pg_namespace n, span WHERE {fresh n} ORDER BY n.oid),
+    ARRAY(SELECT n.oid FROM pg_namespace n, span WHERE {fresh n} AND {wrote pg_namespace} ORDER BY n.oid),
+    ARRAY(SELECT n.nspname::text FROM pg_namespace n, span WHERE {fresh n} AND {wrote pg_namespace} ORDER BY n.oid),
     -- The small kinds (schemas, extensions, types, collations, event triggers, publications,
     -- default privileges) changed: a row of theirs written, or something of theirs depends on
     -- what changed (a publication's table renamed, an event trigger's function renamed).
-    EXISTS (SELECT 1 FROM pg_namespace n, span WHERE {fresh n})
-    OR EXISTS (SELECT 1 FROM pg_extension e, span WHERE {fresh e})
-    OR EXISTS (SELECT 1 FROM pg_type ty, span WHERE ty.oid >= 16384 AND {fresh ty} AND {small type ty})
+    EXISTS (SELECT 1 FROM pg_namespace n, span WHERE {fresh n} AND {wrote pg_namespace})
+    OR EXISTS (SELECT 1 FROM pg_extension e, span WHERE {fresh e} AND {wrote pg_extension})
+    OR EXISTS (SELECT 1 FROM pg_type ty, span WHERE ty.oid >= 16384 AND {fresh ty} AND {wrote pg_type} AND {small type ty})
     OR EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid AND c.relkind = 'c', span
-                WHERE a.attrelid >= 16384 AND {fresh a})
-    OR EXISTS (SELECT 1 FROM pg_enum en, span WHERE en.oid >= 16384 AND {fresh en})
-    OR EXISTS (SELECT 1 FROM pg_range rg, span WHERE rg.rngtypid >= 16384 AND {fresh rg})
-    OR EXISTS (SELECT 1 FROM pg_constraint con, span WHERE con.oid >= 16384 AND con.contypid <> 0 AND {fresh con})
-    OR EXISTS (SELECT 1 FROM pg_collation co, span WHERE co.oid >= 16384 AND {fresh co})
-    OR EXISTS (SELECT 1 FROM pg_event_trigger et, span WHERE {fresh et})
-    OR EXISTS (SELECT 1 FROM pg_publication pb, span WHERE {fresh pb})
-    OR EXISTS (SELECT 1 FROM pg_publication_rel pr, span WHERE {fresh pr})
-    OR EXISTS (SELECT 1 FROM pg_default_acl da, span WHERE {fresh da})
+                WHERE a.attrelid >= 16384 AND {fresh a}) AND {wrote pg_attribute}
+    OR EXISTS (SELECT 1 FROM pg_enum en, span WHERE en.oid >= 16384 AND {fresh en} AND {wrote pg_enum})
+    OR EXISTS (SELECT 1 FROM pg_range rg, span WHERE rg.rngtypid >= 16384 AND {fresh rg} AND {wrote pg_range})
+    OR EXISTS (SELECT 1 FROM pg_constraint con, span WHERE con.oid >= 16384 AND con.contypid <> 0 AND {fresh con} AND {wrote pg_constraint})
+    OR EXISTS (SELECT 1 FROM pg_collation co, span WHERE co.oid >= 16384 AND {fresh co} AND {wrote pg_collation})
+    OR EXISTS (SELECT 1 FROM pg_event_trigger et, span WHERE {fresh et} AND {wrote pg_event_trigger})
+    OR EXISTS (SELECT 1 FROM pg_publication pb, span WHERE {fresh pb} AND {wrote pg_publication})
+    OR EXISTS (SELECT 1 FROM pg_publication_rel pr, span WHERE {fresh pr} AND {wrote pg_publication_rel})
+    OR EXISTS (SELECT 1 FROM pg_default_acl da, span WHERE {fresh da} AND {wrote pg_default_acl})
     OR EXISTS (SELECT 1 FROM fresh_desc ds WHERE ds.classoid IN ('pg_namespace'::regclass, 'pg_type'::regclass))
     OR EXISTS (SELECT 1 FROM dependents d
                 WHERE d.classid NOT IN ('pg_class'::regclass, 'pg_rewrite'::regclass, 'pg_attrdef'::regclass,
@@ -193,7 +197,8 @@ SELECT
                   AND NOT (d.classid = 'pg_type'::regclass
                            AND EXISTS (SELECT 1 FROM pg_type ty WHERE ty.oid = d.objid AND NOT {small type ty}))),
     -- How many rows the small kinds' catalogs hold: a drop leaves no row to see, only a count.
-    {small counts},
+    -- Only when rows came or went there, if it is known (NULL: as they were).
+    CASE WHEN {counted small} THEN {small counts} END,
     {next mark}";
 
 /// The next transaction id to be given out (the next [`Mark`]): read from a snapshot, it takes
@@ -252,8 +257,42 @@ pub(super) fn changed_sql() -> String {
         let alias = sql[start + 7..end].to_owned();
         sql.replace_range(start..=end, &format!("age({alias}.xmin) <= span.mark_age"));
     }
+    let small: Vec<String> =
+        SMALL_CATALOGS.iter().flat_map(|c| [format!("{{wrote {c}}}"), format!("{{deleted {c}}}")]).collect();
+    sql = sql.replace("{counted small}", &format!("({})", small.join(" OR ")));
+    // `$5`/`$6`: the catalogs the migration wrote/deleted rows of; NULL when unknown. Each test
+    // is a constant for the execution, so a part it turns off is never run.
+    for (placeholder, param) in [("{wrote ", "$5"), ("{deleted ", "$6")] {
+        while let Some(start) = sql.find(placeholder) {
+            let end = start + sql[start..].find('}').expect("a closed placeholder");
+            let catalog = sql[start + placeholder.len()..end].to_owned();
+            // The counts say nothing of a catalog they do not count.
+            assert!(
+                plumb_pg::SCHEMA_CATALOGS.iter().any(|(name, _)| *name == catalog),
+                "{catalog} is not among the counted catalogs"
+            );
+            sql.replace_range(
+                start..=end,
+                &format!("({param}::oid[] IS NULL OR '{catalog}'::regclass::oid = ANY ({param}::oid[]))"),
+            );
+        }
+    }
     sql
 }
+
+/// The catalogs [`SMALL_COUNTS`] counts rows of.
+const SMALL_CATALOGS: [&str; 10] = [
+    "pg_namespace",
+    "pg_extension",
+    "pg_type",
+    "pg_enum",
+    "pg_constraint",
+    "pg_collation",
+    "pg_event_trigger",
+    "pg_publication",
+    "pg_publication_rel",
+    "pg_default_acl",
+];
 
 impl Inspector {
     /// Reads the whole schema, keeping what a later [`Inspector::refresh`] needs.
@@ -282,14 +321,25 @@ impl Inspector {
     }
 
     /// Brings `tracked` up to date with what changed since it was last read, reading only that
-    /// when it can.
-    pub async fn refresh(&self, conn: &Connection, tracked: &mut Tracked) -> Result<Change, InspectError> {
+    /// when it can. `writes`, when given, are the catalogs the one transaction since the last
+    /// read wrote (its own count, [`plumb_pg::CatalogWrites`]): the others are not looked at.
+    /// They are used only when they are the whole story: the transaction they counted is the
+    /// first to take an id since the last read (anything else that wrote took one too).
+    pub async fn refresh(
+        &self,
+        conn: &Connection,
+        tracked: &mut Tracked,
+        writes: Option<&plumb_pg::CatalogWrites>,
+    ) -> Result<Change, InspectError> {
         let client = conn.client();
         let known_relations: Vec<Oid> = tracked.index.relations.keys().copied().collect();
         let known_functions: Vec<Oid> = tracked.index.functions.keys().copied().collect();
         let known_parts: Vec<Oid> = tracked.index.parts.keys().copied().collect();
-        let changed: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
-            [&tracked.mark.0, &known_relations, &known_functions, &known_parts];
+        let writes = writes.filter(|w| w.transaction == tracked.mark.0);
+        let written = writes.map(|w| &w.written);
+        let deleted = writes.map(|w| &w.deleted);
+        let changed: [&(dyn tokio_postgres::types::ToSql + Sync); 6] =
+            [&tracked.mark.0, &known_relations, &known_functions, &known_parts, &written, &deleted];
         // Sent together: one round trip.
         let (roles, row, comments) = tokio::try_join!(
             client.query(&self.roles, &[]),
@@ -300,14 +350,16 @@ impl Inspector {
         let renamed_role = roles.iter().any(|(oid, name)| tracked.roles.get(oid).is_some_and(|old| old != name));
         let mut relations: HashSet<Oid> = row.get::<_, Vec<Oid>>(0).into_iter().collect();
         let mut functions: HashSet<Oid> = row.get::<_, Vec<Oid>>(1).into_iter().collect();
-        relations.extend(row.get::<_, Vec<Oid>>(2));
-        functions.extend(row.get::<_, Vec<Oid>>(3));
-        for part in row.get::<_, Vec<Oid>>(4) {
+        // Gone objects are not looked for when nothing of theirs was deleted (NULL).
+        relations.extend(row.get::<_, Option<Vec<Oid>>>(2).unwrap_or_default());
+        functions.extend(row.get::<_, Option<Vec<Oid>>>(3).unwrap_or_default());
+        for part in row.get::<_, Option<Vec<Oid>>>(4).unwrap_or_default() {
             relations.extend(tracked.index.parts.get(&part));
         }
         let fresh_namespaces: Vec<Oid> = row.get(5);
         let names: Vec<String> = row.get(6);
-        let small_counts: Vec<i64> = row.get(8);
+        // Not counted (NULL) when no row came or went there: as they were.
+        let small_counts: Vec<i64> = row.get::<_, Option<Vec<i64>>>(8).unwrap_or_else(|| tracked.small_counts.clone());
         let next_mark = Mark(row.get(9));
         let mut small = row.get::<_, bool>(7) || small_counts != tracked.small_counts;
         let renamed_schema = fresh_namespaces
