@@ -68,12 +68,14 @@ impl CatalogCounts {
     /// `None` when the server does not count (`track_counts` off: every count is zero) or the
     /// row is not what was asked.
     pub fn from_text_row(row: &tokio_postgres::SimpleQueryRow) -> Option<CatalogCounts> {
-        let transaction = row.get(0)?.parse().ok()?;
-        if row.get(1)? != "t" {
+        // Any other row (one with fewer columns would make `get` panic) is not this one.
+        let column = |i: usize| row.try_get(i).ok().flatten();
+        if row.len() != 5 || column(1)? != "t" {
             return None;
         }
+        let transaction = column(0)?.parse().ok()?;
         // No catalog counted: array_agg of nothing is NULL.
-        let (oids, written, deleted) = match (row.get(2), row.get(3), row.get(4)) {
+        let (oids, written, deleted) = match (column(2), column(3), column(4)) {
             (Some(o), Some(w), Some(d)) => (numbers::<Oid>(o)?, numbers::<i64>(w)?, numbers::<i64>(d)?),
             (None, None, None) => (Vec::new(), Vec::new(), Vec::new()),
             _ => return None,
