@@ -296,19 +296,21 @@ impl HistoryFormat {
         let version = m.version.as_str();
         let name = literal(&m.name);
         match self {
-            HistoryFormat::Plumb if duration.is_some() => format!(
-                "INSERT INTO plumb.migrations (version, name, checksum, status, statements_done, duration_ms, plumb_version)\n  VALUES ('{version}', {name}, '{}', 'applied', {}, {}, {})\n  ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, status = 'applied',\n    statements_done = EXCLUDED.statements_done, duration_ms = EXCLUDED.duration_ms,\n    plumb_version = EXCLUDED.plumb_version, applied_at = now(), applied_by = current_user, error = NULL;",
-                m.checksum,
-                m.script.statements.len(),
-                duration.unwrap_or_default().as_millis(),
-                literal(plumb_version)
-            ),
-            HistoryFormat::Plumb => format!(
-                "INSERT INTO plumb.migrations (version, name, checksum, status, statements_done, plumb_version)\n  VALUES ('{version}', {name}, '{}', 'applied', {}, {})\n  ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, status = 'applied',\n    statements_done = EXCLUDED.statements_done, plumb_version = EXCLUDED.plumb_version, applied_at = now(),\n    applied_by = current_user, error = NULL;",
-                m.checksum,
-                m.script.statements.len(),
-                literal(plumb_version)
-            ),
+            HistoryFormat::Plumb => {
+                // The duration is written (and replaces the row's) only when it is known.
+                let (column, value, update) = match duration {
+                    Some(d) => {
+                        (", duration_ms", format!(", {}", d.as_millis()), " duration_ms = EXCLUDED.duration_ms,")
+                    }
+                    None => ("", String::new(), ""),
+                };
+                format!(
+                    "INSERT INTO plumb.migrations (version, name, checksum, status, statements_done{column}, plumb_version)\n  VALUES ('{version}', {name}, '{}', 'applied', {}{value}, {})\n  ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, status = 'applied',\n    statements_done = EXCLUDED.statements_done,{update} plumb_version = EXCLUDED.plumb_version, applied_at = now(),\n    applied_by = current_user, error = NULL;",
+                    m.checksum,
+                    m.script.statements.len(),
+                    literal(plumb_version)
+                )
+            }
             HistoryFormat::Supabase => {
                 let statements: Vec<String> =
                     (0..m.script.statements.len()).map(|i| literal(m.statement_sql(i).trim())).collect();
